@@ -1,0 +1,214 @@
+// Package store opens Nestegg's database — an embedded SQLite file by default,
+// PostgreSQL for scale-out — applies the embedded migrations, and runs
+// transactions with retries. It persists; it does not decide: business rules
+// and each domain's queries live in the domain packages, on top of *DB.
+//
+// One set of SQL runs on both databases. Everything that differs between them
+// is in dialect.go. Timestamps are stored as BIGINT Unix nanoseconds in UTC.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/nestegg/nestegg"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a handle on the database. Writes go through Write, which runs the
+// whole function in one transaction and retries it on serialization failures.
+// Reads go through Read.
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB // SQLite: one connection, BEGIN IMMEDIATE. PostgreSQL: the pool.
+	read    *sql.DB // SQLite: a pool of read-only connections. PostgreSQL: the pool.
+	pool    *pgxpool.Pool
+	log     *slog.Logger
+}
+
+// Options tune Open. The zero value is fine.
+type Options struct {
+	// MaxConns caps PostgreSQL connections (default 32) and SQLite readers
+	// (default 8).
+	MaxConns int
+	Logger   *slog.Logger
+}
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL
+// selects PostgreSQL, anything else is a SQLite file path (":memory:" is not
+// supported: use a temporary file). It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn, opt)
+	}
+	return openSQLite(ctx, dsn, opt)
+}
+
+func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
+	if path == "" {
+		return nil, nestegg.Errorf(nestegg.Invalid, "empty database path")
+	}
+	if opt.MaxConns == 0 {
+		opt.MaxConns = 8
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	// The journal mode is persistent; set it once on the writer.
+	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// SQLite has one writer. Holding exactly one write connection turns
+	// contention into a Go-side queue instead of SQLITE_BUSY retries.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(opt.MaxConns)
+	r.SetMaxIdleConns(opt.MaxConns)
+	return &DB{Dialect: SQLite, write: w, read: r, log: opt.Logger}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	if opt.MaxConns == 0 {
+		opt.MaxConns = 32
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, nestegg.Errorf(nestegg.Invalid, "bad PostgreSQL URL: %v", err)
+	}
+	cfg.MaxConns = int32(opt.MaxConns)
+	// Durability is not negotiable: acknowledge only what is on disk.
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	return &DB{Dialect: Postgres, write: db, read: db, pool: pool, log: opt.Logger}, nil
+}
+
+// Close closes the database. In-flight transactions should be finished first.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return err
+}
+
+// Migrate applies every embedded migration not yet applied.
+func (db *DB) Migrate(ctx context.Context) error {
+	d := goose.DialectSQLite3
+	if db.Dialect == Postgres {
+		d = goose.DialectPostgres
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(d, db.write, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range res {
+		db.log.Info("migration applied", "source", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Querier is what reads need: implemented by *sql.DB and *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Reader returns the handle for reads outside a transaction.
+func (db *DB) Reader() Querier { return db.read }
+
+// Write runs fn in one read-write transaction and commits it. When the
+// database reports a serialization failure, a deadlock or (SQLite) a busy
+// timeout, the whole function runs again, so fn must have no effects outside
+// the transaction that it cannot repeat. Errors are translated (see Translate).
+func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	const maxAttempts = 10
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			// Jittered backoff so that colliding writers spread out.
+			d := time.Duration(rand.IntN(1<<min(attempt, 8))) * 200 * time.Microsecond
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(d):
+			}
+		}
+		err = db.tryWrite(ctx, fn)
+		if err == nil || !db.Dialect.retryable(err) {
+			return db.Dialect.translate(err)
+		}
+	}
+	return fmt.Errorf("write: gave up after %d attempts: %w", maxAttempts, db.Dialect.translate(err))
+}
+
+func (db *DB) tryWrite(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Translate maps driver errors to nestegg errors: unique violations become
+// Conflict, no rows becomes NotFound. Other errors are returned unchanged.
+func (db *DB) Translate(err error) error { return db.Dialect.translate(err) }
