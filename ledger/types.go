@@ -105,3 +105,28 @@ const (
 
 // MaxBatch is the most transfers one Submit call takes (TigerBeetle's batch).
 const MaxBatch = 8190
+
+// Platform account kinds: the chart of accounts, one of each per asset,
+// created on first use by PlatformAccount. Owner is "platform".
+const (
+	// KindCash is cash held at the partner bank for members' benefit (an
+	// asset: debit-normal, may never go below zero the other way).
+	KindCash = "platform_cash"
+	// KindBankClearing holds bank (ACH) money in flight.
+	KindBankClearing = "bank_clearing"
+	// KindCardClearing holds card-processor money in flight.
+	KindCardClearing = "card_clearing"
+	// KindFeeRevenue collects the platform's fees.
+	KindFeeRevenue = "fee_revenue"
+	// KindExpense pays interest, rewards and write-offs.
+	KindExpense = "expense"
+	// KindLiability is the platform's other liabilities (coins, gift cards,
+	// vouchers): what it owes that is not in a member wallet.
+	KindLiability = "liability"
+	// KindEquity funds the platform's own operations (tests and the
+	// benchmark fund accounts from it).
+	KindEquity = "equity"
+)
+
+// PlatformKinds lists the chart of accounts in creation order.
+var PlatformKinds = []string{KindCash, KindBankClearing, KindCardClearing, KindFeeRevenue, KindExpense, KindLiability, KindEquity}
