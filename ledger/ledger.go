@@ -5,8 +5,15 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/store"
@@ -18,11 +25,17 @@ type Options struct {
 	Clock func() time.Time
 	// MaxBatch caps how many transfers one group commit carries (default 8190).
 	MaxBatch int
-	// MaxWait is how long the batcher may wait for more requests once it has
+	// MaxWait is how long a committer may wait for more requests once it has
 	// some (default 0: never wait; requests that arrive while a batch commits
 	// form the next batch).
 	MaxWait time.Duration
-	Logger  *slog.Logger
+	// Committers is how many batches may commit at once (default 1 on SQLite,
+	// which has one writer, and 2 on PostgreSQL, so that one batch gathers
+	// while another waits for its fsync).
+	Committers int
+	// ValidAsset, when set, vets asset codes of new accounts.
+	ValidAsset func(code string) error
+	Logger     *slog.Logger
 }
 
 // Ledger posts transfers and answers balance queries. It is safe for
@@ -31,6 +44,12 @@ type Options struct {
 type Ledger struct {
 	db  *store.DB
 	opt Options
+
+	tsMu   sync.Mutex
+	lastTS int64
+
+	startOnce sync.Once
+	b         *batcher
 }
 
 // New returns a Ledger on db. Call Start before Submit and Close after.
@@ -41,64 +60,294 @@ func New(db *store.DB, opt Options) *Ledger {
 	if opt.MaxBatch <= 0 || opt.MaxBatch > MaxBatch {
 		opt.MaxBatch = MaxBatch
 	}
+	if opt.Committers <= 0 {
+		opt.Committers = 1
+		if db.Dialect == store.Postgres {
+			opt.Committers = 2
+		}
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Ledger{db: db, opt: opt}
 }
 
-var errTODO = nestegg.Errorf(nestegg.Unavailable, "ledger: under construction")
+// Start runs the group-commit batcher until Close. Calling it twice is a no-op.
+func (l *Ledger) Start() {
+	l.startOnce.Do(func() { l.b = newBatcher(l, l.opt.Committers) })
+}
 
-// Start runs the group-commit batcher until Close.
-func (l *Ledger) Start() {}
+// Close stops accepting transfers, commits every request already accepted,
+// and returns when they are answered. Submit after Close returns Unavailable.
+func (l *Ledger) Close() error {
+	l.Start() // so that Close without Start leaves a closed batcher behind
+	l.b.close()
+	return nil
+}
 
-// Close stops accepting transfers, commits what was accepted, and returns.
-func (l *Ledger) Close() error { return nil }
+// Submit commits transfers through the group-commit batcher and returns one
+// Result per transfer, in order. The error is non-nil only when the call as
+// a whole failed (Invalid for none or more than MaxBatch, Unavailable when
+// closed, a context error, or a database error); then nothing was committed.
+func (l *Ledger) Submit(ctx context.Context, transfers []Transfer) ([]Result, error) {
+	if len(transfers) == 0 || len(transfers) > MaxBatch {
+		return nil, nestegg.ParamErrorf(nestegg.Invalid, "transfers", "a batch holds 1 to %d transfers, got %d", MaxBatch, len(transfers))
+	}
+	if l.b == nil {
+		return nil, nestegg.Errorf(nestegg.Unavailable, "the ledger is not started")
+	}
+	return l.b.submit(ctx, transfers)
+}
+
+// SubmitTx applies transfers inside the caller's write transaction, so that a
+// domain (payments, commerce) commits its own rows and its transfers at once.
+// The caller must commit or roll back tx; the results hold only if it commits.
+func (l *Ledger) SubmitTx(ctx context.Context, tx *sql.Tx, transfers []Transfer) ([]Result, error) {
+	if len(transfers) == 0 || len(transfers) > MaxBatch {
+		return nil, nestegg.ParamErrorf(nestegg.Invalid, "transfers", "a batch holds 1 to %d transfers, got %d", MaxBatch, len(transfers))
+	}
+	res, err := l.applyTx(ctx, tx, [][]Transfer{transfers}, false)
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// NewID returns a fresh id with the given prefix ("acc", "txf", …).
+func NewID(prefix string) string {
+	return prefix + "_" + strings.ReplaceAll(uuid.Must(uuid.NewV7()).String(), "-", "")
+}
 
 // CreateAccount creates an account. ID may be empty (the ledger picks
 // "acc_…"). Creating an account that exists with the same fields returns it;
 // with different fields it returns Conflict. Invalid fields return Invalid.
 func (l *Ledger) CreateAccount(ctx context.Context, a Account) (Account, error) {
-	return Account{}, errTODO
+	if a.ID == "" {
+		a.ID = NewID("acc")
+	}
+	switch {
+	case !validID(a.ID):
+		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "id", "an account id is 1 to 64 of A-Z a-z 0-9 _ . : -")
+	case a.Asset == "":
+		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "asset", "asset is required")
+	case !codePattern.MatchString(a.Kind):
+		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "kind", "kind is 1 to 32 of a-z 0-9 _ . : -")
+	case a.Owner == "" || len(a.Owner) > 128:
+		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "owner", "owner is 1 to 128 characters")
+	case a.Owner == PlatformOwner:
+		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "owner", "the platform's accounts are created by the ledger")
+	case a.DebitsMustNotExceedCredits && a.CreditsMustNotExceedDebits:
+		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "flags", "an account takes at most one balance constraint")
+	}
+	if l.opt.ValidAsset != nil {
+		if err := l.opt.ValidAsset(a.Asset); err != nil {
+			return Account{}, &nestegg.Error{Code: nestegg.Invalid, Param: "asset", Message: nestegg.ErrorMessage(err), Err: err}
+		}
+	}
+	return l.createAccount(ctx, a)
 }
 
-// Submit commits transfers through the group-commit batcher and returns one
-// Result per transfer, in order. The error is non-nil only when the call as
-// a whole failed (Invalid for more than MaxBatch, Unavailable when closed, or
-// a database error); then nothing was committed.
-func (l *Ledger) Submit(ctx context.Context, transfers []Transfer) ([]Result, error) {
-	return nil, errTODO
+func (l *Ledger) createAccount(ctx context.Context, a Account) (Account, error) {
+	a.CreatedAt = unixNano(l.opt.Clock().UnixNano())
+	a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted = 0, 0, 0, 0
+	err := l.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO ledger_accounts ("+accountCols+") VALUES ($1,$2,$3,$4,$5,0,0,0,0,$6)",
+			a.ID, a.Asset, a.Kind, a.Owner, a.flags(), a.CreatedAt.UnixNano())
+		return err
+	})
+	if nestegg.Is(err, nestegg.Conflict) {
+		got, gerr := l.Account(ctx, a.ID)
+		if gerr != nil {
+			return Account{}, gerr
+		}
+		if got.Asset != a.Asset || got.Kind != a.Kind || got.Owner != a.Owner || got.flags() != a.flags() {
+			return Account{}, nestegg.ParamErrorf(nestegg.Conflict, "id", "account %s exists with different fields", a.ID)
+		}
+		return got, nil
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("create account: %w", err)
+	}
+	return a, nil
 }
 
-// SubmitTx applies transfers inside the caller's write transaction, so that a
-// domain (payments, commerce) commits its own rows and its transfers at once.
-func (l *Ledger) SubmitTx(ctx context.Context, tx *sql.Tx, transfers []Transfer) ([]Result, error) {
-	return nil, errTODO
+// PlatformOwner is the owner of the chart of accounts.
+const PlatformOwner = "platform"
+
+// PlatformAccount returns the platform's account of the given kind for asset,
+// creating the chart of accounts for that asset on first use. Invalid for an
+// unknown kind or asset.
+func (l *Ledger) PlatformAccount(ctx context.Context, asset string, kind string) (Account, error) {
+	known := false
+	for _, k := range PlatformKinds {
+		known = known || k == kind
+	}
+	if !known {
+		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "kind", "unknown platform account kind %q", kind)
+	}
+	id := "platform:" + asset + ":" + kind
+	if a, err := l.Account(ctx, id); err == nil {
+		return a, nil
+	} else if !nestegg.Is(err, nestegg.NotFound) {
+		return Account{}, err
+	}
+	if l.opt.ValidAsset != nil {
+		if err := l.opt.ValidAsset(asset); err != nil {
+			return Account{}, &nestegg.Error{Code: nestegg.Invalid, Param: "asset", Message: nestegg.ErrorMessage(err), Err: err}
+		}
+	}
+	if !validID(id) {
+		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "asset", "bad asset code %q", asset)
+	}
+	for _, k := range PlatformKinds {
+		a := Account{ID: "platform:" + asset + ":" + k, Asset: asset, Kind: k, Owner: PlatformOwner}
+		if k == KindCash || k == KindBankClearing || k == KindCardClearing || k == KindExpense {
+			// Debit-normal (asset and expense) accounts: they hold value, and
+			// must never be credited past what was debited into them.
+			a.CreditsMustNotExceedDebits = true
+		}
+		if _, err := l.createAccount(ctx, a); err != nil {
+			return Account{}, err
+		}
+	}
+	return l.Account(ctx, id)
 }
 
 // Account returns the account with its balances, or NotFound.
 func (l *Ledger) Account(ctx context.Context, id string) (Account, error) {
-	return Account{}, errTODO
+	a, err := scanAccount(l.db.Reader().QueryRowContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE id = $1", id))
+	if err != nil {
+		err = l.db.Translate(err)
+		if nestegg.Is(err, nestegg.NotFound) {
+			return Account{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no account %q", id)
+		}
+		return Account{}, fmt.Errorf("account %s: %w", id, err)
+	}
+	return a, nil
 }
 
 // Transfer returns a committed transfer, or NotFound.
 func (l *Ledger) Transfer(ctx context.Context, id string) (Transfer, error) {
-	return Transfer{}, errTODO
+	t, err := scanTransfer(l.db.Reader().QueryRowContext(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id = $1", id))
+	if err != nil {
+		err = l.db.Translate(err)
+		if nestegg.Is(err, nestegg.NotFound) {
+			return Transfer{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no transfer %q", id)
+		}
+		return Transfer{}, fmt.Errorf("transfer %s: %w", id, err)
+	}
+	return t, nil
 }
 
 // History returns an account's transfers, newest first, at most limit
 // (1..200, default 50) after the cursor; next is "" on the last page.
-// NotFound if the account does not exist, Invalid for a bad cursor.
+// NotFound if the account does not exist, Invalid for a bad cursor or limit.
 func (l *Ledger) History(ctx context.Context, accountID, cursor string, limit int) (page []Transfer, next string, err error) {
-	return nil, "", errTODO
+	if limit == 0 {
+		limit = 50
+	}
+	if limit < 1 || limit > 200 {
+		return nil, "", nestegg.ParamErrorf(nestegg.Invalid, "limit", "limit is 1 to 200")
+	}
+	if _, err := l.Account(ctx, accountID); err != nil {
+		return nil, "", err
+	}
+	beforeTS, beforeID := int64(1<<62), "\U0010FFFF"
+	if cursor != "" {
+		if beforeTS, beforeID, err = decodeCursor(cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	// Each side of the union walks its own index newest first.
+	q := "SELECT * FROM (SELECT " + transferCols + " FROM ledger_transfers WHERE debit_account_id = $1 AND (ts < $2 OR (ts = $2 AND id < $3)) ORDER BY ts DESC, id DESC LIMIT $4) AS d" +
+		" UNION ALL SELECT * FROM (SELECT " + transferCols + " FROM ledger_transfers WHERE credit_account_id = $1 AND (ts < $2 OR (ts = $2 AND id < $3)) ORDER BY ts DESC, id DESC LIMIT $4) AS c" +
+		" ORDER BY ts DESC, id DESC LIMIT $4"
+	rows, err := l.db.Reader().QueryContext(ctx, q, accountID, beforeTS, beforeID, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("history %s: %w", accountID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, err := scanTransfer(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("history %s: %w", accountID, err)
+		}
+		page = append(page, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("history %s: %w", accountID, err)
+	}
+	if len(page) > limit {
+		page = page[:limit]
+		last := page[len(page)-1]
+		next = encodeCursor(last.Timestamp.UnixNano(), last.ID)
+	}
+	return page, next, nil
 }
 
-// PlatformAccount returns the platform's account of the given kind for asset,
-// creating the chart of accounts for that asset on first use.
-func (l *Ledger) PlatformAccount(ctx context.Context, asset string, kind string) (Account, error) {
-	return Account{}, errTODO
+func encodeCursor(ts int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(ts, 10) + "|" + id))
 }
 
-// ExpirePending voids every pending transfer whose timeout has passed and
-// returns how many it voided.
-func (l *Ledger) ExpirePending(ctx context.Context) (int, error) { return 0, errTODO }
+func decodeCursor(c string) (int64, string, error) {
+	bad := nestegg.ParamErrorf(nestegg.Invalid, "cursor", "the cursor is not one this API returned")
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", bad
+	}
+	tsStr, id, ok := strings.Cut(string(raw), "|")
+	ts, err := strconv.ParseInt(tsStr, 10, 64)
+	if !ok || err != nil || !validID(id) {
+		return 0, "", bad
+	}
+	return ts, id, nil
+}
+
+// ExpirePending voids every pending transfer whose timeout has passed (up to
+// 1000 per call) and returns how many it voided. Safe to run in several
+// processes at once: the voids have deterministic ids ("exp:" + pending id),
+// so a race is a replay.
+func (l *Ledger) ExpirePending(ctx context.Context) (int, error) {
+	now := l.opt.Clock().UnixNano()
+	rows, err := l.db.Reader().QueryContext(ctx,
+		"SELECT transfer_id FROM ledger_pending WHERE state = $1 AND expires_at > 0 AND expires_at <= $2 ORDER BY expires_at LIMIT 1000", statePending, now)
+	if err != nil {
+		return 0, fmt.Errorf("expire pending: %w", err)
+	}
+	var voids []Transfer
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("expire pending: %w", err)
+		}
+		voids = append(voids, Transfer{ID: expiryID(id), PendingID: id, VoidPending: true, Code: "expired"})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("expire pending: %w", err)
+	}
+	if len(voids) == 0 {
+		return 0, nil
+	}
+	res, err := l.apply(ctx, [][]Transfer{voids}, true)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range res[0] {
+		if r.Status == StatusOK {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// expiryID names the void the ledger makes for an expired pending transfer.
+// It fits the 64-character id limit by hashing long pending ids.
+func expiryID(pendingID string) string {
+	if id := "exp:" + pendingID; len(id) <= 64 {
+		return id
+	}
+	return "exp:" + strings.ReplaceAll(uuid.NewSHA1(uuid.NameSpaceOID, []byte(pendingID)).String(), "-", "")
+}

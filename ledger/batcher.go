@@ -1,0 +1,217 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nestegg/nestegg"
+)
+
+// request is one Submit call waiting for its batch to commit.
+type request struct {
+	ctx       context.Context
+	transfers []Transfer
+	done      chan reply
+}
+
+type reply struct {
+	results []Result
+	err     error
+}
+
+// batcher implements group commit: committers take whatever requests are
+// queued (up to MaxBatch transfers), apply them in one transaction and answer
+// each request only after that transaction has committed. A lone request
+// never waits for company — requests that arrive while a batch commits simply
+// form the next batch — so batches grow with load and latency at one client
+// stays one commit.
+type batcher struct {
+	l       *Ledger
+	queue   chan *request
+	wg      sync.WaitGroup
+	mu      sync.RWMutex // guards closed against sends on a closed queue
+	closed  bool
+}
+
+func newBatcher(l *Ledger, committers int) *batcher {
+	b := &batcher{l: l, queue: make(chan *request, 4*MaxBatch)}
+	for i := 0; i < committers; i++ {
+		b.wg.Add(1)
+		go b.loop()
+	}
+	return b
+}
+
+var errClosed = nestegg.Errorf(nestegg.Unavailable, "the ledger is shutting down; retry with the same transfer ids")
+
+func (b *batcher) submit(ctx context.Context, ts []Transfer) ([]Result, error) {
+	r := &request{ctx: ctx, transfers: ts, done: make(chan reply, 1)}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return nil, errClosed
+	}
+	select {
+	case b.queue <- r:
+	case <-ctx.Done():
+		b.mu.RUnlock()
+		return nil, ctx.Err()
+	}
+	b.mu.RUnlock()
+	// Once queued, the request is committed or failed as a whole: waiting
+	// for the answer even if ctx ends keeps "answered" and "committed" equal.
+	rep := <-r.done
+	return rep.results, rep.err
+}
+
+// close stops accepting requests, commits every queued one, and waits.
+func (b *batcher) close() {
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.queue)
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+}
+
+func (b *batcher) loop() {
+	defer b.wg.Done()
+	max := b.l.opt.MaxBatch
+	var carry *request
+	for {
+		var batch []*request
+		n := 0
+		if carry != nil {
+			batch, n, carry = append(batch, carry), len(carry.transfers), nil
+		} else {
+			r, ok := <-b.queue
+			if !ok {
+				return
+			}
+			batch, n = append(batch, r), len(r.transfers)
+		}
+		var timer <-chan time.Time
+		if b.l.opt.MaxWait > 0 {
+			timer = time.After(b.l.opt.MaxWait)
+		}
+	gather:
+		for n < max {
+			var r *request
+			var ok bool
+			if timer != nil {
+				select {
+				case r, ok = <-b.queue:
+				case <-timer:
+					break gather
+				}
+			} else {
+				select {
+				case r, ok = <-b.queue:
+				default:
+					break gather
+				}
+			}
+			if !ok {
+				break
+			}
+			if n+len(r.transfers) > max {
+				carry = r
+				break
+			}
+			batch, n = append(batch, r), n+len(r.transfers)
+		}
+		b.commit(batch)
+	}
+}
+
+func (b *batcher) commit(batch []*request) {
+	// Requests whose callers already gave up before their batch began are
+	// answered without touching the database.
+	live := batch[:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- reply{err: err}
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	reqs := make([][]Transfer, len(live))
+	for i, r := range live {
+		reqs[i] = r.transfers
+	}
+	results, err := b.l.apply(context.Background(), reqs, false)
+	for i, r := range live {
+		if err != nil {
+			r.done <- reply{err: err}
+		} else {
+			r.done <- reply{results: results[i]}
+		}
+	}
+}
+
+// apply runs requests in one write transaction (retrying it whole on
+// serialization failures and on a transfer id inserted concurrently by
+// another process) and returns results per request.
+func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, expiry bool) ([][]Result, error) {
+	var results [][]Result
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = l.db.Write(ctx, func(tx *sql.Tx) error {
+			var e error
+			results, e = l.applyTx(ctx, tx, reqs, expiry)
+			return e
+		})
+		// A unique violation means another process committed one of these
+		// transfer ids after we looked: run again and it is a replay.
+		if !nestegg.Is(err, nestegg.Conflict) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ledger commit: %w", err)
+	}
+	return results, nil
+}
+
+func (l *Ledger) applyTx(ctx context.Context, tx *sql.Tx, reqs [][]Transfer, expiry bool) ([][]Result, error) {
+	e := &engine{
+		now:      l.opt.Clock().UnixNano(),
+		accounts: map[string]*Account{},
+		dirty:    map[string]bool{},
+		pendings: map[string]*pendingState{},
+		existing: map[string]Transfer{},
+		created:  map[string]int{},
+		expiry:   expiry,
+	}
+	e.nextTS = func() int64 { return l.nextTimestamp(e.now) }
+	if err := load(ctx, tx, l.db.Dialect, e, reqs); err != nil {
+		return nil, err
+	}
+	results := make([][]Result, len(reqs))
+	for i, ts := range reqs {
+		results[i] = e.run(ts)
+	}
+	if err := save(ctx, tx, l.db.Dialect, e); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// nextTimestamp returns a timestamp after every one this Ledger handed out,
+// so that a process's transfers are strictly ordered by time.
+func (l *Ledger) nextTimestamp(now int64) int64 {
+	l.tsMu.Lock()
+	defer l.tsMu.Unlock()
+	if now <= l.lastTS {
+		now = l.lastTS + 1
+	}
+	l.lastTS = now
+	return now
+}
