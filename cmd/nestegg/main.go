@@ -1,0 +1,115 @@
+// Command nestegg is Nestegg's one binary: `nestegg serve` runs the API, and
+// the other subcommands are tools around it. main only wires the process
+// (signals, os.Args, the environment) to run, which tests call in-process.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "nestegg:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// env is what a subcommand may touch of the outside world: its streams and
+// the environment, never os.* directly, so tests can run it in-process.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// command is a subcommand. Each lives in its own file; add new ones to
+// commands.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// commands is the subcommand table, in the order help lists them.
+func commands() []command {
+	return []command{
+		{"serve", "run the API server", runServe},
+		{"migrate", "apply database migrations and exit", runMigrate},
+		{"version", "print the version", runVersion},
+		{"help", "show this help", runHelp},
+	}
+}
+
+// errUsage reports a usage error whose message has already been printed.
+var errUsage = errors.New("usage")
+
+// run runs the subcommand named by args[0] until it finishes or ctx is
+// cancelled (SIGINT/SIGTERM), and returns its error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		printUsage(stderr)
+		return errUsage
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, e, args[1:])
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "nestegg: unknown command %q\n\n", args[0])
+	printUsage(stderr)
+	return errUsage
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: nestegg <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'nestegg <command> -h' for a command's flags.")
+}
+
+func runHelp(ctx context.Context, e *env, args []string) error {
+	printUsage(e.stdout)
+	return nil
+}
+
+// newFlags returns a FlagSet for a subcommand that reports errors to stderr
+// and returns them instead of exiting.
+func newFlags(e *env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("nestegg "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// parse parses args and turns a flag error (already printed) into errUsage.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}

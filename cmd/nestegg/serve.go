@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/store"
+	"github.com/nestegg/nestegg/web"
+)
+
+// shutdownTimeout bounds how long in-flight requests may take to finish
+// once shutdown starts.
+const shutdownTimeout = 30 * time.Second
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	dsn := databaseFlag(fs, e)
+	level := fs.String("log-level", "info", "log level: debug, info (logs every request), warn or error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintf(e.stderr, "nestegg serve: bad --log-level %q\n", *level)
+		return errUsage
+	}
+	log := newLogger(e, lvl)
+
+	db, err := store.Open(ctx, *dsn, store.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer db.Close() // last: after the ledger has committed what it accepted
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := operatorKey(ctx, e, db); err != nil {
+		return err
+	}
+
+	l := ledger.New(db, ledger.Options{Logger: log})
+	l.Start()
+	srv := web.New(web.Deps{DB: db, Ledger: l, Logger: log, Version: buildVersion()})
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		srv.Close()
+		l.Close()
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	fmt.Fprintf(e.stdout, "nestegg listening on http://%s\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "database", db.Dialect.String(), "version", buildVersion())
+
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		expireLoop(jobs, l, log)
+	}()
+
+	select {
+	case <-ctx.Done():
+		err = nil
+	case err = <-serveErr:
+	}
+
+	// Shut down in dependency order so nothing acknowledged is lost: stop
+	// taking requests and let those running finish (their transfers and
+	// idempotency records commit), stop the jobs, then let the ledger commit
+	// what it accepted, and only then close the database.
+	log.Info("shutting down")
+	srv.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if serr := hs.Shutdown(sctx); serr != nil {
+		err = errors.Join(err, fmt.Errorf("http shutdown: %w", serr))
+	}
+	stopJobs()
+	wg.Wait()
+	err = errors.Join(err, srv.Close())
+	err = errors.Join(err, l.Close())
+	if err == nil {
+		log.Info("stopped")
+	}
+	return err
+}
+
+// expireLoop voids expired pending transfers once a second until ctx ends.
+func expireLoop(ctx context.Context, l *ledger.Ledger, log *slog.Logger) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var lastErr string
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := l.ExpirePending(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			// Log a failure once, not every second while it lasts.
+			if msg := err.Error(); msg != lastErr {
+				lastErr = msg
+				log.Warn("expiring pending transfers failed", "error", err)
+			}
+		case err == nil:
+			lastErr = ""
+			if n > 0 {
+				log.Info("expired pending transfers", "count", n)
+			}
+		}
+	}
+}
+
+// operatorKey makes sure an operator API key exists: the one in
+// NESTEGG_OPERATOR_KEY, or else a generated one, printed once.
+func operatorKey(ctx context.Context, e *env, db *store.DB) error {
+	now := time.Now()
+	if k := strings.TrimSpace(e.getenv("NESTEGG_OPERATOR_KEY")); k != "" {
+		if err := web.EnsureOperatorKey(ctx, db, k, now); err != nil {
+			return fmt.Errorf("NESTEGG_OPERATOR_KEY: %w", err)
+		}
+		return nil
+	}
+	key, err := web.GenerateOperatorKey(ctx, db, now)
+	if err != nil {
+		return fmt.Errorf("operator key: %w", err)
+	}
+	if key != "" {
+		fmt.Fprintf(e.stdout, "operator key: %s\n", key)
+		fmt.Fprintln(e.stdout, "This operator API key is shown once and will not be shown again: store it now.")
+	}
+	return nil
+}
+
+// newLogger logs JSON lines to stderr.
+func newLogger(e *env, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+}

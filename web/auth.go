@@ -1,0 +1,236 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base32"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/store"
+)
+
+// AuthKind says who may call a route.
+type AuthKind int
+
+// The kinds of authentication a route can demand. Member sessions and tokens
+// will be another kind: add a constant, a case in Server.authenticate and
+// routes that use it.
+const (
+	// AuthNone: anyone (health, metrics, the OpenAPI document).
+	AuthNone AuthKind = iota
+	// AuthOperator: the platform operator, by an API key from operator_keys.
+	AuthOperator
+)
+
+func (k AuthKind) String() string {
+	switch k {
+	case AuthNone:
+		return "none"
+	case AuthOperator:
+		return "operator"
+	}
+	return "unknown"
+}
+
+// PrincipalKind names what kind of caller a Principal is.
+type PrincipalKind string
+
+// Principal kinds. A member kind comes with member auth.
+const (
+	PrincipalOperator PrincipalKind = "operator"
+)
+
+// Principal is the authenticated caller of a request. Handlers find it with
+// PrincipalFrom; stored idempotency keys are scoped to it.
+type Principal struct {
+	Kind PrincipalKind
+	// ID identifies the caller within its kind (an operator key's id).
+	ID string
+}
+
+// String is the principal's stable name, "kind:id".
+func (p Principal) String() string { return string(p.Kind) + ":" + p.ID }
+
+type principalKey struct{}
+
+// PrincipalFrom returns the request's authenticated caller; ok is false on
+// routes with AuthNone.
+func PrincipalFrom(ctx context.Context) (p Principal, ok bool) {
+	p, ok = ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// authenticate checks the request against the route's auth kind and returns
+// the request carrying its principal. Failures are Unauthenticated.
+func (s *Server) authenticate(kind AuthKind, r *http.Request) (*http.Request, error) {
+	var p Principal
+	var err error
+	switch kind {
+	case AuthNone:
+		return r, nil
+	case AuthOperator:
+		p, err = s.keys.authenticate(r.Context(), r.Header.Get("Authorization"))
+	default:
+		return nil, nestegg.Errorf(nestegg.Internal, "route has unknown auth kind %d", kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), nil
+}
+
+// bearer returns the token of an "Authorization: Bearer <token>" header.
+func bearer(header string) (string, bool) {
+	const prefix = "Bearer "
+	if len(header) <= len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
+		return "", false
+	}
+	tok := strings.TrimSpace(header[len(prefix):])
+	return tok, tok != "" && len(tok) <= 512
+}
+
+// keyRecheck is how long a verified key is trusted from memory before the
+// database is asked again, so that a key deleted from operator_keys (by any
+// process) stops working within this time.
+const keyRecheck = 30 * time.Second
+
+// operatorKeys verifies operator API keys. Keys are stored as hex SHA-256
+// hashes; a verified hash is cached so that the hot path does one SHA-256 and
+// a constant-time compare per cached key instead of a query.
+type operatorKeys struct {
+	db    *store.DB
+	mu    sync.Mutex // serializes cache updates; reads are lock-free
+	cache atomic.Pointer[[]cachedKey]
+}
+
+type cachedKey struct {
+	hash     [sha256.Size]byte
+	id       string
+	verified time.Time
+}
+
+func newOperatorKeys(db *store.DB) *operatorKeys {
+	k := &operatorKeys{db: db}
+	k.cache.Store(&[]cachedKey{})
+	return k
+}
+
+var errBadKey = nestegg.Errorf(nestegg.Unauthenticated,
+	"missing or invalid API key; send Authorization: Bearer <key>")
+
+func (k *operatorKeys) authenticate(ctx context.Context, header string) (Principal, error) {
+	tok, ok := bearer(header)
+	if !ok {
+		return Principal{}, errBadKey
+	}
+	sum := sha256.Sum256([]byte(tok))
+	now := time.Now()
+	// Compare against every cached key, in constant time each, so timing
+	// says nothing about which hash (if any) was close.
+	var hit *cachedKey
+	cached := *k.cache.Load()
+	for i := range cached {
+		if subtle.ConstantTimeCompare(cached[i].hash[:], sum[:]) == 1 {
+			hit = &cached[i]
+		}
+	}
+	if hit != nil && now.Sub(hit.verified) < keyRecheck {
+		return Principal{Kind: PrincipalOperator, ID: hit.id}, nil
+	}
+	var id string
+	err := k.db.Reader().QueryRowContext(ctx,
+		"SELECT id FROM operator_keys WHERE key_hash = $1", hex.EncodeToString(sum[:])).Scan(&id)
+	switch {
+	case err == sql.ErrNoRows:
+		k.update(sum, "", now)
+		return Principal{}, errBadKey
+	case err != nil:
+		return Principal{}, &nestegg.Error{Code: nestegg.Unavailable, Op: "verify operator key",
+			Message: "cannot verify the API key right now; retry", Err: err}
+	}
+	k.update(sum, id, now)
+	return Principal{Kind: PrincipalOperator, ID: id}, nil
+}
+
+// update caches (id != "") or forgets (id == "") a key hash.
+func (k *operatorKeys) update(sum [sha256.Size]byte, id string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	old := *k.cache.Load()
+	next := make([]cachedKey, 0, len(old)+1)
+	for _, c := range old {
+		if c.hash != sum {
+			next = append(next, c)
+		}
+	}
+	if id != "" {
+		next = append(next, cachedKey{hash: sum, id: id, verified: now})
+	}
+	k.cache.Store(&next)
+}
+
+// hashKey is how a key is stored: hex SHA-256. Keys are 256-bit random
+// secrets, so a fast unsalted hash is enough (no dictionary to attack).
+func hashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// EnsureOperatorKey stores key's hash in operator_keys unless it is there.
+// It returns Invalid for a key shorter than 16 characters.
+func EnsureOperatorKey(ctx context.Context, db *store.DB, key string, now time.Time) error {
+	if len(key) < 16 || len(key) > 512 {
+		return nestegg.Errorf(nestegg.Invalid, "operator key must be 16 to 512 characters")
+	}
+	h := hashKey(key)
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx,
+			"INSERT INTO operator_keys (id, key_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+			"opk_"+h[:16], h, now.UTC().UnixNano())
+		return err
+	})
+}
+
+// GenerateOperatorKey creates an operator key if none exists yet and returns
+// it; it returns "" when a key already existed. Only the hash is stored, so
+// the returned key can never be shown again. When several processes start
+// at once, exactly one creates the key: it has a fixed id.
+func GenerateOperatorKey(ctx context.Context, db *store.DB, now time.Time) (string, error) {
+	var secret [32]byte
+	rand.Read(secret[:]) // never fails: it crashes the program instead
+	key := "nsk_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(secret[:]))
+	created := false
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		created = false
+		var one int
+		err := tx.QueryRowContext(ctx, "SELECT 1 FROM operator_keys LIMIT 1").Scan(&one)
+		if err == nil {
+			return nil
+		}
+		if err != sql.ErrNoRows {
+			return err
+		}
+		res, err := tx.ExecContext(ctx,
+			"INSERT INTO operator_keys (id, key_hash, created_at) VALUES ('opk_initial', $1, $2) ON CONFLICT DO NOTHING",
+			hashKey(key), now.UTC().UnixNano())
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		created = n == 1
+		return err
+	})
+	if err != nil || !created {
+		return "", err
+	}
+	return key, nil
+}

@@ -1,0 +1,226 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/store"
+)
+
+// Idempotency says whether a POST route honours the Idempotency-Key header.
+type Idempotency int
+
+// Idempotency levels of a route.
+const (
+	// IdempotencyNone: the header is ignored (GET routes, health).
+	IdempotencyNone Idempotency = iota
+	// IdempotencyOptional: a key, when sent, makes the request replayable.
+	IdempotencyOptional
+	// IdempotencyRequired: a POST without a key is rejected (money moves).
+	IdempotencyRequired
+)
+
+const headerIdempotencyKey = "Idempotency-Key"
+
+// idempotency implements the Idempotency-Key semantics:
+//
+//   - a replay with the same body returns the stored status and body, with
+//     the header Idempotent-Replayed: true;
+//   - the same key with another body is 422 idempotency_mismatch;
+//   - the same key while the first request runs (in this process) is 409
+//     in_flight. Across processes only the stored records are shared; the
+//     business ids (transfer ids) are idempotent themselves, so two
+//     processes racing on one key still move money once.
+//
+// Responses with status < 500 are stored; a 5xx may be retried with the same
+// key. Records are kept for the TTL (24h by default) and deleted by a sweep
+// about hourly; a record stays valid until the sweep removes it.
+type idempotency struct {
+	db  *store.DB
+	log *slog.Logger
+
+	mu       sync.Mutex
+	inflight map[idemKey][sha256.Size]byte // key -> hash of the running request
+
+	writer *recordWriter
+}
+
+type idemKey struct{ principal, key string }
+
+func newIdempotency(db *store.DB, clock func() time.Time, ttl time.Duration, log *slog.Logger) *idempotency {
+	return &idempotency{
+		db:       db,
+		log:      log,
+		inflight: make(map[idemKey][sha256.Size]byte),
+		writer:   newRecordWriter(db, clock, ttl, log),
+	}
+}
+
+func (id *idempotency) close() error { return id.writer.close() }
+
+// validIdempotencyKey: 1 to 255 printable ASCII characters.
+func validIdempotencyKey(k string) bool {
+	if len(k) == 0 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// requestHash identifies a request's content: method, path with query, body.
+func requestHash(r *http.Request, body []byte) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write([]byte(r.Method))
+	h.Write([]byte{0})
+	h.Write([]byte(r.URL.RequestURI()))
+	h.Write([]byte{0})
+	h.Write(body)
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// claim marks k as running with hash; the returned func releases it.
+func (id *idempotency) claim(k idemKey, hash [sha256.Size]byte) (func(), error) {
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	if running, ok := id.inflight[k]; ok {
+		if running != hash {
+			return nil, errMismatch
+		}
+		return nil, nestegg.ParamErrorf(nestegg.InFlight, headerIdempotencyKey,
+			"a request with this Idempotency-Key is still being processed; retry later")
+	}
+	id.inflight[k] = hash
+	return func() {
+		id.mu.Lock()
+		delete(id.inflight, k)
+		id.mu.Unlock()
+	}, nil
+}
+
+var errMismatch = nestegg.ParamErrorf(nestegg.IdempotencyMismatch, headerIdempotencyKey,
+	"this Idempotency-Key was used with a different request; use a new key")
+
+// stored is a saved response.
+type stored struct {
+	hash     string
+	status   int
+	response string
+}
+
+func (id *idempotency) lookup(ctx context.Context, k idemKey) (stored, bool, error) {
+	var st stored
+	err := id.db.Reader().QueryRowContext(ctx,
+		"SELECT request_hash, status, response FROM idempotency_keys WHERE principal = $1 AND idem_key = $2",
+		k.principal, k.key).Scan(&st.hash, &st.status, &st.response)
+	if errors.Is(err, sql.ErrNoRows) {
+		return stored{}, false, nil
+	}
+	if err != nil {
+		return stored{}, false, &nestegg.Error{Code: nestegg.Unavailable, Op: "idempotency lookup",
+			Message: "cannot check the Idempotency-Key right now; retry with the same key", Err: err}
+	}
+	return st, true, nil
+}
+
+// serveIdempotent runs an idempotent POST route (see idempotency).
+func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Request, body []byte) error {
+	key := r.Header.Get(headerIdempotencyKey)
+	if key == "" {
+		if rt.Idempotency == IdempotencyRequired {
+			return nestegg.ParamErrorf(nestegg.Invalid, headerIdempotencyKey,
+				"this endpoint requires an Idempotency-Key header")
+		}
+		return rt.handler(w, r, body)
+	}
+	if !validIdempotencyKey(key) {
+		return nestegg.ParamErrorf(nestegg.Invalid, headerIdempotencyKey,
+			"Idempotency-Key must be 1 to 255 printable ASCII characters")
+	}
+	p, _ := PrincipalFrom(r.Context())
+	k := idemKey{principal: p.String(), key: key}
+	hash := requestHash(r, body)
+	release, err := s.idem.claim(k, hash)
+	if err != nil {
+		return err
+	}
+	// Released only after the record is written, so that there is no moment
+	// when a retry finds neither a running request nor a stored response.
+	defer release()
+	if s.testHook != nil {
+		s.testHook(r)
+	}
+	hexHash := hex.EncodeToString(hash[:])
+	prev, found, err := s.idem.lookup(r.Context(), k)
+	if err != nil {
+		return err
+	}
+	if found {
+		if prev.hash != hexHash {
+			return errMismatch
+		}
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeRaw(w, prev.status, []byte(prev.response))
+		return nil
+	}
+
+	cw := &captureWriter{header: w.Header()}
+	if err := rt.handler(cw, r, body); err != nil {
+		s.writeError(cw, r, err)
+	}
+	if cw.status == 0 {
+		cw.status = http.StatusOK
+	}
+	if cw.status < 500 {
+		// The work is done: record it even if the client has gone away.
+		ctx := context.WithoutCancel(r.Context())
+		rec := &record{key: k, hash: hexHash, status: cw.status, response: cw.buf.String()}
+		if err := s.idem.writer.write(ctx, rec); err != nil {
+			// The response is still true; a retry will find the business id
+			// (a transfer's "exists") instead of the stored response.
+			s.log.LogAttrs(ctx, slog.LevelError, "idempotency record not stored",
+				slog.String("request_id", w.Header().Get(headerRequestID)),
+				slog.String("error", err.Error()))
+		}
+	}
+	w.WriteHeader(cw.status)
+	w.Write(cw.buf.Bytes())
+	return nil
+}
+
+// captureWriter buffers a response so it can be stored before it is sent.
+// Headers go straight to the real response.
+type captureWriter struct {
+	header http.Header
+	status int
+	buf    bytes.Buffer
+}
+
+func (c *captureWriter) Header() http.Header { return c.header }
+
+func (c *captureWriter) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+}
+
+func (c *captureWriter) Write(p []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	return c.buf.Write(p)
+}

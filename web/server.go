@@ -1,0 +1,238 @@
+// Package web is Nestegg's HTTP layer: the JSON API under /api/v1, health and
+// metrics endpoints, and the one mapping from error codes to HTTP responses.
+//
+// Every route is declared in routes.go, in one table that also drives the
+// OpenAPI coverage test and the malformed-input tests. A request goes through
+// ServeHTTP (request id, metrics, access log), the ServeMux, and the route's
+// wrapper (authentication, body reading, Idempotency-Key), which is built
+// once at registration so the hot path decides nothing it could have
+// decided earlier.
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/store"
+)
+
+const headerRequestID = "X-Request-Id"
+
+// Deps are what a Server needs. DB and Ledger are required.
+type Deps struct {
+	DB     *store.DB
+	Ledger *ledger.Ledger
+	// Logger receives access logs and server-side errors (default: discard).
+	Logger *slog.Logger
+	// Clock stamps stored idempotency records and decides when they expire
+	// (default time.Now). Request durations use the monotonic clock.
+	Clock func() time.Time
+	// Version is reported by /healthz.
+	Version string
+	// Registry receives the HTTP metrics and is served at /metrics. When nil,
+	// New makes one with the Go and process collectors.
+	Registry *prometheus.Registry
+	// IdempotencyTTL is how long stored Idempotency-Key responses are kept
+	// (default 24h). Replays after that reach the handler again, which is
+	// safe because ledger transfer ids are idempotent forever.
+	IdempotencyTTL time.Duration
+	// AccessLog logs one line per request at Info (default true when nil).
+	AccessLog *bool
+}
+
+// Server is the HTTP handler for the whole API. Create it with New and call
+// Close after the http.Server has shut down.
+type Server struct {
+	db        *store.DB
+	ledger    *ledger.Ledger
+	log       *slog.Logger
+	clock     func() time.Time
+	version   string
+	accessLog bool
+
+	mux       *http.ServeMux
+	routes    []*route
+	unmatched *routeMetrics
+	metrics   *metrics
+	keys      *operatorKeys
+	idem      *idempotency
+	health    []byte
+
+	ridPrefix string
+	ridSeq    atomic.Uint64
+	draining  atomic.Bool
+	recorders sync.Pool
+
+	// testHook, when set (by tests only), runs inside an idempotent request
+	// after its key is claimed and before its handler runs.
+	testHook func(r *http.Request)
+}
+
+// New returns a Server for deps and starts its background writers; call
+// Close to stop them.
+func New(deps Deps) *Server {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Clock == nil {
+		deps.Clock = time.Now
+	}
+	if deps.Registry == nil {
+		deps.Registry = prometheus.NewRegistry()
+		deps.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if deps.IdempotencyTTL <= 0 {
+		deps.IdempotencyTTL = 24 * time.Hour
+	}
+	var prefix [6]byte
+	rand.Read(prefix[:])
+	s := &Server{
+		db:        deps.DB,
+		ledger:    deps.Ledger,
+		log:       deps.Logger,
+		clock:     deps.Clock,
+		version:   deps.Version,
+		accessLog: deps.AccessLog == nil || *deps.AccessLog,
+		mux:       http.NewServeMux(),
+		metrics:   newMetrics(deps.Registry),
+		keys:      newOperatorKeys(deps.DB),
+		ridPrefix: "req_" + hex.EncodeToString(prefix[:]) + "_",
+		health:    []byte(`{"status":"ok","version":` + strconv.Quote(deps.Version) + "}"),
+	}
+	s.idem = newIdempotency(deps.DB, deps.Clock, deps.IdempotencyTTL, deps.Logger)
+	s.unmatched = s.metrics.route("unmatched")
+	s.recorders.New = func() any { return new(recorder) }
+	s.registerRoutes(deps.Registry)
+	return s
+}
+
+// Drain makes /readyz answer 503 so that load balancers stop sending new
+// requests; call it before http.Server.Shutdown.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Close stops the background writers after writing what they hold. Call it
+// after http.Server.Shutdown has returned: requests still running would find
+// the idempotency writer closed and answer 503.
+func (s *Server) Close() error {
+	s.Drain()
+	return s.idem.close()
+}
+
+// ServeHTTP serves one request: request id, routing, metrics and access log.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := s.recorders.Get().(*recorder)
+	*rec = recorder{w: w}
+	id := r.Header.Get(headerRequestID)
+	if !saneRequestID(id) {
+		id = s.ridPrefix + strconv.FormatUint(s.ridSeq.Add(1), 36)
+	}
+	w.Header()[headerRequestID] = []string{id}
+
+	s.mux.ServeHTTP(rec, r)
+
+	if rec.status == 0 {
+		rec.status = http.StatusOK // the handler wrote nothing
+	}
+	d := time.Since(start)
+	rm := rec.route
+	if rm == nil {
+		rm = s.unmatched
+	}
+	rm.observe(rec.status, d)
+	if s.accessLog && s.log.Enabled(r.Context(), slog.LevelInfo) {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", d),
+			slog.String("request_id", id),
+			slog.Int64("bytes", rec.bytes))
+	}
+	*rec = recorder{}
+	s.recorders.Put(rec)
+}
+
+// saneRequestID accepts a caller's request id only if it is short and made
+// of characters that are safe in logs and headers.
+func saneRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// recorder notes what a response was for metrics and logs. It also turns
+// the ServeMux's own plain-text 404 and 405 into the error shape: those are
+// the only responses written before a route's wrapper has set route.
+type recorder struct {
+	w       http.ResponseWriter
+	route   *routeMetrics
+	status  int
+	bytes   int64
+	swallow bool // the mux's text body is replaced by ours
+}
+
+func (rec *recorder) Header() http.Header { return rec.w.Header() }
+
+func (rec *recorder) WriteHeader(code int) {
+	if rec.status != 0 {
+		return
+	}
+	if rec.route == nil && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
+		rec.swallow = true
+		rec.writeMuxError(code)
+		return
+	}
+	rec.status = code
+	rec.w.WriteHeader(code)
+}
+
+func (rec *recorder) Write(p []byte) (int, error) {
+	if rec.swallow {
+		return len(p), nil
+	}
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	n, err := rec.w.Write(p)
+	rec.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.w }
+
+func (rec *recorder) writeMuxError(code int) {
+	err := nestegg.Errorf(nestegg.NotFound, "no such endpoint; see /api/v1/openapi.json")
+	if code == http.StatusMethodNotAllowed {
+		err = nestegg.Errorf(codeMethodNotAllowed, "method not allowed; this endpoint allows %s", rec.w.Header().Get("Allow"))
+	}
+	_, body := errorResponse(err)
+	h := rec.w.Header()
+	h.Del("X-Content-Type-Options")
+	h["Content-Type"] = contentTypeJSON
+	rec.status = code
+	rec.w.WriteHeader(code)
+	b, _ := json.Marshal(body) // cannot fail: strings only
+	n, _ := rec.w.Write(b)
+	rec.bytes += int64(n)
+}
