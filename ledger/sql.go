@@ -81,7 +81,7 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 	}
 	max := d.MaxParams()
 	err := chunks(ids, max, func(part []string) error {
-		rows, err := tx.QueryContext(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id IN ("+store.List(1, len(part))+")", anys(part)...)
+		rows, err := tx.QueryContext(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id IN ("+d.List(1, len(part))+")", anys(part)...)
 		if err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 		pendIDs = slices.Compact(pendIDs)
 		err = chunks(pendIDs, max, func(part []string) error {
 			rows, err := tx.QueryContext(ctx, "SELECT transfer_id, state, expires_at, resolved_by FROM ledger_pending WHERE transfer_id IN ("+
-				store.List(1, len(part))+") ORDER BY transfer_id"+d.ForUpdate(), anys(part)...)
+				d.List(1, len(part))+") ORDER BY transfer_id"+d.ForUpdate(), anys(part)...)
 			if err != nil {
 				return err
 			}
@@ -129,7 +129,7 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 			}
 		}
 		err = chunks(missing, max, func(part []string) error {
-			rows, err := tx.QueryContext(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id IN ("+store.List(1, len(part))+")", anys(part)...)
+			rows, err := tx.QueryContext(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id IN ("+d.List(1, len(part))+")", anys(part)...)
 			if err != nil {
 				return err
 			}
@@ -158,7 +158,7 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 	slices.Sort(accts)
 	err = chunks(accts, max, func(part []string) error {
 		rows, err := tx.QueryContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE id IN ("+
-			store.List(1, len(part))+") ORDER BY id"+d.ForUpdate(), anys(part)...)
+			d.List(1, len(part))+") ORDER BY id"+d.ForUpdate(), anys(part)...)
 		if err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func save(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine) error {
 			args = append(args, t.ID, t.DebitAccountID, t.CreditAccountID, t.Amount, t.Asset, t.Code, t.Reference,
 				t.flags(), t.PendingID, t.TimeoutSeconds, t.Timestamp.UnixNano())
 		}
-		q := "INSERT INTO ledger_transfers (" + transferCols + ") VALUES " + store.Placeholders(1, len(part), tcols)
+		q := "INSERT INTO ledger_transfers (" + transferCols + ") VALUES " + d.Placeholders(1, len(part), tcols)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("insert transfers: %w", err)
 		}
@@ -215,7 +215,7 @@ func save(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine) error {
 			args = append(args, p.t.ID, p.state, p.expiresAt, p.resolvedBy)
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO ledger_pending (transfer_id, state, expires_at, resolved_by) VALUES "+
-			store.Placeholders(1, len(part), 4), args...); err != nil {
+			d.Placeholders(1, len(part), 4), args...); err != nil {
 			return fmt.Errorf("insert pending: %w", err)
 		}
 	}
@@ -228,23 +228,32 @@ func save(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine) error {
 	for per := d.MaxParams() / acols; len(ids) > 0; {
 		part := ids[:min(per, len(ids))]
 		ids = ids[len(part):]
-		if err := updateBalances(ctx, tx, part, e.accounts); err != nil {
+		if err := updateBalances(ctx, tx, d, part, e.accounts); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// updateBalances writes absolute balances computed under lock. One
-// UPDATE … FROM (VALUES …) serves both databases; VALUES columns are named
-// column1… on both, and the casts give PostgreSQL the types.
-func updateBalances(ctx context.Context, tx *sql.Tx, ids []string, accts map[string]*Account) error {
-	if len(ids) == 1 {
-		a := accts[ids[0]]
-		_, err := tx.ExecContext(ctx, "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, credits_pending = $3, credits_posted = $4 WHERE id = $5",
-			a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.ID)
+const updateBalance = "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, credits_pending = $3, credits_posted = $4 WHERE id = $5"
+
+// updateBalances writes absolute balances computed under lock. On
+// PostgreSQL one UPDATE … FROM (VALUES …) saves a round trip per account
+// (VALUES columns are named column1… and the casts give the types). SQLite
+// would scan the table for that join, and has no round trips to save, so it
+// runs one prepared UPDATE per account.
+func updateBalances(ctx context.Context, tx *sql.Tx, d store.Dialect, ids []string, accts map[string]*Account) error {
+	if len(ids) == 1 || !d.RoundTrips() {
+		st, err := tx.PrepareContext(ctx, updateBalance)
 		if err != nil {
 			return fmt.Errorf("update balance: %w", err)
+		}
+		defer st.Close()
+		for _, id := range ids {
+			a := accts[id]
+			if _, err := st.ExecContext(ctx, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.ID); err != nil {
+				return fmt.Errorf("update balance: %w", err)
+			}
 		}
 		return nil
 	}

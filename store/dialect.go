@@ -42,6 +42,10 @@ func (d Dialect) ForUpdate() string {
 	return ""
 }
 
+// RoundTrips reports whether each statement costs a network round trip
+// (PostgreSQL), so that batching statements pays; SQLite runs in-process.
+func (d Dialect) RoundTrips() bool { return d == Postgres }
+
 // MaxParams is how many bind parameters one statement may carry, with room
 // to spare (SQLite allows 32766, PostgreSQL 65535).
 func (d Dialect) MaxParams() int {
@@ -73,6 +77,26 @@ func Placeholders(start, rows, cols int) string {
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// Placeholders is the package-level Placeholders for long statements. SQLite
+// treats $N as a named parameter and binds names with a linear search, which
+// makes thousands of them quadratic; there it emits anonymous "?" instead.
+// The statement must then use no other placeholders.
+func (d Dialect) Placeholders(start, rows, cols int) string {
+	if d == Postgres {
+		return Placeholders(start, rows, cols)
+	}
+	group := "(" + strings.Repeat("?,", cols-1) + "?)"
+	return strings.Repeat(group+",", rows-1) + group
+}
+
+// List is the package-level List for long IN lists; see Dialect.Placeholders.
+func (d Dialect) List(start, n int) string {
+	if d == Postgres {
+		return List(start, n)
+	}
+	return strings.Repeat("?,", n-1) + "?"
 }
 
 // List returns "$start,$start+1,…" with n placeholders, for IN (…).

@@ -70,7 +70,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	if opt.MaxConns == 0 {
 		opt.MaxConns = 8
 	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)"
 	// The journal mode is persistent; set it once on the writer.
 	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_txlock=immediate")
 	if err != nil {
