@@ -48,6 +48,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the API server", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
+		{"bench", "load a running server with transfers and verify its books", runBench},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", runHelp},
 	}

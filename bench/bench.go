@@ -1,0 +1,592 @@
+// Package bench is the load generator behind `nestegg bench`: it drives a
+// running Nestegg server over HTTP with transfers between accounts it
+// creates, then checks the server's books — every acknowledged transfer
+// exists exactly once, the accounts' total is unchanged, none is negative.
+//
+// It only ever targets loopback unless told AllowRemote, and it is bounded in
+// both count (Transfers) and time (MaxDuration).
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config is one benchmark run.
+type Config struct {
+	URL         string // server base URL, e.g. http://127.0.0.1:8080
+	Key         string // operator API key
+	Accounts    int    // accounts to create and fund
+	Transfers   int    // transfers to attempt
+	Concurrency int    // concurrent clients
+	// Batch is transfers per request: 1 posts to /api/v1/transfers, more
+	// posts batches to /api/v1/transfers/batch.
+	Batch int
+	// Hot and Skew concentrate traffic: Skew percent of transfers touch only
+	// the first Hot accounts.
+	Hot, Skew   int
+	Asset       string
+	MaxDuration time.Duration // stop issuing transfers after this long
+	Timeout     time.Duration // per request; a timed-out request is retried with the same key
+	Retries     int           // retries per request after a timeout or 5xx
+	AllowRemote bool
+	// RunID prefixes every id the run creates, so runs never collide.
+	RunID string
+}
+
+// Report is the outcome, printed as one JSON line by `nestegg bench --json`.
+type Report struct {
+	Mode            string  `json:"mode"`
+	Accounts        int     `json:"accounts"`
+	Concurrency     int     `json:"concurrency"`
+	Batch           int     `json:"batch"`
+	Attempted       int     `json:"attempted"`
+	Acknowledged    int     `json:"acknowledged"`
+	Refused         int     `json:"refused"` // business refusals, e.g. exceeds_credits
+	Errors          int     `json:"errors"`  // requests that failed after retries
+	Retries         int     `json:"retries"`
+	Seconds         float64 `json:"seconds"`
+	TransfersPerSec float64 `json:"transfers_per_sec"`
+	RequestsPerSec  float64 `json:"requests_per_sec"`
+	P50ms           float64 `json:"p50_ms"`
+	P90ms           float64 `json:"p90_ms"`
+	P99ms           float64 `json:"p99_ms"`
+	Maxms           float64 `json:"max_ms"`
+	Missing         int     `json:"missing"`    // acknowledged but not found
+	Duplicates      int     `json:"duplicates"` // found more than once
+	ConservationOK  bool    `json:"conservation_ok"`
+	Negative        int     `json:"negative_accounts"`
+	OK              bool    `json:"ok"`
+}
+
+func (c *Config) defaults() error {
+	if c.Accounts == 0 {
+		c.Accounts = 1000
+	}
+	if c.Transfers == 0 {
+		c.Transfers = 100_000
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 64
+	}
+	if c.Batch == 0 {
+		c.Batch = 1
+	}
+	if c.Asset == "" {
+		c.Asset = "USD"
+	}
+	if c.MaxDuration == 0 {
+		c.MaxDuration = 5 * time.Minute
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if c.Retries == 0 {
+		c.Retries = 5
+	}
+	if c.Hot == 0 {
+		c.Hot = 10
+	}
+	if c.RunID == "" {
+		c.RunID = "bench" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	switch {
+	case c.Accounts < 2 || c.Accounts > 1_000_000:
+		return fmt.Errorf("--accounts must be 2 to 1,000,000")
+	case c.Transfers < 1 || c.Transfers > 100_000_000:
+		return fmt.Errorf("--transfers must be 1 to 100,000,000")
+	case c.Concurrency < 1 || c.Concurrency > 4096:
+		return fmt.Errorf("--concurrency must be 1 to 4096")
+	case c.Batch < 1 || c.Batch > 8190:
+		return fmt.Errorf("--batch must be 1 to 8190")
+	case c.Skew < 0 || c.Skew > 100:
+		return fmt.Errorf("--skew is a percentage, 0 to 100")
+	case c.Hot < 2 || c.Hot > c.Accounts:
+		c.Hot = min(max(2, c.Hot), c.Accounts)
+	}
+	return checkTarget(c.URL, c.AllowRemote)
+}
+
+// checkTarget refuses anything but a loopback server unless allowRemote:
+// a load test must never be pointed at someone else's machine by accident.
+func checkTarget(raw string, allowRemote bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--url must be an http(s) URL, got %q", raw)
+	}
+	if allowRemote {
+		return nil
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("refusing to load %s: not a loopback address (pass --allow-remote if you mean it)", host)
+}
+
+type client struct {
+	base string
+	key  string
+	hc   *http.Client
+}
+
+// do sends one request and returns the status and body. Bodies are read
+// whole so connections are reused.
+func (c *client) do(ctx context.Context, method, path, idemKey string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idemKey != "" {
+		req.Header.Set("Idempotency-Key", idemKey)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// retry sends a request until it gets an answer that is not a timeout, a
+// connection error or a 5xx, reusing the same idempotency key each time.
+func (c *client) retry(ctx context.Context, cfg *Config, method, path, key string, body []byte, retries *atomic.Int64) (int, []byte, time.Duration, error) {
+	var lastErr error
+	for attempt := 0; attempt <= cfg.Retries; attempt++ {
+		if attempt > 0 {
+			retries.Add(1)
+			time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+		}
+		rctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+		start := time.Now()
+		code, b, err := c.do(rctx, method, path, key, body)
+		d := time.Since(start)
+		cancel()
+		if err == nil && code < 500 && code != http.StatusConflict { // 409 in_flight: the first try is still running
+			return code, b, d, nil
+		}
+		if err == nil {
+			lastErr = fmt.Errorf("%s %s: %d %s", method, path, code, bytes.TrimSpace(b))
+		} else {
+			lastErr = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return 0, nil, 0, lastErr
+}
+
+// Run performs the benchmark and verifies the books. progress receives a
+// line per second while transfers run. The error is for runs that could not
+// happen (bad config, server unreachable); a run whose verification failed
+// returns a Report with OK false.
+func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
+	if err := cfg.defaults(); err != nil {
+		return Report{}, err
+	}
+	tr := &http.Transport{MaxIdleConns: cfg.Concurrency + 8, MaxIdleConnsPerHost: cfg.Concurrency + 8, IdleConnTimeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	c := &client{base: strings.TrimRight(cfg.URL, "/"), key: cfg.Key, hc: &http.Client{Transport: tr}}
+	var retries atomic.Int64
+
+	ids, funding, err := setup(ctx, c, &cfg, progress, &retries)
+	if err != nil {
+		return Report{}, err
+	}
+	rep, acked, err := load(ctx, c, &cfg, ids, progress, &retries)
+	if err != nil {
+		return Report{}, err
+	}
+	fmt.Fprintf(progress, "verifying %d acknowledged transfers across %d accounts…\n", len(acked), len(ids))
+	if err := verify(ctx, c, &cfg, ids, funding, acked, &rep); err != nil {
+		return Report{}, err
+	}
+	rep.Retries = int(retries.Load())
+	rep.OK = rep.Errors == 0 && rep.Missing == 0 && rep.Duplicates == 0 && rep.ConservationOK && rep.Negative == 0
+	return rep, nil
+}
+
+// fundingPerAccount is large enough that few transfers are refused, small
+// enough that Accounts × it never overflows.
+const fundingPerAccount = 1_000_000_00
+
+func setup(ctx context.Context, c *client, cfg *Config, progress io.Writer, retries *atomic.Int64) ([]string, int64, error) {
+	code, b, _, err := c.retry(ctx, cfg, "GET", "/api/v1/platform/accounts/"+cfg.Asset+"/equity", "", nil, retries)
+	if err != nil {
+		return nil, 0, fmt.Errorf("server unreachable at %s: %w", cfg.URL, err)
+	}
+	if code != 200 {
+		return nil, 0, fmt.Errorf("platform account: %d %s (is --key the operator key?)", code, bytes.TrimSpace(b))
+	}
+	var eq struct{ ID string }
+	if err := json.Unmarshal(b, &eq); err != nil {
+		return nil, 0, fmt.Errorf("platform account: %w", err)
+	}
+	fmt.Fprintf(progress, "creating and funding %d accounts (run %s)…\n", cfg.Accounts, cfg.RunID)
+	ids := make([]string, cfg.Accounts)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%s-a%d", cfg.RunID, i)
+	}
+	// Accounts are created concurrently, then funded in batches.
+	work := make(chan int)
+	errs := make(chan error, cfg.Concurrency)
+	var wg sync.WaitGroup
+	for w := 0; w < min(cfg.Concurrency, 32); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				body := fmt.Appendf(nil, `{"id":%q,"asset":%q,"kind":"wallet","owner":%q,"debits_must_not_exceed_credits":true}`, ids[i], cfg.Asset, cfg.RunID)
+				code, b, _, err := c.retry(ctx, cfg, "POST", "/api/v1/accounts", "acct-"+ids[i], body, retries)
+				if err == nil && code != 201 && code != 200 {
+					err = fmt.Errorf("create account: %d %s", code, bytes.TrimSpace(b))
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for i := range ids {
+		select {
+		case work <- i:
+		case err := <-errs:
+			close(work)
+			wg.Wait()
+			return nil, 0, err
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return nil, 0, err
+	default:
+	}
+	for start := 0; start < len(ids); start += 8190 {
+		part := ids[start:min(start+8190, len(ids))]
+		var buf bytes.Buffer
+		buf.WriteString(`{"transfers":[`)
+		for i, id := range part {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			fmt.Fprintf(&buf, `{"id":"fund-%s","debit_account_id":%q,"credit_account_id":%q,"amount":%d,"asset":%q,"code":"bench_fund"}`, id, eq.ID, id, fundingPerAccount, cfg.Asset)
+		}
+		buf.WriteString(`]}`)
+		code, b, _, err := c.retry(ctx, cfg, "POST", "/api/v1/transfers/batch", fmt.Sprintf("%s-fund-%d", cfg.RunID, start), buf.Bytes(), retries)
+		if err != nil {
+			return nil, 0, fmt.Errorf("fund accounts: %w", err)
+		}
+		if code != 200 {
+			return nil, 0, fmt.Errorf("fund accounts: %d %s", code, bytes.TrimSpace(b))
+		}
+		var res struct{ Results []struct{ Status string } }
+		if err := json.Unmarshal(b, &res); err != nil {
+			return nil, 0, fmt.Errorf("fund accounts: %w", err)
+		}
+		for _, r := range res.Results {
+			if r.Status != "ok" && r.Status != "exists" {
+				return nil, 0, fmt.Errorf("fund accounts: a funding transfer was %s", r.Status)
+			}
+		}
+	}
+	return ids, fundingPerAccount, nil
+}
+
+// pick returns a debit and a credit account index, different, honouring skew.
+func pick(r *rand.Rand, cfg *Config) (int, int) {
+	n := cfg.Accounts
+	if cfg.Skew > 0 && r.IntN(100) < cfg.Skew {
+		n = cfg.Hot
+	}
+	dr := r.IntN(n)
+	cr := r.IntN(n - 1)
+	if cr >= dr {
+		cr++
+	}
+	return dr, cr
+}
+
+func appendTransfer(b []byte, cfg *Config, id string, dr, cr string, amount int) []byte {
+	b = append(b, `{"id":"`...)
+	b = append(b, id...)
+	b = append(b, `","debit_account_id":"`...)
+	b = append(b, dr...)
+	b = append(b, `","credit_account_id":"`...)
+	b = append(b, cr...)
+	b = append(b, `","amount":`...)
+	b = strconv.AppendInt(b, int64(amount), 10)
+	b = append(b, `,"asset":"`...)
+	b = append(b, cfg.Asset...)
+	b = append(b, `","code":"bench"}`...)
+	return b
+}
+
+func load(ctx context.Context, c *client, cfg *Config, ids []string, progress io.Writer, retries *atomic.Int64) (Report, []string, error) {
+	rep := Report{Mode: "single", Accounts: cfg.Accounts, Concurrency: cfg.Concurrency, Batch: cfg.Batch}
+	path := "/api/v1/transfers"
+	if cfg.Batch > 1 {
+		rep.Mode, path = "batch", "/api/v1/transfers/batch"
+	}
+	requests := (cfg.Transfers + cfg.Batch - 1) / cfg.Batch
+	var next, doneTransfers, refused, errCount atomic.Int64
+	deadline := time.Now().Add(cfg.MaxDuration)
+	type result struct {
+		lat   []time.Duration
+		acked []string
+	}
+	results := make([]result, cfg.Concurrency)
+	var firstErr atomic.Value
+	start := time.Now()
+	stopProgress := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		last := int64(0)
+		for {
+			select {
+			case <-stopProgress:
+				return
+			case <-t.C:
+				d := doneTransfers.Load()
+				fmt.Fprintf(progress, "  %d/%d transfers  %d/s  refused %d  errors %d\n", d, cfg.Transfers, d-last, refused.Load(), errCount.Load())
+				last = d
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < cfg.Concurrency; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), uint64(start.UnixNano())))
+			res := &results[w]
+			var body []byte
+			batchIDs := make([]string, 0, cfg.Batch)
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= requests || time.Now().After(deadline) || ctx.Err() != nil {
+					return
+				}
+				n := min(cfg.Batch, cfg.Transfers-k*cfg.Batch)
+				body = body[:0]
+				batchIDs = batchIDs[:0]
+				if cfg.Batch > 1 {
+					body = append(body, `{"transfers":[`...)
+				}
+				for i := 0; i < n; i++ {
+					if i > 0 {
+						body = append(body, ',')
+					}
+					dr, cr := pick(r, cfg)
+					id := cfg.RunID + "-t" + strconv.Itoa(k*cfg.Batch+i)
+					batchIDs = append(batchIDs, id)
+					body = appendTransfer(body, cfg, id, ids[dr], ids[cr], 1+r.IntN(100))
+				}
+				if cfg.Batch > 1 {
+					body = append(body, `]}`...)
+				}
+				code, b, lat, err := c.retry(ctx, cfg, "POST", path, batchIDs[0], body, retries)
+				if err != nil {
+					errCount.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				res.lat = append(res.lat, lat)
+				switch {
+				case cfg.Batch == 1 && (code == 201 || code == 200):
+					res.acked = append(res.acked, batchIDs[0])
+				case cfg.Batch == 1 && code == 422:
+					refused.Add(1)
+				case cfg.Batch > 1 && code == 200:
+					var out struct{ Results []struct{ ID, Status string } }
+					if err := json.Unmarshal(b, &out); err != nil || len(out.Results) != n {
+						errCount.Add(1)
+						firstErr.CompareAndSwap(nil, fmt.Sprintf("batch response: %v", err))
+						continue
+					}
+					for _, x := range out.Results {
+						if x.Status == "ok" || x.Status == "exists" {
+							res.acked = append(res.acked, x.ID)
+						} else {
+							refused.Add(1)
+						}
+					}
+				default:
+					errCount.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %s", code, bytes.TrimSpace(b)))
+				}
+				doneTransfers.Add(int64(n))
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(stopProgress)
+	if e, ok := firstErr.Load().(string); ok {
+		fmt.Fprintf(progress, "first error: %s\n", e)
+	}
+	var lat []time.Duration
+	var acked []string
+	for _, r := range results {
+		lat = append(lat, r.lat...)
+		acked = append(acked, r.acked...)
+	}
+	slices.Sort(lat)
+	pct := func(p int) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[min(len(lat)-1, len(lat)*p/100)].Microseconds()) / 1000
+	}
+	rep.Attempted = int(doneTransfers.Load())
+	rep.Acknowledged = len(acked)
+	rep.Refused = int(refused.Load())
+	rep.Errors = int(errCount.Load())
+	rep.Seconds = elapsed.Seconds()
+	rep.TransfersPerSec = float64(len(acked)) / elapsed.Seconds()
+	rep.RequestsPerSec = float64(len(lat)) / elapsed.Seconds()
+	rep.P50ms, rep.P90ms, rep.P99ms = pct(50), pct(90), pct(99)
+	if len(lat) > 0 {
+		rep.Maxms = float64(lat[len(lat)-1].Microseconds()) / 1000
+	}
+	return rep, acked, nil
+}
+
+// verify walks every benchmark account's history (its debit side, where each
+// transfer appears exactly once) and its balance.
+func verify(ctx context.Context, c *client, cfg *Config, ids []string, funding int64, acked []string, rep *Report) error {
+	seen := make(map[string]int, len(acked))
+	var sum int64
+	var mu sync.Mutex
+	work := make(chan string)
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	var retries atomic.Int64
+	for w := 0; w < min(cfg.Concurrency, 16); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				code, b, _, err := c.retry(ctx, cfg, "GET", "/api/v1/accounts/"+id, "", nil, &retries)
+				if err == nil && code != 200 {
+					err = fmt.Errorf("account %s: %d %s", id, code, bytes.TrimSpace(b))
+				}
+				var a struct {
+					DebitsPending, DebitsPosted, CreditsPosted int64
+				}
+				if err == nil {
+					err = json.Unmarshal(b, &struct {
+						DP  *int64 `json:"debits_pending"`
+						DPo *int64 `json:"debits_posted"`
+						CPo *int64 `json:"credits_posted"`
+					}{&a.DebitsPending, &a.DebitsPosted, &a.CreditsPosted})
+				}
+				var mine []string
+				for cursor := ""; err == nil; {
+					q := "/api/v1/accounts/" + id + "/transfers?limit=200"
+					if cursor != "" {
+						q += "&cursor=" + url.QueryEscape(cursor)
+					}
+					var code int
+					var b []byte
+					code, b, _, err = c.retry(ctx, cfg, "GET", q, "", nil, &retries)
+					if err == nil && code != 200 {
+						err = fmt.Errorf("history %s: %d %s", id, code, bytes.TrimSpace(b))
+					}
+					if err != nil {
+						break
+					}
+					var page struct {
+						Data []struct {
+							ID             string `json:"id"`
+							DebitAccountID string `json:"debit_account_id"`
+						} `json:"data"`
+						NextCursor string `json:"next_cursor"`
+					}
+					if err = json.Unmarshal(b, &page); err != nil {
+						break
+					}
+					for _, t := range page.Data {
+						if t.DebitAccountID == id {
+							mine = append(mine, t.ID)
+						}
+					}
+					if page.NextCursor == "" {
+						break
+					}
+					cursor = page.NextCursor
+				}
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					continue
+				}
+				mu.Lock()
+				bal := a.CreditsPosted - a.DebitsPosted - a.DebitsPending
+				sum += bal
+				if bal < 0 {
+					rep.Negative++
+				}
+				for _, t := range mine {
+					seen[t]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, id := range ids {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return fmt.Errorf("verify: %w", err)
+	default:
+	}
+	for _, id := range acked {
+		switch seen[id] {
+		case 0:
+			rep.Missing++
+		case 1:
+		default:
+			rep.Duplicates++
+		}
+	}
+	rep.ConservationOK = sum == funding*int64(len(ids))
+	return nil
+}
