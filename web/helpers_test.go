@@ -1,0 +1,135 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/store"
+	"github.com/nestegg/nestegg/web"
+)
+
+const testKey = "test-operator-key-0123456789"
+
+// apiEnv is a Server on a real database with an operator key.
+type apiEnv struct {
+	t      *testing.T
+	db     *store.DB
+	ledger *ledger.Ledger
+	srv    *web.Server
+}
+
+func validAsset(code string) error {
+	_, err := money.Lookup(code)
+	return err
+}
+
+func newAPI(t *testing.T, db *store.DB) *apiEnv {
+	t.Helper()
+	l := ledger.New(db, ledger.Options{ValidAsset: validAsset})
+	l.Start()
+	srv := web.New(web.Deps{DB: db, Ledger: l, Version: "test"})
+	t.Cleanup(func() {
+		srv.Close()
+		l.Close()
+	})
+	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
+		t.Fatalf("EnsureOperatorKey: %v", err)
+	}
+	return &apiEnv{t: t, db: db, ledger: l, srv: srv}
+}
+
+// request builds a request; body "" sends none. Headers come in pairs.
+func request(method, path, body string, headers ...string) *http.Request {
+	var rd io.Reader = http.NoBody
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	r := httptest.NewRequest(method, path, rd)
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			r.Header.Del(headers[i])
+		} else {
+			r.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	return r
+}
+
+// serve runs r through the server.
+func (e *apiEnv) serve(r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	e.srv.ServeHTTP(w, r)
+	return w
+}
+
+// do sends an authenticated request.
+func (e *apiEnv) do(method, path, body string, headers ...string) *httptest.ResponseRecorder {
+	h := append([]string{"Authorization", "Bearer " + testKey}, headers...)
+	return e.serve(request(method, path, body, h...))
+}
+
+// ok sends an authenticated request, wants status, and decodes into out.
+func (e *apiEnv) ok(want int, out any, method, path, body string, headers ...string) {
+	e.t.Helper()
+	w := e.do(method, path, body, headers...)
+	if w.Code != want {
+		e.t.Fatalf("%s %s = %d %s, want %d", method, path, w.Code, w.Body, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(w.Body.Bytes(), out); err != nil {
+			e.t.Fatalf("%s %s: decode %s: %v", method, path, w.Body, err)
+		}
+	}
+}
+
+type apiError struct {
+	Error struct {
+		Type    string `json:"type"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Param   string `json:"param"`
+	} `json:"error"`
+}
+
+var errorTypes = map[string]bool{
+	"invalid_request_error": true, "authentication_error": true, "permission_error": true,
+	"not_found_error": true, "conflict_error": true, "idempotency_error": true,
+	"rate_limit_error": true, "api_error": true,
+}
+
+// wantError checks that w is an error in the one shape, with status and
+// code (code "" accepts any).
+func wantError(t *testing.T, what string, w *httptest.ResponseRecorder, status int, code string) apiError {
+	t.Helper()
+	var e apiError
+	if w.Code != status {
+		t.Errorf("%s: status %d %s, want %d", what, w.Code, w.Body, status)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s: Content-Type %q, want application/json", what, ct)
+	}
+	dec := json.NewDecoder(w.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		t.Errorf("%s: body is not the error shape: %v", what, err)
+		return e
+	}
+	if !errorTypes[e.Error.Type] || e.Error.Code == "" || e.Error.Message == "" {
+		t.Errorf("%s: bad error %+v", what, e.Error)
+	}
+	if code != "" && e.Error.Code != code {
+		t.Errorf("%s: code %q (%s), want %q", what, e.Error.Code, e.Error.Message, code)
+	}
+	return e
+}
