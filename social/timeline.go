@@ -1,0 +1,376 @@
+package social
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/store"
+)
+
+// Page asks for one page of a list: Cursor is "" for the first page, else
+// the Next of the previous page; Limit is 1 to 100, 0 meaning 20.
+type Page struct {
+	Cursor string
+	Limit  int
+}
+
+// Paging limits.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+// Entry is one line of a timeline: a post, or someone's repost of a post.
+type Entry struct {
+	Post       Post
+	RepostID   string // set when this entry is a repost
+	RepostedBy *User  // who reposted, when RepostID is set
+	At         time.Time
+}
+
+// Timeline is one page of entries, newest first. Next is the cursor of the
+// following page, "" at the end. Paging is by position, not offset: posts
+// published while someone pages through never repeat or hide an entry.
+type Timeline struct {
+	Entries []Entry
+	Next    string
+}
+
+// Thread is a post in its conversation: its ancestors (the thread's root
+// first, up to 100), the post, and the first page of its direct replies,
+// oldest first (continue with Replies and Next). When a parent has been
+// deleted the ancestors stop there: Post.ReplyToID is set but names a post
+// that is not Ancestors' last.
+type Thread struct {
+	Ancestors []Post
+	Post      Post
+	Replies   []Post
+	Next      string
+}
+
+// cursor is a position in a list ordered by (at, id).
+type cursor struct {
+	at int64
+	id string
+}
+
+func (c cursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.at, 10) + "|" + c.id))
+}
+
+// parsePage validates a Page; first is the cursor meaning "from the start".
+func parsePage(p Page, first cursor) (cursor, int, error) {
+	limit := p.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	if limit < 1 || limit > MaxLimit {
+		return cursor{}, 0, nestegg.ParamErrorf(nestegg.Invalid, "limit", "limit must be between 1 and %d", MaxLimit)
+	}
+	if p.Cursor == "" {
+		return first, limit, nil
+	}
+	bad := nestegg.ParamErrorf(nestegg.Invalid, "cursor", "bad cursor; use the one the previous page returned")
+	raw, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+	if err != nil {
+		return cursor{}, 0, bad
+	}
+	at, id, ok := strings.Cut(string(raw), "|")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil || id == "" || len(id) > 64 {
+		return cursor{}, 0, bad
+	}
+	return cursor{n, id}, limit, nil
+}
+
+var (
+	newest = cursor{math.MaxInt64, ""}
+	oldest = cursor{math.MinInt64, ""}
+)
+
+// notBlocked is a condition true when neither the user in parameter $v nor
+// the author in column col has blocked the other.
+func notBlocked(v, col string) string {
+	return fmt.Sprintf(`NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = %[1]s AND b.blocked_id = %[2]s)
+		OR (b.blocker_id = %[2]s AND b.blocked_id = %[1]s))`, v, col)
+}
+
+// repostNotBlocked hides reposts of authors blocked either way with $v.
+func repostNotBlocked(v string) string {
+	return "(p.repost_of_id IS NULL OR NOT EXISTS (SELECT 1 FROM posts o JOIN blocks b ON " +
+		fmt.Sprintf("(b.blocker_id = %[1]s AND b.blocked_id = o.author_id) OR (b.blocker_id = o.author_id AND b.blocked_id = %[1]s)", v) +
+		" WHERE o.id = p.repost_of_id))"
+}
+
+// Keyset conditions on (p.created_at, p.id) against parameters $2, $3.
+const (
+	before = "(p.created_at < $2 OR (p.created_at = $2 AND p.id < $3))"
+	after  = "(p.created_at > $2 OR (p.created_at = $2 AND p.id > $3))"
+)
+
+// HomeTimeline returns viewerID's home: posts and reposts by the people
+// viewerID follows and by viewerID, newest first. Reposts of people blocked
+// either way are left out. Only viewerID may call it. Errors: Invalid
+// (Param "cursor" or "limit").
+func (s *Service) HomeTimeline(ctx context.Context, viewerID string, page Page) (Timeline, error) {
+	// The author set is small per viewer; both databases turn the IN into
+	// index range scans of posts(author_id, created_at, id) or, when the
+	// viewer follows many, walk posts(created_at, id) backwards.
+	q := `SELECT p.id, p.created_at, p.repost_of_id FROM posts p
+		WHERE p.author_id IN (SELECT f.followee_id FROM follows f WHERE f.follower_id = $1 UNION ALL SELECT u.id FROM users u WHERE u.id = $1)
+		AND ` + before + ` AND ` + repostNotBlocked("$1") + `
+		ORDER BY p.created_at DESC, p.id DESC LIMIT $4`
+	return s.timeline(ctx, viewerID, page, q, viewerID)
+}
+
+// ProfileTimeline returns userID's posts and reposts, newest first, as
+// viewerID ("" for nobody) sees them; replies are included only when
+// withReplies is set (the "Replies" tab). Anyone may call it. Errors:
+// Invalid (Param "cursor" or "limit").
+func (s *Service) ProfileTimeline(ctx context.Context, viewerID, userID string, page Page, withReplies bool) (Timeline, error) {
+	cond := ""
+	if !withReplies {
+		cond = " AND p.reply_to_id IS NULL"
+	}
+	q := `SELECT p.id, p.created_at, p.repost_of_id FROM posts p
+		WHERE p.author_id = $1 AND ` + before + cond + ` AND ` + repostNotBlocked("$5") + `
+		ORDER BY p.created_at DESC, p.id DESC LIMIT $4`
+	return s.timeline(ctx, viewerID, page, q, userID, viewerID)
+}
+
+// HashtagTimeline returns the posts with a hashtag (any case, '#'
+// optional), newest first, leaving out authors blocked either way with
+// viewerID ("" for nobody). Anyone may call it. Errors: Invalid (Param
+// "tag", "cursor" or "limit").
+func (s *Service) HashtagTimeline(ctx context.Context, viewerID, tag string, page Page) (Timeline, error) {
+	key := HashtagKey(strings.TrimSpace(tag))
+	if !validTagKey(key) {
+		return Timeline{}, nestegg.ParamErrorf(nestegg.Invalid, "tag", "not a hashtag")
+	}
+	q := `SELECT p.id, p.created_at, p.repost_of_id FROM post_hashtags h JOIN posts p ON p.id = h.post_id
+		WHERE h.tag = $1 AND (h.created_at < $2 OR (h.created_at = $2 AND h.post_id < $3)) AND ` + notBlocked("$5", "p.author_id") + `
+		ORDER BY h.created_at DESC, h.post_id DESC LIMIT $4`
+	return s.timeline(ctx, viewerID, page, q, key, viewerID)
+}
+
+// timeline runs a page query whose parameters are $1 (key), $2 and $3 (the
+// cursor), $4 (limit+1) and optionally $5, and hydrates the entries.
+func (s *Service) timeline(ctx context.Context, viewerID string, page Page, q, key string, extra ...any) (Timeline, error) {
+	c, limit, err := parsePage(page, newest)
+	if err != nil {
+		return Timeline{}, err
+	}
+	r := s.db.Reader()
+	rows, err := r.QueryContext(ctx, q, append([]any{key, c.at, c.id, limit + 1}, extra...)...)
+	if err != nil {
+		return Timeline{}, fmt.Errorf("timeline: %w", err)
+	}
+	type row struct {
+		id, repostOf string
+		at           int64
+	}
+	var list []row
+	for rows.Next() {
+		var x row
+		var rp sql.NullString
+		if err := rows.Scan(&x.id, &x.at, &rp); err != nil {
+			rows.Close()
+			return Timeline{}, fmt.Errorf("timeline: %w", err)
+		}
+		x.repostOf = rp.String
+		list = append(list, x)
+	}
+	if err := rows.Close(); err != nil {
+		return Timeline{}, fmt.Errorf("timeline: %w", err)
+	}
+	var t Timeline
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1]
+		t.Next = cursor{last.at, last.id}.String()
+	}
+	ids := make([]string, 0, 2*len(list))
+	for _, x := range list {
+		ids = append(ids, x.id)
+		if x.repostOf != "" {
+			ids = append(ids, x.repostOf)
+		}
+	}
+	posts, err := s.hydrate(ctx, r, viewerID, ids)
+	if err != nil {
+		return Timeline{}, err
+	}
+	for _, x := range list {
+		e := Entry{At: fromNanos(x.at)}
+		if x.repostOf == "" {
+			p, ok := posts[x.id]
+			if !ok {
+				continue // deleted since the page query
+			}
+			e.Post = p.Post
+		} else {
+			rp, ok1 := posts[x.id]
+			p, ok2 := posts[x.repostOf]
+			if !ok1 || !ok2 {
+				continue
+			}
+			by := rp.Author
+			e.Post, e.RepostID, e.RepostedBy = p.Post, x.id, &by
+		}
+		t.Entries = append(t.Entries, e)
+	}
+	return t, nil
+}
+
+// Thread returns a post with its ancestors and first page of replies as
+// viewerID ("" for nobody) sees them. Anyone may call it. Errors: NotFound,
+// Invalid (Param "limit").
+func (s *Service) Thread(ctx context.Context, viewerID, postID string, replies Page) (Thread, error) {
+	p, err := s.Post(ctx, viewerID, postID)
+	if err != nil {
+		return Thread{}, err
+	}
+	th := Thread{Post: p}
+	replies.Cursor = ""
+	th.Replies, th.Next, err = s.Replies(ctx, viewerID, postID, replies)
+	if err != nil {
+		return Thread{}, err
+	}
+	if p.ReplyToID == "" {
+		return th, nil
+	}
+	r := s.db.Reader()
+	rows, err := r.QueryContext(ctx, `WITH RECURSIVE anc (id, reply_to_id, depth) AS (
+			SELECT id, reply_to_id, 0 FROM posts WHERE id = $1
+			UNION ALL
+			SELECT p.id, p.reply_to_id, anc.depth + 1 FROM posts p JOIN anc ON p.id = anc.reply_to_id WHERE anc.depth < 100
+		) SELECT id FROM anc WHERE depth > 0 ORDER BY depth DESC`, postID)
+	if err != nil {
+		return Thread{}, fmt.Errorf("thread: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return Thread{}, fmt.Errorf("thread: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Close(); err != nil {
+		return Thread{}, fmt.Errorf("thread: %w", err)
+	}
+	m, err := s.hydrate(ctx, r, viewerID, ids)
+	if err != nil {
+		return Thread{}, err
+	}
+	for _, id := range ids {
+		if a, ok := m[id]; ok {
+			th.Ancestors = append(th.Ancestors, a.Post)
+		}
+	}
+	return th, nil
+}
+
+// Replies returns a page of the direct replies to a post, oldest first,
+// leaving out authors blocked either way with viewerID ("" for nobody),
+// and the cursor of the next page ("" at the end). Anyone may call it.
+// Errors: Invalid (Param "cursor" or "limit").
+func (s *Service) Replies(ctx context.Context, viewerID, postID string, page Page) ([]Post, string, error) {
+	c, limit, err := parsePage(page, oldest)
+	if err != nil {
+		return nil, "", err
+	}
+	r := s.db.Reader()
+	rows, err := r.QueryContext(ctx, `SELECT p.id, p.created_at FROM posts p WHERE p.reply_to_id = $1 AND `+after+` AND `+notBlocked("$5", "p.author_id")+`
+		ORDER BY p.created_at, p.id LIMIT $4`, postID, c.at, c.id, limit+1, viewerID)
+	if err != nil {
+		return nil, "", fmt.Errorf("replies: %w", err)
+	}
+	var ids []string
+	var ats []int64
+	for rows.Next() {
+		var id string
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			rows.Close()
+			return nil, "", fmt.Errorf("replies: %w", err)
+		}
+		ids, ats = append(ids, id), append(ats, at)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, "", fmt.Errorf("replies: %w", err)
+	}
+	next := ""
+	if len(ids) > limit {
+		ids = ids[:limit]
+		next = cursor{ats[limit-1], ids[limit-1]}.String()
+	}
+	m, err := s.hydrate(ctx, r, viewerID, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []Post
+	for _, id := range ids {
+		if p, ok := m[id]; ok {
+			out = append(out, p.Post)
+		}
+	}
+	return out, next, nil
+}
+
+type hydrated struct {
+	Post
+	isRepost bool
+}
+
+// hydrate loads posts (and repost rows) by id with their authors and what
+// viewerID did to them.
+func (s *Service) hydrate(ctx context.Context, q store.Querier, viewerID string, ids []string) (map[string]hydrated, error) {
+	out := make(map[string]hydrated, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		args := []any{viewerID}
+		for _, id := range batch {
+			args = append(args, id)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT p.id, p.body, p.reply_to_id, p.reply_to_user_id, COALESCE(r.handle, ''), p.root_id,
+			p.repost_of_id IS NOT NULL, p.created_at, p.like_count, p.repost_count, p.reply_count,
+			EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1),
+			EXISTS (SELECT 1 FROM posts x WHERE x.repost_of_id = p.id AND x.author_id = $1),
+			`+userCols("a")+`
+			FROM posts p JOIN users a ON a.id = p.author_id LEFT JOIN users r ON r.id = p.reply_to_user_id
+			WHERE p.id IN (`+store.List(2, len(batch))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("load posts: %w", err)
+		}
+		for rows.Next() {
+			var h hydrated
+			var replyTo, replyToUser sql.NullString
+			var created int64
+			var us userScan
+			dest := append([]any{&h.ID, &h.Body, &replyTo, &replyToUser, &h.ReplyToHandle, &h.RootID, &h.isRepost, &created,
+				&h.Likes, &h.Reposts, &h.Replies, &h.Liked, &h.Reposted}, us.dest()...)
+			if err := rows.Scan(dest...); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("load posts: %w", err)
+			}
+			h.ReplyToID, h.ReplyToUserID = replyTo.String, replyToUser.String
+			h.CreatedAt = fromNanos(created)
+			h.Author = us.user()
+			out[h.ID] = h
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("load posts: %w", err)
+		}
+	}
+	return out, nil
+}
