@@ -14,6 +14,7 @@ import (
 type request struct {
 	ctx       context.Context
 	transfers []Transfer
+	rider     *Rider
 	done      chan reply
 }
 
@@ -47,8 +48,8 @@ func newBatcher(l *Ledger, committers int) *batcher {
 
 var errClosed = nestegg.Errorf(nestegg.Unavailable, "the ledger is shutting down; retry with the same transfer ids")
 
-func (b *batcher) submit(ctx context.Context, ts []Transfer) ([]Result, error) {
-	r := &request{ctx: ctx, transfers: ts, done: make(chan reply, 1)}
+func (b *batcher) submit(ctx context.Context, ts []Transfer, rider *Rider) ([]Result, error) {
+	r := &request{ctx: ctx, transfers: ts, rider: rider, done: make(chan reply, 1)}
 	b.mu.RLock()
 	if b.closed {
 		b.mu.RUnlock()
@@ -143,10 +144,11 @@ func (b *batcher) commit(batch []*request) {
 		return
 	}
 	reqs := make([][]Transfer, len(live))
+	riders := make([]*Rider, len(live))
 	for i, r := range live {
-		reqs[i] = r.transfers
+		reqs[i], riders[i] = r.transfers, r.rider
 	}
-	results, err := b.l.apply(context.Background(), reqs, false)
+	results, err := b.l.apply(context.Background(), reqs, riders, false)
 	for i, r := range live {
 		if err != nil {
 			r.done <- reply{err: err}
@@ -159,13 +161,13 @@ func (b *batcher) commit(batch []*request) {
 // apply runs requests in one write transaction (retrying it whole on
 // serialization failures and on a transfer id inserted concurrently by
 // another process) and returns results per request.
-func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, expiry bool) ([][]Result, error) {
+func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, expiry bool) ([][]Result, error) {
 	var results [][]Result
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = l.db.Write(ctx, func(tx *sql.Tx) error {
 			var e error
-			results, e = l.applyTx(ctx, tx, reqs, expiry)
+			results, e = l.applyTx(ctx, tx, reqs, riders, expiry)
 			return e
 		})
 		// A unique violation means another process committed one of these
@@ -180,7 +182,7 @@ func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, expiry bool) ([][
 	return results, nil
 }
 
-func (l *Ledger) applyTx(ctx context.Context, tx *sql.Tx, reqs [][]Transfer, expiry bool) ([][]Result, error) {
+func (l *Ledger) applyTx(ctx context.Context, tx *sql.Tx, reqs [][]Transfer, riders []*Rider, expiry bool) ([][]Result, error) {
 	e := &engine{
 		now:      l.opt.Clock().UnixNano(),
 		accounts: map[string]*Account{},
@@ -199,6 +201,9 @@ func (l *Ledger) applyTx(ctx context.Context, tx *sql.Tx, reqs [][]Transfer, exp
 		results[i] = e.run(ts)
 	}
 	if err := save(ctx, tx, l.db.Dialect, e); err != nil {
+		return nil, err
+	}
+	if err := saveRiders(ctx, tx, l.db.Dialect, riders, results); err != nil {
 		return nil, err
 	}
 	return results, nil

@@ -283,3 +283,28 @@ func TestCrashChild(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRiders: a rider commits with its request's transfers, sees their
+// results, and a rider of a replay does not overwrite the first.
+func TestRiders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db, time.Now)
+		eq, _ := l.PlatformAccount(ctx, "USD", ledger.KindEquity)
+		a := wallet(t, l, "a")
+		rider := func(note string) *ledger.Rider {
+			return &ledger.Rider{Table: "operator_keys", Columns: []string{"id", "key_hash", "created_at"},
+				Row: func(res []ledger.Result) []any { return []any{"k-" + res[0].ID, note + ":" + string(res[0].Status), 1} }}
+		}
+		tr := ledger.Transfer{ID: "r1", DebitAccountID: eq.ID, CreditAccountID: a.ID, Amount: 5, Asset: "USD", Code: "x"}
+		for _, note := range []string{"first", "replay"} {
+			if _, err := l.SubmitWith(ctx, []ledger.Transfer{tr}, rider(note)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got string
+		if err := db.Reader().QueryRowContext(ctx, "SELECT key_hash FROM operator_keys WHERE id = 'k-r1'").Scan(&got); err != nil || got != "first:ok" {
+			t.Fatalf("rider row = %q, %v; want first:ok", got, err)
+		}
+	})
+}

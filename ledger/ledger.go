@@ -96,7 +96,31 @@ func (l *Ledger) Submit(ctx context.Context, transfers []Transfer) ([]Result, er
 	if l.b == nil {
 		return nil, nestegg.Errorf(nestegg.Unavailable, "the ledger is not started")
 	}
-	return l.b.submit(ctx, transfers)
+	return l.b.submit(ctx, transfers, nil)
+}
+
+// Rider is a row written in the same transaction as one request's
+// transfers, so that it commits exactly when they do — the API's stored
+// response for an idempotency key, for one. The ledger does not interpret
+// it. Rows are inserted with ON CONFLICT DO NOTHING: a row that already
+// exists (written by a concurrent replay) is left as it is.
+type Rider struct {
+	Table   string
+	Columns []string
+	// Row computes the row's values from the request's results, inside the
+	// transaction; nil writes nothing.
+	Row func(results []Result) []any
+}
+
+// SubmitWith is Submit with a Rider written atomically with the transfers.
+func (l *Ledger) SubmitWith(ctx context.Context, transfers []Transfer, rider *Rider) ([]Result, error) {
+	if len(transfers) == 0 || len(transfers) > MaxBatch {
+		return nil, nestegg.ParamErrorf(nestegg.Invalid, "transfers", "a batch holds 1 to %d transfers, got %d", MaxBatch, len(transfers))
+	}
+	if l.b == nil {
+		return nil, nestegg.Errorf(nestegg.Unavailable, "the ledger is not started")
+	}
+	return l.b.submit(ctx, transfers, rider)
 }
 
 // SubmitTx applies transfers inside the caller's write transaction, so that a
@@ -106,7 +130,7 @@ func (l *Ledger) SubmitTx(ctx context.Context, tx *sql.Tx, transfers []Transfer)
 	if len(transfers) == 0 || len(transfers) > MaxBatch {
 		return nil, nestegg.ParamErrorf(nestegg.Invalid, "transfers", "a batch holds 1 to %d transfers, got %d", MaxBatch, len(transfers))
 	}
-	res, err := l.applyTx(ctx, tx, [][]Transfer{transfers}, false)
+	res, err := l.applyTx(ctx, tx, [][]Transfer{transfers}, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +354,7 @@ func (l *Ledger) ExpirePending(ctx context.Context) (int, error) {
 	if len(voids) == 0 {
 		return 0, nil
 	}
-	res, err := l.apply(ctx, [][]Transfer{voids}, true)
+	res, err := l.apply(ctx, [][]Transfer{voids}, nil, true)
 	if err != nil {
 		return 0, err
 	}

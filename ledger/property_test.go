@@ -272,6 +272,11 @@ func TestLedgerMatchesModel(t *testing.T) {
 						}
 						if r.Status == ledger.StatusOK {
 							sent = append(sent, req[i])
+							// A timeout runs from the timestamp the ledger assigned,
+							// which may be a few ns after the clock's reading.
+							if p := m.pendings[r.ID]; p != nil && req[i].TimeoutSeconds > 0 {
+								p.expires = r.Transfer.Timestamp.Add(time.Duration(req[i].TimeoutSeconds) * time.Second)
+							}
 						}
 					}
 				}

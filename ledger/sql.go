@@ -275,3 +275,51 @@ func updateBalances(ctx context.Context, tx *sql.Tx, d store.Dialect, ids []stri
 	}
 	return nil
 }
+
+// saveRiders inserts the requests' riders, one multi-row INSERT per table.
+func saveRiders(ctx context.Context, tx *sql.Tx, d store.Dialect, riders []*Rider, results [][]Result) error {
+	type group struct {
+		r    *Rider
+		rows [][]any
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for i, r := range riders {
+		if r == nil {
+			continue
+		}
+		row := r.Row(results[i])
+		if row == nil {
+			continue
+		}
+		if len(row) != len(r.Columns) {
+			return fmt.Errorf("rider for %s: %d values for %d columns", r.Table, len(row), len(r.Columns))
+		}
+		key := r.Table + "(" + strings.Join(r.Columns, ",") + ")"
+		g := byKey[key]
+		if g == nil {
+			g = &group{r: r}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.rows = append(g.rows, row)
+	}
+	for _, g := range groups {
+		cols := len(g.r.Columns)
+		per := d.MaxParams() / cols
+		for rows := g.rows; len(rows) > 0; {
+			part := rows[:min(per, len(rows))]
+			rows = rows[len(part):]
+			args := make([]any, 0, len(part)*cols)
+			for _, row := range part {
+				args = append(args, row...)
+			}
+			q := "INSERT INTO " + g.r.Table + " (" + strings.Join(g.r.Columns, ", ") + ") VALUES " +
+				d.Placeholders(1, len(part), cols) + " ON CONFLICT DO NOTHING"
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("insert riders into %s: %w", g.r.Table, err)
+			}
+		}
+	}
+	return nil
+}
