@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
 )
@@ -47,7 +48,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	l := ledger.New(db, ledger.Options{Logger: log})
+	l := ledger.New(db, ledger.Options{Logger: log, ValidAsset: validAsset})
 	l.Start()
 	srv := web.New(web.Deps{DB: db, Ledger: l, Logger: log, Version: buildVersion()})
 
@@ -101,6 +102,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err == nil {
 		log.Info("stopped")
 	}
+	return err
+}
+
+// validAsset lets the ledger accept only assets the money package knows.
+func validAsset(code string) error {
+	_, err := money.Lookup(code)
 	return err
 }
 
