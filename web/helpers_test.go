@@ -20,7 +20,7 @@ const testKey = "test-operator-key-0123456789"
 
 // apiEnv is a Server on a real database with an operator key.
 type apiEnv struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	ledger *ledger.Ledger
 	srv    *web.Server
@@ -31,7 +31,7 @@ func validAsset(code string) error {
 	return err
 }
 
-func newAPI(t *testing.T, db *store.DB) *apiEnv {
+func newAPI(t testing.TB, db *store.DB) *apiEnv {
 	t.Helper()
 	l := ledger.New(db, ledger.Options{ValidAsset: validAsset})
 	l.Start()

@@ -28,7 +28,7 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log := newLogger(e, slog.LevelInfo)
+	log := newLogger(e.stderr, slog.LevelInfo)
 	db, err := store.Open(ctx, *dsn, store.Options{Logger: log})
 	if err != nil {
 		return err

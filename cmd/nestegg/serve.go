@@ -34,7 +34,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "nestegg serve: bad --log-level %q\n", *level)
 		return errUsage
 	}
-	log := newLogger(e, lvl)
+	logOut := newBufferedLog(e.stderr)
+	defer logOut.Close()
+	log := newLogger(logOut, lvl)
 
 	db, err := store.Open(ctx, *dsn, store.Options{Logger: log})
 	if err != nil {
@@ -158,9 +160,4 @@ func operatorKey(ctx context.Context, e *env, db *store.DB) error {
 		fmt.Fprintln(e.stdout, "This operator API key is shown once and will not be shown again: store it now.")
 	}
 	return nil
-}
-
-// newLogger logs JSON lines to stderr.
-func newLogger(e *env, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 }

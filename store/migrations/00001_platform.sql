@@ -16,6 +16,8 @@ CREATE TABLE idempotency_keys (
     created_at    BIGINT NOT NULL,
     PRIMARY KEY (principal, idem_key)
 );
+-- For the sweep that deletes records older than the TTL (web/recordwriter.go).
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
 
 -- +goose Down
 DROP TABLE idempotency_keys;
