@@ -73,6 +73,44 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("GET openapi.json = %d %v", w.Code, w.Header())
 	}
+	// Every $ref points at something that exists.
+	var whole any
+	if err := jsonUnmarshal(w.Body.Bytes(), &whole); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok && resolve(whole, ref) == nil {
+				t.Errorf("unresolvable $ref %q", ref)
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(whole)
+}
+
+// resolve follows a local JSON pointer ("#/components/schemas/Error").
+func resolve(doc any, ref string) any {
+	rest, ok := strings.CutPrefix(ref, "#/")
+	if !ok {
+		return nil
+	}
+	for _, part := range strings.Split(rest, "/") {
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return nil
+		}
+		doc = m[part]
+	}
+	return doc
 }
 
 func sortedKeys[V any](m map[string]V) []string {

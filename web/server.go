@@ -1,12 +1,3 @@
-// Package web is Nestegg's HTTP layer: the JSON API under /api/v1, health and
-// metrics endpoints, and the one mapping from error codes to HTTP responses.
-//
-// Every route is declared in routes.go, in one table that also drives the
-// OpenAPI coverage test and the malformed-input tests. A request goes through
-// ServeHTTP (request id, metrics, access log), the ServeMux, and the route's
-// wrapper (authentication, body reading, Idempotency-Key), which is built
-// once at registration so the hot path decides nothing it could have
-// decided earlier.
 package web
 
 import (

@@ -1,0 +1,43 @@
+// Package web is Nestegg's HTTP layer: the JSON API under /api/v1, health and
+// metrics endpoints, and the one mapping from error codes to HTTP responses
+// (httpStatus in errors.go; failed ledger transfers go through the one table
+// transferFailures beside it).
+//
+// # A request's path
+//
+// Server.ServeHTTP sets the request id (a sane incoming X-Request-Id, else a
+// generated one), runs the ServeMux, then records metrics and the access
+// log. The ServeMux's own 404 and 405 are rewritten into the error shape.
+// Each route's handler is built once, at registration (Server.wrap): it
+// authenticates by the route's AuthKind, reads and bounds the body (the
+// Content-Type must be application/json), applies Idempotency-Key semantics
+// to POSTs of routes that honour it, then calls the route's handlerFunc. A
+// handlerFunc writes only successes and returns errors, which are written in
+// the one shape:
+//
+//	{"error":{"type":"invalid_request_error","code":"invalid","message":"…","param":"amount"}}
+//
+// # Adding a route
+//
+// Add one line to the table in routes.go (method, pattern, auth, body limit,
+// idempotency, handler), describe it in openapi.json, and write the handler:
+// decode with decodeJSON (strict: unknown fields, wrong types and trailing
+// data are 400s naming the field), return nestegg errors, write with
+// writeJSON. TestOpenAPICoversRoutes and TestEveryRouteRejectsBadInput pick
+// the route up from the table by themselves.
+//
+// # Adding member authentication
+//
+// Add an AuthMember constant to AuthKind and a PrincipalMember kind, and a
+// case in Server.authenticate that verifies the session or token and returns
+// Principal{Kind: PrincipalMember, ID: "usr_…"}. Routes then say AuthMember
+// in the table; handlers read the caller with PrincipalFrom and check that
+// what they read or move is the caller's. Stored idempotency keys are
+// already scoped per principal.
+//
+// # Idempotency records
+//
+// Responses to requests with an Idempotency-Key are stored (status < 500)
+// through a group-commit writer and kept 24 hours (Deps.IdempotencyTTL), then
+// swept; transfer ids stay idempotent forever in the ledger regardless.
+package web
