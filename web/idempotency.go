@@ -178,17 +178,18 @@ func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Reque
 		return nil
 	}
 
-	cw := &captureWriter{header: w.Header()}
+	cw := &captureWriter{header: w.Header(), rec: &record{key: k, hash: hexHash}}
 	if err := rt.handler(cw, r, body); err != nil {
 		s.writeError(cw, r, err)
 	}
 	if cw.status == 0 {
 		cw.status = http.StatusOK
 	}
-	if cw.status < 500 {
+	if cw.status < 500 && !cw.stored {
 		// The work is done: record it even if the client has gone away.
 		ctx := context.WithoutCancel(r.Context())
-		rec := &record{key: k, hash: hexHash, status: cw.status, response: cw.buf.String()}
+		rec := cw.rec
+		rec.status, rec.response = cw.status, cw.buf.String()
 		if err := s.idem.writer.write(ctx, rec); err != nil {
 			// The response is still true; a retry will find the business id
 			// (a transfer's "exists") instead of the stored response.
@@ -203,11 +204,15 @@ func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Reque
 }
 
 // captureWriter buffers a response so it can be stored before it is sent.
-// Headers go straight to the real response.
+// Headers go straight to the real response. Handlers that commit through the
+// ledger store the record with their transfers (see Server.submit) and set
+// stored.
 type captureWriter struct {
 	header http.Header
 	status int
 	buf    bytes.Buffer
+	rec    *record // the key and request hash; the writer fills in the rest
+	stored bool
 }
 
 func (c *captureWriter) Header() http.Header { return c.header }

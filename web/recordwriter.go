@@ -20,6 +20,10 @@ type record struct {
 	done     chan error
 }
 
+// idempotencyColumns are the columns of one record, in the order both the
+// record writer and ledger riders bind them.
+var idempotencyColumns = []string{"principal", "idem_key", "request_hash", "status", "response", "created_at"}
+
 // recordCols is the number of columns one record binds.
 const recordCols = 6
 

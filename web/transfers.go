@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -71,20 +72,76 @@ func (s *Server) createTransfer(w http.ResponseWriter, r *http.Request, body []b
 }
 
 func (s *Server) submitOne(w http.ResponseWriter, r *http.Request, t ledger.Transfer) error {
-	res, err := s.ledger.Submit(r.Context(), []ledger.Transfer{t})
-	if err != nil {
-		return err
-	}
+	return s.submit(w, r, []ledger.Transfer{t}, oneResponse)
+}
+
+// oneResponse renders the result of a single transfer: 201 when it
+// committed now, 200 with the original on an exact replay, else the error
+// shape with the ledger status as its code.
+func oneResponse(res []ledger.Result) (int, []byte) {
 	if len(res) != 1 {
-		return nestegg.Errorf(nestegg.Internal, "ledger returned %d results for 1 transfer", len(res))
+		return http.StatusInternalServerError, nil
 	}
 	switch res[0].Status {
 	case ledger.StatusOK:
-		return writeJSON(w, http.StatusCreated, res[0].Transfer)
+		return marshalResponse(http.StatusCreated, res[0].Transfer)
 	case ledger.StatusExists:
-		return writeJSON(w, http.StatusOK, res[0].Transfer)
+		return marshalResponse(http.StatusOK, res[0].Transfer)
 	}
-	return resultError(res[0])
+	status, body := errorResponse(resultError(res[0]))
+	return marshalResponse(status, body)
+}
+
+func marshalResponse(status int, v any) (int, []byte) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return http.StatusInternalServerError, nil
+	}
+	return status, b
+}
+
+// submit sends transfers to the ledger and writes respond's rendering of the
+// results. When the request carries an Idempotency-Key, the response is
+// rendered inside the ledger's commit and stored by that same commit (a
+// ledger.Rider): the transfers and the stored response exist together or
+// not at all, and no second commit is needed for the record.
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, ts []ledger.Transfer, respond func([]ledger.Result) (int, []byte)) error {
+	cw, _ := w.(*captureWriter)
+	if cw == nil || cw.rec == nil {
+		res, err := s.ledger.Submit(r.Context(), ts)
+		if err != nil {
+			return err
+		}
+		status, body := respond(res)
+		return writeRendered(w, status, body)
+	}
+	rec := cw.rec
+	created := s.clock().UTC().UnixNano()
+	var status int
+	var body []byte
+	rider := &ledger.Rider{Table: "idempotency_keys", Columns: idempotencyColumns,
+		Row: func(res []ledger.Result) []any {
+			// May run more than once if the commit is retried; the values of
+			// the run that committed are the ones read after SubmitWith.
+			status, body = respond(res)
+			if status >= 500 {
+				return nil
+			}
+			return []any{rec.key.principal, rec.key.key, rec.hash, status, string(body), created}
+		}}
+	if _, err := s.ledger.SubmitWith(r.Context(), ts, rider); err != nil {
+		return err
+	}
+	cw.stored = status < 500
+	return writeRendered(w, status, body)
+}
+
+func writeRendered(w http.ResponseWriter, status int, body []byte) error {
+	if status >= 500 {
+		return nestegg.Errorf(nestegg.Internal, "could not render the ledger's results")
+	}
+	writeRaw(w, status, body)
+	return nil
 }
 
 type batchRequest struct {
@@ -117,11 +174,9 @@ func (s *Server) createTransferBatch(w http.ResponseWriter, r *http.Request, bod
 		}
 		ts[i] = t
 	}
-	res, err := s.ledger.Submit(r.Context(), ts)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, batchResponse{Results: res})
+	return s.submit(w, r, ts, func(res []ledger.Result) (int, []byte) {
+		return marshalResponse(http.StatusOK, batchResponse{Results: res})
+	})
 }
 
 func (s *Server) getTransfer(w http.ResponseWriter, r *http.Request, _ []byte) error {
