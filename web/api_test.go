@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -105,6 +106,14 @@ func TestAccountsAndTransfers(t *testing.T) {
 			t.Fatalf("batch results = %+v", batch.Results)
 		}
 		wantError(t, "empty batch", e.do("POST", "/api/v1/transfers/batch", `{"transfers":[]}`, "Idempotency-Key", "batch-empty"), 400, "invalid")
+		tooMany := `{"transfers":[` + strings.Repeat(`{"id":"x"},`, ledger.MaxBatch) + `{"id":"x"}]}`
+		if got := wantError(t, "batch over the limit", e.do("POST", "/api/v1/transfers/batch", tooMany, "Idempotency-Key", "batch-big"), 413, "too_large"); got.Error.Param != "transfers" {
+			t.Errorf("batch over the limit: param %q", got.Error.Param)
+		}
+		w := e.do("POST", "/api/v1/transfers/batch", `{"transfers":[{"id":"b9","asset":"NOPE"}]}`, "Idempotency-Key", "batch-asset")
+		if got := wantError(t, "batch with a bad asset", w, 400, "invalid"); got.Error.Param != "transfers[0].asset" {
+			t.Errorf("batch with a bad asset: param %q", got.Error.Param)
+		}
 
 		// History pages newest first.
 		var ids []string
