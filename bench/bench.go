@@ -370,7 +370,9 @@ func load(ctx context.Context, c *client, cfg *Config, ids []string, progress io
 	var firstErr atomic.Value
 	start := time.Now()
 	stopProgress := make(chan struct{})
+	progressDone := make(chan struct{})
 	go func() {
+		defer close(progressDone)
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		last := int64(0)
@@ -454,6 +456,7 @@ func load(ctx context.Context, c *client, cfg *Config, ids []string, progress io
 	wg.Wait()
 	elapsed := time.Since(start)
 	close(stopProgress)
+	<-progressDone // progress shares its writer with what follows
 	if e, ok := firstErr.Load().(string); ok {
 		fmt.Fprintf(progress, "first error: %s\n", e)
 	}

@@ -74,7 +74,8 @@ func TestBenchSmall(t *testing.T) {
 			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 			var rep struct {
 				TransfersPerSec float64 `json:"transfers_per_sec"`
-				P50, P99        float64 `json:"p50_ms"`
+				P50             float64 `json:"p50_ms"`
+				P99             float64 `json:"p99_ms"`
 				Errors          int     `json:"errors"`
 				Duplicates      int     `json:"duplicates"`
 				ConservationOK  bool    `json:"conservation_ok"`
