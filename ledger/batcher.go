@@ -30,11 +30,11 @@ type reply struct {
 // form the next batch — so batches grow with load and latency at one client
 // stays one commit.
 type batcher struct {
-	l       *Ledger
-	queue   chan *request
-	wg      sync.WaitGroup
-	mu      sync.RWMutex // guards closed against sends on a closed queue
-	closed  bool
+	l      *Ledger
+	queue  chan *request
+	wg     sync.WaitGroup
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
 }
 
 func newBatcher(l *Ledger, committers int) *batcher {
