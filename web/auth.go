@@ -29,6 +29,12 @@ const (
 	AuthNone AuthKind = iota
 	// AuthOperator: the platform operator, by an API key from operator_keys.
 	AuthOperator
+	// AuthMember: a signed-in member, by a personal API token or a session
+	// cookie (see member.go). Handlers read the member with Member(ctx).
+	AuthMember
+	// AuthOptionalMember: anyone; a signed-in member is recognised (public
+	// timelines that show more to their owner).
+	AuthOptionalMember
 )
 
 func (k AuthKind) String() string {
@@ -37,6 +43,10 @@ func (k AuthKind) String() string {
 		return "none"
 	case AuthOperator:
 		return "operator"
+	case AuthMember:
+		return "member"
+	case AuthOptionalMember:
+		return "optional_member"
 	}
 	return "unknown"
 }
@@ -79,6 +89,15 @@ func (s *Server) authenticate(kind AuthKind, r *http.Request) (*http.Request, er
 		return r, nil
 	case AuthOperator:
 		p, err = s.keys.authenticate(r.Context(), r.Header.Get("Authorization"))
+	case AuthMember, AuthOptionalMember:
+		a, err := s.member(r)
+		if err != nil {
+			if kind == AuthOptionalMember && nestegg.Is(err, nestegg.Unauthenticated) {
+				return r, nil
+			}
+			return nil, err
+		}
+		return withMember(r, a), nil
 	default:
 		return nil, nestegg.Errorf(nestegg.Internal, "route has unknown auth kind %d", kind)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
 
@@ -25,6 +26,9 @@ const headerRequestID = "X-Request-Id"
 type Deps struct {
 	DB     *store.DB
 	Ledger *ledger.Ledger
+	// Social serves members: accounts, sessions, tokens, posts. Routes with
+	// member auth answer 401 without it.
+	Social *social.Service
 	// Logger receives access logs and server-side errors (default: discard).
 	Logger *slog.Logger
 	// Clock stamps stored idempotency records and decides when they expire
@@ -48,6 +52,7 @@ type Deps struct {
 type Server struct {
 	db        *store.DB
 	ledger    *ledger.Ledger
+	social    *social.Service
 	log       *slog.Logger
 	clock     func() time.Time
 	version   string
@@ -92,6 +97,7 @@ func New(deps Deps) *Server {
 	s := &Server{
 		db:        deps.DB,
 		ledger:    deps.Ledger,
+		social:    deps.Social,
 		log:       deps.Logger,
 		clock:     deps.Clock,
 		version:   deps.Version,

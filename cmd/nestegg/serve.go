@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
@@ -26,6 +27,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	dsn := databaseFlag(fs, e)
 	level := fs.String("log-level", "info", "log level: debug, info (logs every request), warn or error")
+	payHandle := fs.String("pay-handle", "pay", "the platform's pay handle: posts addressed to it are payment commands")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,7 +54,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	l := ledger.New(db, ledger.Options{Logger: log, ValidAsset: validAsset})
 	l.Start()
-	srv := web.New(web.Deps{DB: db, Ledger: l, Logger: log, Version: buildVersion()})
+	soc := social.New(db, social.Options{PayHandle: *payHandle})
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Logger: log, Version: buildVersion()})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
