@@ -27,6 +27,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	dsn := databaseFlag(fs, e)
 	level := fs.String("log-level", "info", "log level: debug, info (logs every request), warn or error")
+	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this (loopback) address, e.g. 127.0.0.1:6060")
 	payHandle := fs.String("pay-handle", "pay", "the platform's pay handle: posts addressed to it are payment commands")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -54,6 +55,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	l := ledger.New(db, ledger.Options{Logger: log, ValidAsset: validAsset})
 	l.Start()
+	if *debugAddr != "" {
+		if err := serveDebug(ctx, *debugAddr, log); err != nil {
+			return err
+		}
+	}
 	soc := social.New(db, social.Options{PayHandle: *payHandle})
 	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Logger: log, Version: buildVersion()})
 
