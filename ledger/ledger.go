@@ -1,5 +1,3 @@
-// Package ledger is Nestegg's double-entry engine, modelled on TigerBeetle's
-// accounts and transfers. See doc.go for the model and its invariants.
 package ledger
 
 import (
