@@ -50,14 +50,6 @@ func chunks(ids []string, n int, fn func(part []string) error) error {
 	return nil
 }
 
-func anys(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
 // load reads, and on PostgreSQL locks, everything the transfers may touch:
 // transfers with their ids (replays), the pending transfers they resolve,
 // and every account involved. Accounts are locked in id order so that
@@ -81,7 +73,8 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 	}
 	max := d.MaxParams()
 	err := chunks(ids, max, func(part []string) error {
-		rows, err := tx.QueryContext(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id IN ("+d.List(1, len(part))+")", anys(part)...)
+		in, args := d.In("id", part)
+		rows, err := tx.QueryContext(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE "+in, args...)
 		if err != nil {
 			return err
 		}
@@ -102,8 +95,9 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 		slices.Sort(pendIDs)
 		pendIDs = slices.Compact(pendIDs)
 		err = chunks(pendIDs, max, func(part []string) error {
-			rows, err := tx.QueryContext(ctx, "SELECT transfer_id, state, expires_at, resolved_by FROM ledger_pending WHERE transfer_id IN ("+
-				d.List(1, len(part))+") ORDER BY transfer_id"+d.ForUpdate(), anys(part)...)
+			in, args := d.In("transfer_id", part)
+			rows, err := tx.QueryContext(ctx, "SELECT transfer_id, state, expires_at, resolved_by FROM ledger_pending WHERE "+
+				in+" ORDER BY transfer_id"+d.ForUpdate(), args...)
 			if err != nil {
 				return err
 			}
@@ -129,7 +123,8 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 			}
 		}
 		err = chunks(missing, max, func(part []string) error {
-			rows, err := tx.QueryContext(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id IN ("+d.List(1, len(part))+")", anys(part)...)
+			in, args := d.In("id", part)
+			rows, err := tx.QueryContext(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE "+in, args...)
 			if err != nil {
 				return err
 			}
@@ -157,8 +152,8 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 	}
 	slices.Sort(accts)
 	err = chunks(accts, max, func(part []string) error {
-		rows, err := tx.QueryContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE id IN ("+
-			d.List(1, len(part))+") ORDER BY id"+d.ForUpdate(), anys(part)...)
+		in, args := d.In("id", part)
+		rows, err := tx.QueryContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE "+in+" ORDER BY id"+d.ForUpdate(), args...)
 		if err != nil {
 			return err
 		}
@@ -178,102 +173,57 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 	return nil
 }
 
+var (
+	transferColumns = []store.Column{{Name: "id", Type: "TEXT"}, {Name: "debit_account_id", Type: "TEXT"}, {Name: "credit_account_id", Type: "TEXT"},
+		{Name: "amount", Type: "BIGINT"}, {Name: "asset", Type: "TEXT"}, {Name: "code", Type: "TEXT"}, {Name: "reference", Type: "TEXT"},
+		{Name: "flags", Type: "INTEGER"}, {Name: "pending_id", Type: "TEXT"}, {Name: "timeout_seconds", Type: "BIGINT"}, {Name: "ts", Type: "BIGINT"}}
+	pendingColumns = []store.Column{{Name: "transfer_id", Type: "TEXT"}, {Name: "state", Type: "TEXT"}, {Name: "expires_at", Type: "BIGINT"}, {Name: "resolved_by", Type: "TEXT"}}
+	pendingUpdate  = []store.Column{{Name: "transfer_id", Type: "TEXT"}, {Name: "state", Type: "TEXT"}, {Name: "resolved_by", Type: "TEXT"}}
+	balanceColumns = []store.Column{{Name: "id", Type: "TEXT"}, {Name: "debits_pending", Type: "BIGINT"}, {Name: "debits_posted", Type: "BIGINT"},
+		{Name: "credits_pending", Type: "BIGINT"}, {Name: "credits_posted", Type: "BIGINT"}}
+)
+
 // save writes what the engine changed: new transfers, new and resolved
-// pending states, and the balances of touched accounts.
+// pending states, and the absolute balances of touched accounts (computed
+// under lock), in account id order.
 func save(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine) error {
-	const tcols = 11
-	per := d.MaxParams() / tcols
-	for out := e.out; len(out) > 0; {
-		part := out[:min(per, len(out))]
-		out = out[len(part):]
-		args := make([]any, 0, len(part)*tcols)
-		for _, t := range part {
-			args = append(args, t.ID, t.DebitAccountID, t.CreditAccountID, t.Amount, t.Asset, t.Code, t.Reference,
+	if len(e.out) > 0 {
+		b := d.NewBulk(transferColumns...)
+		for _, t := range e.out {
+			b.Add(t.ID, t.DebitAccountID, t.CreditAccountID, t.Amount, t.Asset, t.Code, t.Reference,
 				t.flags(), t.PendingID, t.TimeoutSeconds, t.Timestamp.UnixNano())
 		}
-		q := "INSERT INTO ledger_transfers (" + transferCols + ") VALUES " + d.Placeholders(1, len(part), tcols)
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("insert transfers: %w", err)
+		if err := b.Insert(ctx, tx, "ledger_transfers", ""); err != nil {
+			return err
 		}
 	}
-	var newP []*pendingState
+	ins, upd := d.NewBulk(pendingColumns...), d.NewBulk(pendingUpdate...)
 	for _, p := range e.pendings {
 		if p.isNew {
-			newP = append(newP, p)
+			ins.Add(p.t.ID, p.state, p.expiresAt, p.resolvedBy)
 		} else if p.dirty {
-			if _, err := tx.ExecContext(ctx, "UPDATE ledger_pending SET state = $1, resolved_by = $2 WHERE transfer_id = $3",
-				p.state, p.resolvedBy, p.t.ID); err != nil {
-				return fmt.Errorf("update pending: %w", err)
-			}
+			upd.Add(p.t.ID, p.state, p.resolvedBy)
 		}
 	}
-	for per := d.MaxParams() / 4; len(newP) > 0; {
-		part := newP[:min(per, len(newP))]
-		newP = newP[len(part):]
-		args := make([]any, 0, len(part)*4)
-		for _, p := range part {
-			args = append(args, p.t.ID, p.state, p.expiresAt, p.resolvedBy)
+	if ins.Len() > 0 {
+		if err := ins.Insert(ctx, tx, "ledger_pending", ""); err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO ledger_pending (transfer_id, state, expires_at, resolved_by) VALUES "+
-			d.Placeholders(1, len(part), 4), args...); err != nil {
-			return fmt.Errorf("insert pending: %w", err)
-		}
+	}
+	if err := upd.Update(ctx, tx, "ledger_pending"); err != nil {
+		return err
 	}
 	ids := make([]string, 0, len(e.dirty))
 	for id := range e.dirty {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	const acols = 5
-	for per := d.MaxParams() / acols; len(ids) > 0; {
-		part := ids[:min(per, len(ids))]
-		ids = ids[len(part):]
-		if err := updateBalances(ctx, tx, d, part, e.accounts); err != nil {
-			return err
-		}
+	bal := d.NewBulk(balanceColumns...)
+	for _, id := range ids {
+		a := e.accounts[id]
+		bal.Add(a.ID, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted)
 	}
-	return nil
-}
-
-const updateBalance = "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, credits_pending = $3, credits_posted = $4 WHERE id = $5"
-
-// updateBalances writes absolute balances computed under lock. On
-// PostgreSQL one UPDATE … FROM (VALUES …) saves a round trip per account
-// (VALUES columns are named column1… and the casts give the types). SQLite
-// would scan the table for that join, and has no round trips to save, so it
-// runs one prepared UPDATE per account.
-func updateBalances(ctx context.Context, tx *sql.Tx, d store.Dialect, ids []string, accts map[string]*Account) error {
-	if len(ids) == 1 || !d.RoundTrips() {
-		st, err := tx.PrepareContext(ctx, updateBalance)
-		if err != nil {
-			return fmt.Errorf("update balance: %w", err)
-		}
-		defer st.Close()
-		for _, id := range ids {
-			a := accts[id]
-			if _, err := st.ExecContext(ctx, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.ID); err != nil {
-				return fmt.Errorf("update balance: %w", err)
-			}
-		}
-		return nil
-	}
-	var b strings.Builder
-	b.WriteString("UPDATE ledger_accounts SET debits_pending = v.column2, debits_posted = v.column3, credits_pending = v.column4, credits_posted = v.column5 FROM (VALUES ")
-	args := make([]any, 0, len(ids)*5)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		n := i*5 + 1
-		fmt.Fprintf(&b, "(CAST($%d AS TEXT),CAST($%d AS BIGINT),CAST($%d AS BIGINT),CAST($%d AS BIGINT),CAST($%d AS BIGINT))", n, n+1, n+2, n+3, n+4)
-		a := accts[id]
-		args = append(args, a.ID, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted)
-	}
-	b.WriteString(") AS v WHERE ledger_accounts.id = v.column1")
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-		return fmt.Errorf("update balances: %w", err)
-	}
-	return nil
+	return bal.Update(ctx, tx, "ledger_accounts")
 }
 
 // saveRiders inserts the requests' riders, one multi-row INSERT per table.
