@@ -92,7 +92,10 @@ func (s *Server) authenticate(kind AuthKind, r *http.Request) (*http.Request, er
 	case AuthMember, AuthOptionalMember:
 		a, err := s.member(r)
 		if err != nil {
-			if kind == AuthOptionalMember && nestegg.Is(err, nestegg.Unauthenticated) {
+			// Anyone may call an optional route, but a client that sends
+			// a bad token should hear so rather than be served as nobody.
+			// A stale cookie alone does not stop a public read.
+			if kind == AuthOptionalMember && nestegg.Is(err, nestegg.Unauthenticated) && r.Header.Get("Authorization") == "" {
 				return r, nil
 			}
 			return nil, err

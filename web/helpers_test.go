@@ -12,6 +12,7 @@ import (
 
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
 )
@@ -23,7 +24,10 @@ type apiEnv struct {
 	t      testing.TB
 	db     *store.DB
 	ledger *ledger.Ledger
+	social *social.Service
 	srv    *web.Server
+	// memberTok is a member's API token, made on first use (memberToken).
+	memberTok string
 }
 
 func validAsset(code string) error {
@@ -35,7 +39,8 @@ func newAPI(t testing.TB, db *store.DB) *apiEnv {
 	t.Helper()
 	l := ledger.New(db, ledger.Options{ValidAsset: validAsset})
 	l.Start()
-	srv := web.New(web.Deps{DB: db, Ledger: l, Version: "test"})
+	soc := social.New(db, social.Options{Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}})
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Version: "test"})
 	t.Cleanup(func() {
 		srv.Close()
 		l.Close()
@@ -43,7 +48,7 @@ func newAPI(t testing.TB, db *store.DB) *apiEnv {
 	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
 		t.Fatalf("EnsureOperatorKey: %v", err)
 	}
-	return &apiEnv{t: t, db: db, ledger: l, srv: srv}
+	return &apiEnv{t: t, db: db, ledger: l, social: soc, srv: srv}
 }
 
 // request builds a request; body "" sends none. Headers come in pairs.

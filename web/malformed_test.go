@@ -36,6 +36,9 @@ func TestEveryRouteRejectsBadInput(t *testing.T) {
 			path := concrete(rt.Pattern)
 			name := rt.Method + " " + rt.Pattern
 			auth := []string{"Authorization", "Bearer " + testKey}
+			if rt.Auth == web.AuthMember || rt.Auth == web.AuthOptionalMember {
+				auth = []string{"Authorization", "Bearer " + e.memberToken(t)}
+			}
 			send := func(what, ct, body string, extra ...string) *httpResult {
 				h := append(append([]string{}, auth...), "Idempotency-Key", nextKey())
 				h = append(h, extra...)
@@ -49,6 +52,9 @@ func TestEveryRouteRejectsBadInput(t *testing.T) {
 
 			if rt.Auth != web.AuthNone {
 				for _, a := range []string{"", "Bearer wrong-key-0123456789", "Basic dXNlcjpwYXNz", "Bearer "} {
+					if a == "" && rt.Auth == web.AuthOptionalMember {
+						continue // anyone may call it
+					}
 					w := e.serve(request(rt.Method, path, "", "Authorization", a))
 					wantError(t, name+" auth "+a, w, http.StatusUnauthorized, "unauthenticated")
 				}

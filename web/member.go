@@ -29,8 +29,9 @@ func Member(ctx context.Context) (a social.Account, ok bool) {
 var errSignIn = nestegg.Errorf(nestegg.Unauthenticated,
 	"sign in first: send Authorization: Bearer <personal API token>, or use a session cookie")
 
-// member finds the member behind a request: a Bearer token starting with
-// social.TokenPrefix, else the session cookie. It returns Unauthenticated
+// member finds the member behind a request: a Bearer token (a personal API
+// token starting with social.TokenPrefix, or a session token), else the
+// session cookie. It returns Unauthenticated
 // when neither is present or valid.
 func (s *Server) member(r *http.Request) (social.Account, error) {
 	if s.social == nil {
@@ -38,10 +39,19 @@ func (s *Server) member(r *http.Request) (social.Account, error) {
 	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := bearer(h)
-		if !ok || !strings.HasPrefix(tok, social.TokenPrefix) {
+		if !ok {
 			return social.Account{}, errSignIn
 		}
-		a, _, err := s.social.TokenUser(r.Context(), tok)
+		// A session token from POST /api/v1/login may be sent as a Bearer
+		// token too; personal API tokens are told apart by their prefix.
+		lookup := s.social.TokenUser
+		if !strings.HasPrefix(tok, social.TokenPrefix) {
+			lookup = func(ctx context.Context, tok string) (social.Account, social.APIToken, error) {
+				a, _, err := s.social.SessionUser(ctx, tok)
+				return a, social.APIToken{}, err
+			}
+		}
+		a, _, err := lookup(r.Context(), tok)
 		if err != nil {
 			if nestegg.Is(err, nestegg.Internal) {
 				return social.Account{}, err

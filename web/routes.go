@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/social"
 )
 
 // Body limits. The batch limit fits ledger.MaxBatch transfers of a few
@@ -50,6 +51,11 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		get, post = http.MethodGet, http.MethodPost
 		op        = AuthOperator
 		req       = IdempotencyRequired
+
+		del, patch = http.MethodDelete, http.MethodPatch
+		mem, opt   = AuthMember, AuthOptionalMember
+		noIdem     = IdempotencyNone
+		optIdem    = IdempotencyOptional
 	)
 	prom := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return []*route{
@@ -68,6 +74,41 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/transfers/{id}", op, 0, IdempotencyNone}, s.getTransfer, nil},
 		{Route{post, "/api/v1/transfers/{id}/post", op, smallBody, req}, s.postPending, nil},
 		{Route{post, "/api/v1/transfers/{id}/void", op, smallBody, req}, s.voidPending, nil},
+
+		// The social network (social_api*.go). Each handler acts for the
+		// signed-in member only; social decides what that member may do.
+		{Route{post, "/api/v1/signup", AuthNone, smallBody, noIdem}, s.apiSignup, nil},
+		{Route{post, "/api/v1/login", AuthNone, smallBody, noIdem}, s.apiLogin, nil},
+		{Route{post, "/api/v1/logout", mem, 0, noIdem}, s.apiLogout, nil},
+		{Route{get, "/api/v1/me", mem, 0, noIdem}, s.apiGetMe, nil},
+		{Route{patch, "/api/v1/me/profile", mem, smallBody, noIdem}, s.apiUpdateProfile, nil},
+		{Route{post, "/api/v1/me/password", mem, smallBody, noIdem}, s.apiChangePassword, nil},
+		{Route{post, "/api/v1/me/2fa/enroll", mem, 0, noIdem}, s.apiEnrollTOTP, nil},
+		{Route{post, "/api/v1/me/2fa/confirm", mem, smallBody, noIdem}, s.apiConfirmTOTP, nil},
+		{Route{post, "/api/v1/me/2fa/disable", mem, smallBody, noIdem}, s.apiDisableTOTP, nil},
+		{Route{post, "/api/v1/me/tokens", mem, smallBody, noIdem}, s.apiCreateToken, nil},
+		{Route{get, "/api/v1/me/tokens", mem, 0, noIdem}, s.apiListTokens, nil},
+		{Route{del, "/api/v1/me/tokens/{id}", mem, 0, noIdem}, s.apiRevokeToken, nil},
+
+		{Route{post, "/api/v1/posts", mem, smallBody, optIdem}, s.apiCreatePost, nil},
+		{Route{get, "/api/v1/posts/{id}", opt, 0, noIdem}, s.apiGetPost, nil},
+		{Route{del, "/api/v1/posts/{id}", mem, 0, noIdem}, s.apiPostAction((*social.Service).DeletePost), nil},
+		{Route{get, "/api/v1/posts/{id}/replies", opt, 0, noIdem}, s.apiPostReplies, nil},
+		{Route{post, "/api/v1/posts/{id}/like", mem, 0, optIdem}, s.apiPostAction((*social.Service).Like), nil},
+		{Route{del, "/api/v1/posts/{id}/like", mem, 0, noIdem}, s.apiPostAction((*social.Service).Unlike), nil},
+		{Route{post, "/api/v1/posts/{id}/repost", mem, 0, optIdem}, s.apiPostAction((*social.Service).Repost), nil},
+		{Route{del, "/api/v1/posts/{id}/repost", mem, 0, noIdem}, s.apiPostAction((*social.Service).Unrepost), nil},
+		{Route{get, "/api/v1/timeline", mem, 0, noIdem}, s.apiHomeTimeline, nil},
+		{Route{get, "/api/v1/users/{handle}", opt, 0, noIdem}, s.apiGetProfile, nil},
+		{Route{get, "/api/v1/users/{handle}/posts", opt, 0, noIdem}, s.apiUserPosts, nil},
+		{Route{post, "/api/v1/users/{handle}/follow", mem, 0, optIdem}, s.apiUserAction((*social.Service).Follow), nil},
+		{Route{del, "/api/v1/users/{handle}/follow", mem, 0, noIdem}, s.apiUserAction((*social.Service).Unfollow), nil},
+		{Route{post, "/api/v1/users/{handle}/block", mem, 0, optIdem}, s.apiUserAction((*social.Service).Block), nil},
+		{Route{del, "/api/v1/users/{handle}/block", mem, 0, noIdem}, s.apiUserAction((*social.Service).Unblock), nil},
+		{Route{get, "/api/v1/hashtags/{tag}", opt, 0, noIdem}, s.apiHashtagPosts, nil},
+		{Route{get, "/api/v1/notifications", mem, 0, noIdem}, s.apiNotifications, nil},
+		{Route{post, "/api/v1/notifications/read", mem, smallBody, noIdem}, s.apiMarkRead, nil},
+		{Route{get, "/api/v1/search/users", opt, 0, noIdem}, s.apiSearchUsers, nil},
 	}
 }
 
