@@ -1,0 +1,439 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/social"
+	"github.com/nestegg/nestegg/store"
+)
+
+// Config is the operator's configuration of payments. The zero value gets
+// the defaults documented on each field.
+type Config struct {
+	// Assets members hold wallets in; the first is the one a bare number
+	// in a post command means. Default ["USD"].
+	Assets []string
+	// TipFeeBps is the platform's fee on tips in basis points; default 0.
+	TipFeeBps int64
+	// CoinAsset is what coins are bought with and redeemed to; default the
+	// first of Assets.
+	CoinAsset string
+	// CoinPriceMinor is what one coin costs, in minor units of CoinAsset;
+	// default 10 (ten cents). Negative disables coins.
+	CoinPriceMinor int64
+	// CoinRedeemMinor is what a redeemed coin pays, in minor units of
+	// CoinAsset; default 7. It must be below the price: the spread is
+	// platform revenue. Zero disables redemption.
+	CoinRedeemMinor int64
+	// Awards are the named awards and their price in coins; default gold
+	// 100, silver 50, heart 10.
+	Awards map[string]int64
+	// IntentTTL is how long a post command waits for confirmation; default
+	// 15 minutes.
+	IntentTTL time.Duration
+	// HoldGrace is how long past its release time a held payment's ledger
+	// reservation lives, so that a late ReleaseHolds still finds it; after
+	// that the ledger voids it and the payer gets the money back. Default
+	// 7 days.
+	HoldGrace time.Duration
+	// Clock returns the current time; default time.Now.
+	Clock func() time.Time
+}
+
+// MaxNote is the length limit of notes and reasons, in characters.
+const MaxNote = 280
+
+// MaxSplit is how many people one split may include besides its initiator.
+const MaxSplit = 20
+
+// Service moves money between members. It is safe for concurrent use.
+//
+// Methods that act for someone take the acting member's id, established by
+// the caller from a session or token, and check that the member may do what
+// is asked with the money or object named: things that are not theirs are
+// NotFound.
+type Service struct {
+	db        *store.DB
+	ledger    *ledger.Ledger
+	social    *social.Service
+	comp      *compliance.Service
+	cfg       Config
+	assets    []money.Asset
+	coin      money.Asset
+	payHandle string // the pay handle, lower-case
+
+	known sync.Map // ledger account ids known to exist
+}
+
+// New returns a Service on db (migrated) moving money with l (started),
+// deciding with comp, and telling people through soc. Call
+// soc.SetPostHook(svc.OnPost) to turn on money in posts. Errors: Invalid
+// for a bad Config (unknown asset, redemption not below the price).
+func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.Service, cfg Config) (*Service, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if len(cfg.Assets) == 0 {
+		cfg.Assets = []string{"USD"}
+	}
+	s := &Service{db: db, ledger: l, social: soc, comp: comp, payHandle: soc.PayHandle()}
+	for _, code := range cfg.Assets {
+		a, err := money.Lookup(code)
+		if err != nil {
+			return nil, fmt.Errorf("payments config: %w", err)
+		}
+		if a.Code == "COIN" {
+			return nil, nestegg.Errorf(nestegg.Invalid, "payments config: COIN is not a wallet asset; set the coin prices instead")
+		}
+		s.assets = append(s.assets, a)
+	}
+	if cfg.CoinAsset == "" {
+		cfg.CoinAsset = s.assets[0].Code
+	}
+	if cfg.CoinPriceMinor == 0 {
+		cfg.CoinPriceMinor, cfg.CoinRedeemMinor = 10, 7
+	}
+	if cfg.CoinPriceMinor > 0 && (cfg.CoinRedeemMinor < 0 || cfg.CoinRedeemMinor >= cfg.CoinPriceMinor) {
+		return nil, nestegg.Errorf(nestegg.Invalid, "payments config: the coin redemption rate must be below the price")
+	}
+	if cfg.Awards == nil {
+		cfg.Awards = map[string]int64{"gold": 100, "silver": 50, "heart": 10}
+	}
+	for name, coins := range cfg.Awards {
+		if coins <= 0 || name == "" {
+			return nil, nestegg.Errorf(nestegg.Invalid, "payments config: award %q needs a positive price", name)
+		}
+	}
+	if cfg.TipFeeBps < 0 || cfg.TipFeeBps > 10_000 {
+		return nil, nestegg.Errorf(nestegg.Invalid, "payments config: the tip fee is 0 to 10000 basis points")
+	}
+	if cfg.IntentTTL <= 0 {
+		cfg.IntentTTL = 15 * time.Minute
+	}
+	if cfg.HoldGrace <= 0 {
+		cfg.HoldGrace = 7 * 24 * time.Hour
+	}
+	s.coin, _ = money.Lookup("COIN")
+	s.cfg = cfg
+	if cfg.CoinPriceMinor > 0 && !s.enabled(cfg.CoinAsset) {
+		return nil, nestegg.Errorf(nestegg.Invalid, "payments config: coins are priced in %s, which is not an enabled asset", cfg.CoinAsset)
+	}
+	return s, nil
+}
+
+// Config returns the configuration in force, defaults filled in.
+func (s *Service) Config() Config { return s.cfg }
+
+func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
+
+func (s *Service) coinsEnabled() bool { return s.cfg.CoinPriceMinor > 0 }
+
+func (s *Service) enabled(code string) bool {
+	for _, a := range s.assets {
+		if a.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// amount validates a payment amount: positive and in an enabled asset.
+func (s *Service) amount(a money.Amount) (money.Amount, error) {
+	if a.Asset.Code == "" {
+		a.Asset = s.assets[0]
+	}
+	if !s.enabled(a.Asset.Code) {
+		return money.Amount{}, nestegg.ParamErrorf(nestegg.Invalid, "asset", "%s is not offered here", a.Asset.Code)
+	}
+	asset, _ := money.Lookup(a.Asset.Code)
+	a.Asset = asset
+	if a.Minor <= 0 {
+		return money.Amount{}, nestegg.ParamErrorf(nestegg.Invalid, "amount", "the amount must be greater than zero")
+	}
+	return a, nil
+}
+
+func checkNote(param, note string) (string, error) {
+	note = strings.TrimSpace(note)
+	if !utf8.ValidString(note) || utf8.RuneCountInString(note) > MaxNote {
+		return "", nestegg.ParamErrorf(nestegg.Invalid, param, "at most %d characters", MaxNote)
+	}
+	return note, nil
+}
+
+func checkKey(key string) error {
+	if key == "" || len(key) > 255 {
+		return nestegg.ParamErrorf(nestegg.Invalid, "idempotency_key", "an idempotency key of 1 to 255 characters is required")
+	}
+	return nil
+}
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// derive makes a deterministic id from parts: the same parts always give
+// the same id, so a retried operation finds what its first attempt did.
+// 130 bits of SHA-256 keep it unique and under the ledger's 64 characters.
+func derive(prefix string, parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return prefix + ":" + strings.ToLower(b32.EncodeToString(h[:])[:26])
+}
+
+// fingerprint hashes a request's fields, to tell a replay from a reuse of
+// its idempotency key with another body.
+func fingerprint(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return base64.RawURLEncoding.EncodeToString(h[:18])
+}
+
+// walletID is a member's wallet account for an asset: deterministic, so
+// that creating it concurrently is idempotent.
+func walletID(userID, asset string) string { return "wal:" + userID + ":" + asset }
+
+func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
+
+// ensureWallet creates userID's wallet in asset if needed. It runs its own
+// write, so it must be called outside any transaction.
+func (s *Service) ensureWallet(ctx context.Context, userID, asset string) (string, error) {
+	id := walletID(userID, asset)
+	if _, ok := s.known.Load(id); ok {
+		return id, nil
+	}
+	_, err := s.ledger.CreateAccount(ctx, ledger.Account{ID: id, Asset: asset, Kind: "wallet", Owner: userID, DebitsMustNotExceedCredits: true})
+	if err != nil {
+		return "", fmt.Errorf("wallet %s: %w", id, err)
+	}
+	s.known.Store(id, true)
+	return id, nil
+}
+
+// ensurePlatform creates the chart of accounts for asset if needed;
+// outside any transaction.
+func (s *Service) ensurePlatform(ctx context.Context, asset string) error {
+	id := platformID(asset, ledger.KindFeeRevenue)
+	if _, ok := s.known.Load(id); ok {
+		return nil
+	}
+	if _, err := s.ledger.PlatformAccount(ctx, asset, ledger.KindFeeRevenue); err != nil {
+		return err
+	}
+	s.known.Store(id, true)
+	return nil
+}
+
+// walletsExist reports, without writing, whether the accounts exist: a
+// post hook runs inside another transaction and cannot create them.
+func (s *Service) walletsExist(ctx context.Context, ids ...string) bool {
+	for _, id := range ids {
+		if _, ok := s.known.Load(id); ok {
+			continue
+		}
+		if _, err := s.ledger.Account(ctx, id); err != nil {
+			return false
+		}
+		s.known.Store(id, true)
+	}
+	return true
+}
+
+// member checks that userID is a member; payments to or from anyone else
+// are refused before any wallet is made for them.
+func (s *Service) member(ctx context.Context, userID, param string) (social.User, error) {
+	if userID == "" {
+		return social.User{}, nestegg.ParamErrorf(nestegg.NotFound, param, "no such member")
+	}
+	u, err := s.social.UserByID(ctx, userID)
+	if nestegg.Is(err, nestegg.NotFound) {
+		return social.User{}, nestegg.ParamErrorf(nestegg.NotFound, param, "no such member")
+	}
+	return u, err
+}
+
+// byHandle resolves a handle ("@bob" or "bob") to a member. NotFound with
+// param when nobody has it.
+func (s *Service) byHandle(ctx context.Context, handle, param string) (social.User, error) {
+	h := strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	if social.ValidateHandle(h) != nil {
+		return social.User{}, nestegg.ParamErrorf(nestegg.Invalid, param, "%q is not a handle", handle)
+	}
+	u, err := s.social.UserByHandle(ctx, h)
+	if nestegg.Is(err, nestegg.NotFound) {
+		return social.User{}, nestegg.ParamErrorf(nestegg.NotFound, param, "nobody is called @%s", h)
+	}
+	return u, err
+}
+
+// blocked reports whether a and b have blocked each other, either way,
+// read in tx so that a block and a payment cannot cross.
+func blocked(ctx context.Context, q store.Querier, a, b string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)", a, b).Scan(&n)
+	return n > 0, err
+}
+
+// submit applies transfers in tx and turns any failure into an error, so
+// that the caller's transaction rolls back with nothing partial.
+func (s *Service) submit(ctx context.Context, tx *sql.Tx, ts []ledger.Transfer) ([]ledger.Result, error) {
+	res, err := s.ledger.SubmitTx(ctx, tx, ts)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range res {
+		if r.OK() || r.Status == ledger.StatusLinkedEventFailed {
+			continue
+		}
+		switch r.Status {
+		case ledger.StatusExceedsCredits:
+			return nil, nestegg.ParamErrorf(nestegg.InsufficientFunds, "amount", "you don't have enough money for this")
+		case ledger.StatusExistsWithDifferentFields:
+			return nil, nestegg.Errorf(nestegg.Conflict, "this was already done differently")
+		case ledger.StatusPendingTransferExpired, ledger.StatusPendingTransferAlreadyVoided, ledger.StatusPendingTransferAlreadyPosted:
+			return nil, &nestegg.Error{Code: nestegg.Conflict, Message: "the held payment is no longer pending", Err: fmt.Errorf("ledger %s: %s", r.ID, r.Status)}
+		}
+		return nil, fmt.Errorf("ledger transfer %s: %s", r.ID, r.Status)
+	}
+	return res, nil
+}
+
+// notify tells userID about a money event inside tx. The kinds are
+// "payment_" names that the notifications page can group.
+func (s *Service) notify(ctx context.Context, tx *sql.Tx, userID, kind, actorID, postID, text string) error {
+	if userID == "" {
+		return nil
+	}
+	if r := []rune(text); len(r) > social.MaxNotificationText {
+		text = string(r[:social.MaxNotificationText-1]) + "…"
+	}
+	return s.social.Notify(ctx, tx, userID, social.NotificationKind(kind), actorID, postID, text)
+}
+
+// Notification kinds for money events (see social.Notify).
+const (
+	NotifyReceived        = "payment_received"
+	NotifyHeld            = "payment_held"
+	NotifyHoldReleased    = "payment_hold_released"
+	NotifyHoldCancelled   = "payment_hold_cancelled"
+	NotifyRequested       = "payment_requested"
+	NotifyRequestPaid     = "payment_request_paid"
+	NotifyRequestDeclined = "payment_request_declined"
+	NotifyRequestCanceled = "payment_request_cancelled"
+	NotifyTip             = "payment_tip"
+	NotifyAward           = "payment_award"
+	NotifyRefund          = "payment_refund"
+	NotifyConfirm         = "payment_confirm"
+	NotifyCommandFailed   = "payment_command_failed"
+	NotifyCredit          = "payment_credit"
+)
+
+// denied is a refusal by the compliance checkpoint. The transaction that
+// asked holds only the audit row and is committed, so the refusal stays
+// on record; the error then goes to the caller.
+type denied struct{ err *nestegg.Error }
+
+func (d *denied) Error() string { return d.err.Error() }
+func (d *denied) Unwrap() error { return d.err }
+
+func isDenied(err error) bool {
+	var d *denied
+	return errors.As(err, &d)
+}
+
+// errReplay means a concurrent request with the same idempotency key
+// committed first; running again finds its result.
+var errReplay = errors.New("payments: concurrent replay")
+
+// write runs fn in a transaction, committing a compliance denial's audit
+// row and returning the denial, and rerunning once after a concurrent
+// replay so that the second run finds the first's result.
+func (s *Service) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var deny error
+		err = s.db.Write(ctx, func(tx *sql.Tx) error {
+			deny = nil
+			if err := fn(tx); isDenied(err) {
+				deny = err
+				return nil
+			} else {
+				return err
+			}
+		})
+		if err == nil && deny != nil {
+			return deny
+		}
+		// A unique violation is a concurrent request that got there first.
+		if !errors.Is(err, errReplay) && !(nestegg.Is(err, nestegg.Conflict) && store.IsUniqueViolation(err)) {
+			return err
+		}
+	}
+	return err
+}
+
+// cursor is a position in a list ordered by (at, id), newest first.
+type cursor struct {
+	at int64
+	id string
+}
+
+func (c cursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.at, 10) + "|" + c.id))
+}
+
+func parsePage(p Page) (cursor, int, error) {
+	limit := p.Limit
+	if limit == 0 {
+		limit = 20
+	}
+	if limit < 1 || limit > 100 {
+		return cursor{}, 0, nestegg.ParamErrorf(nestegg.Invalid, "limit", "limit must be between 1 and 100")
+	}
+	if p.Cursor == "" {
+		return cursor{math.MaxInt64, "\U0010FFFF"}, limit, nil
+	}
+	bad := nestegg.ParamErrorf(nestegg.Invalid, "cursor", "bad cursor; use the one the previous page returned")
+	raw, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+	if err != nil {
+		return cursor{}, 0, bad
+	}
+	at, id, ok := strings.Cut(string(raw), "|")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil || id == "" || len(id) > 64 {
+		return cursor{}, 0, bad
+	}
+	return cursor{n, id}, limit, nil
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func asset(code string) money.Asset {
+	a, err := money.Lookup(code)
+	if err != nil {
+		return money.Asset{Code: code}
+	}
+	return a
+}
+
+// fmtAmount writes minor units of asset for people.
+func fmtAmount(a money.Asset, minor int64) string {
+	return money.Format(money.Amount{Asset: a, Minor: minor})
+}
