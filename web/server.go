@@ -59,6 +59,8 @@ type Server struct {
 	accessLog bool
 
 	mux       *http.ServeMux
+	handler   http.Handler // mux behind CrossOriginProtection
+	pages     *pages       // the web app's templates and assets
 	routes    []*route
 	unmatched *routeMetrics
 	metrics   *metrics
@@ -112,6 +114,8 @@ func New(deps Deps) *Server {
 	s.unmatched = s.metrics.route("unmatched")
 	s.recorders.New = func() any { return new(recorder) }
 	s.registerRoutes(deps.Registry)
+	s.registerPages()
+	s.handler = s.crossOrigin(s.mux)
 	return s
 }
 
@@ -131,14 +135,14 @@ func (s *Server) Close() error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := s.recorders.Get().(*recorder)
-	*rec = recorder{w: w}
+	*rec = recorder{w: w, req: r, srv: s}
 	id := r.Header.Get(headerRequestID)
 	if !saneRequestID(id) {
 		id = s.ridPrefix + strconv.FormatUint(s.ridSeq.Add(1), 36)
 	}
 	w.Header()[headerRequestID] = []string{id}
 
-	s.mux.ServeHTTP(rec, r)
+	s.handler.ServeHTTP(rec, r)
 
 	if rec.status == 0 {
 		rec.status = http.StatusOK // the handler wrote nothing
@@ -186,6 +190,8 @@ type recorder struct {
 	status  int
 	bytes   int64
 	swallow bool // the mux's text body is replaced by ours
+	req     *http.Request
+	srv     *Server
 }
 
 func (rec *recorder) Header() http.Header { return rec.w.Header() }
@@ -219,6 +225,10 @@ func (rec *recorder) Write(p []byte) (int, error) {
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.w }
 
 func (rec *recorder) writeMuxError(code int) {
+	if wantsPage(rec.req) {
+		rec.srv.writeMuxPage(rec, code)
+		return
+	}
 	err := nestegg.Errorf(nestegg.NotFound, "no such endpoint; see /api/v1/openapi.json")
 	if code == http.StatusMethodNotAllowed {
 		err = nestegg.Errorf(codeMethodNotAllowed, "method not allowed; this endpoint allows %s", rec.w.Header().Get("Allow"))

@@ -1,0 +1,287 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/social"
+)
+
+// The web app: server-rendered pages for people, beside the JSON API.
+//
+// Pages have their own table (pageTable) rather than rows in routeTable
+// because they are not API endpoints: they answer HTML, take urlencoded
+// forms, authenticate only by the session cookie, redirect nobody to
+// /login, and are not described in openapi.json. Every page still gets its
+// own metrics series, and every POST is a form checked for its CSRF token
+// (csrf.go) after CrossOriginProtection has refused cross-site requests.
+
+// pageForm bounds a form body: the longest field is a 280-character post.
+const pageForm = 64 << 10
+
+// pageHandler serves one page. A returned error is shown as an error page
+// (or, for Unauthenticated, a redirect to /login); a handler writes only
+// what it meant to write.
+type pageHandler func(w http.ResponseWriter, r *http.Request, pc *pageCtx) error
+
+type pageRoute struct {
+	method, pattern string
+	member          bool // nobody is sent to /login
+	handler         pageHandler
+}
+
+// pageTable is every page and form action of the web app.
+func (s *Server) pageTable() []pageRoute {
+	const get, post = http.MethodGet, http.MethodPost
+	return []pageRoute{
+		{get, "/{$}", false, s.homePage},
+		{get, "/static/{file}", false, s.staticFile},
+		{get, "/signup", false, s.signupPage},
+		{post, "/signup", false, s.signupSubmit},
+		{get, "/login", false, s.loginPage},
+		{post, "/login", false, s.loginSubmit},
+		{post, "/login/code", false, s.loginCodeSubmit},
+		{post, "/logout", true, s.logoutSubmit},
+
+		{post, "/posts", true, s.composeSubmit},
+		{get, "/posts/{id}", false, s.postPage},
+		{post, "/posts/{id}/like", true, s.postAction},
+		{post, "/posts/{id}/unlike", true, s.postAction},
+		{post, "/posts/{id}/repost", true, s.postAction},
+		{post, "/posts/{id}/unrepost", true, s.postAction},
+		{post, "/posts/{id}/delete", true, s.deleteSubmit},
+		{get, "/tags/{tag}", false, s.tagPage},
+
+		{get, "/u/{handle}", false, s.profilePage},
+		{post, "/u/{handle}/follow", true, s.relationSubmit},
+		{post, "/u/{handle}/unfollow", true, s.relationSubmit},
+		{post, "/u/{handle}/block", true, s.relationSubmit},
+		{post, "/u/{handle}/unblock", true, s.relationSubmit},
+		{get, "/search", false, s.searchPage},
+		{get, "/notifications", true, s.notificationsPage},
+
+		{get, "/settings", true, s.settingsPage},
+		{post, "/settings/profile", true, s.profileSubmit},
+		{get, "/settings/password", true, s.passwordPage},
+		{post, "/settings/password", true, s.passwordSubmit},
+		{get, "/settings/two-factor", true, s.twoFactorPage},
+		{post, "/settings/two-factor", true, s.twoFactorSubmit},
+		{get, "/settings/tokens", true, s.tokensPage},
+		{post, "/settings/tokens", true, s.tokenCreateSubmit},
+		{post, "/settings/tokens/{id}/revoke", true, s.tokenRevokeSubmit},
+	}
+}
+
+// registerPages mounts the web app on the mux; registerRoutes calls it.
+func (s *Server) registerPages() {
+	s.pages = newPages()
+	for _, pr := range s.pageTable() {
+		s.mux.Handle(pr.method+" "+pr.pattern, s.wrapPage(pr))
+	}
+}
+
+// wrapPage builds a page's handler: session, sign-in requirement, form
+// parsing and CSRF check, and error pages for what the handler returns.
+func (s *Server) wrapPage(pr pageRoute) http.Handler {
+	m := s.metrics.route(pr.method + " " + pr.pattern)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rec, ok := w.(*recorder); ok {
+			rec.route = m // our own 404s are pages, not the mux's
+		}
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		pc := &pageCtx{s: s, w: w, r: r}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.pageError(pc, &nestegg.Error{Code: nestegg.Internal, Op: "panic", Err: fmt.Errorf("%v\n%s", v, debug.Stack())})
+			}
+		}()
+		if err := s.pageSession(pc); err != nil {
+			s.pageError(pc, err)
+			return
+		}
+		if pr.member && pc.me == nil {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, pageForm)
+			if err := r.ParseForm(); err != nil {
+				s.pageError(pc, nestegg.Errorf(nestegg.Invalid, "the form could not be read; please try again"))
+				return
+			}
+			if !pc.csrfOK(r.PostForm.Get(csrfField)) {
+				s.csrfRefused(pc)
+				return
+			}
+		}
+		if err := pr.handler(w, r, pc); err != nil {
+			s.pageError(pc, err)
+		}
+	})
+}
+
+// pageCtx is one page request: who is asking and what the page will say.
+type pageCtx struct {
+	s       *Server
+	w       http.ResponseWriter
+	r       *http.Request
+	me      *social.Account
+	session social.Session
+	token   string // the session cookie's secret
+	anon    string // the anonymous CSRF cookie's secret, for nobody
+}
+
+// myID is the signed-in member's id, or "" for nobody.
+func (pc *pageCtx) myID() string {
+	if pc.me == nil {
+		return ""
+	}
+	return pc.me.ID
+}
+
+// pageSession finds the member behind the session cookie. A stale cookie
+// is cleared and the request goes on as nobody's.
+func (s *Server) pageSession(pc *pageCtx) error {
+	c, err := pc.r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" || s.social == nil {
+		return nil
+	}
+	a, sess, err := s.social.SessionUser(pc.r.Context(), c.Value)
+	switch {
+	case nestegg.Is(err, nestegg.Unauthenticated):
+		s.setCookie(pc, SessionCookie, "", -1)
+		return nil
+	case err != nil:
+		return err
+	}
+	pc.me, pc.session, pc.token = &a, sess, c.Value
+	return nil
+}
+
+// setCookie sets (maxAge > 0), makes a browser-session cookie (0) or
+// deletes (< 0) a cookie: HttpOnly, SameSite=Lax (top-level links from
+// other sites keep the session; their POSTs do not), Secure over TLS.
+func (s *Server) setCookie(pc *pageCtx, name, value string, maxAge int) {
+	http.SetCookie(pc.w, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: pc.r.TLS != nil,
+	})
+}
+
+// seeOther ends a form post: a redirect (so reloading does not post again)
+// with a flash message for the next page.
+func (s *Server) seeOther(pc *pageCtx, to, flash string) error {
+	if flash != "" {
+		s.setCookie(pc, flashCookie, url.QueryEscape(flash), 60)
+	}
+	http.Redirect(pc.w, pc.r, to, http.StatusSeeOther)
+	return nil
+}
+
+// nextPath is where a form wants to go back to: its "next" field when that
+// is a path on this site, else fallback. Anything else could send people
+// to another site after they sign in.
+func nextPath(r *http.Request, fallback string) string {
+	n := r.FormValue("next")
+	if n == "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") || strings.ContainsAny(n, "\r\n") {
+		return fallback
+	}
+	return n
+}
+
+// pageError shows err as a page: nobody is sent to log in, everything else
+// gets an error page with the status httpStatus gives its code. Causes of
+// server-side failures are logged, never shown.
+func (s *Server) pageError(pc *pageCtx, err error) {
+	code := nestegg.ErrorCode(err)
+	if code == nestegg.Unauthenticated && pc.me == nil && pc.r.Method == http.MethodGet {
+		http.Redirect(pc.w, pc.r, "/login?next="+url.QueryEscape(pc.r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	status, _ := httpStatus(code)
+	msg := nestegg.ErrorMessage(err)
+	if status >= 500 {
+		s.writeError(discardWriter{pc.w}, pc.r, err) // logs it; the body goes nowhere
+		msg = "Something went wrong on our side. Please try again in a moment."
+		if code == nestegg.Unavailable {
+			msg = "Nestegg is busy right now. Please try again in a moment."
+		}
+	}
+	title := http.StatusText(status)
+	if status == http.StatusNotFound {
+		msg = "There is nothing here. " + msg
+	}
+	s.renderStatus(pc, status, "error", &errorPage{Base: pc.base(title), Status: status, Message: msg})
+}
+
+// errorPage is the data of error.html.
+type errorPage struct {
+	Base
+	Status  int
+	Message string
+}
+
+// discardWriter lets pageError reuse writeError's logging without its body.
+type discardWriter struct{ w http.ResponseWriter }
+
+func (d discardWriter) Header() http.Header         { return d.w.Header().Clone() }
+func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardWriter) WriteHeader(int)             {}
+
+// writeMuxPage answers the mux's own 404 and 405 for a browser with a page
+// (recorder.writeMuxError calls it when wantsPage says so).
+func (s *Server) writeMuxPage(rec *recorder, code int) {
+	pc := &pageCtx{s: s, w: rec.w, r: rec.req}
+	_ = s.pageSession(pc)
+	msg := "There is nothing here. Check the address, or go back home."
+	if code == http.StatusMethodNotAllowed {
+		msg = "That page cannot be used this way. Go back and try again."
+	}
+	rec.status = code
+	s.renderStatus(pc, code, "error", &errorPage{Base: pc.base(http.StatusText(code)), Status: code, Message: msg})
+}
+
+// wantsPage says whether a request the mux could not route should get an
+// HTML page rather than the JSON error shape: a browser (it asks for
+// text/html) outside /api/. Programs that send no such Accept header
+// (curl, monitors, API clients) keep the machine-readable shape.
+func wantsPage(r *http.Request) bool {
+	return !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// fieldErrors turns a validation error into messages by form field; fields
+// the form does not show land under "" (the form's top).
+func fieldErrors(err error, fields ...string) map[string]string {
+	p := nestegg.ErrorParam(err)
+	for _, f := range fields {
+		if p == f {
+			return map[string]string{p: nestegg.ErrorMessage(err)}
+		}
+	}
+	return map[string]string{"": nestegg.ErrorMessage(err)}
+}
+
+// userError reports whether err is the caller's to fix (shown on the form)
+// rather than a failure of ours.
+func userError(err error) bool {
+	var sf *social.SecondFactorRequired
+	if errors.As(err, &sf) {
+		return true
+	}
+	switch nestegg.ErrorCode(err) {
+	case nestegg.Invalid, nestegg.Conflict, nestegg.Unauthenticated, nestegg.RateLimited, nestegg.TooLarge, nestegg.Forbidden, nestegg.NotFound:
+		return true
+	}
+	return false
+}
