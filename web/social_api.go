@@ -263,6 +263,15 @@ func (s *Server) apiUserByHandle(r *http.Request) (social.User, error) {
 	return s.social.UserByHandle(r.Context(), r.PathValue("handle"))
 }
 
+// apiRenameParam shows social's name for an input field as the API's
+// (social's "body" is the API's "text").
+func apiRenameParam(err error, names map[string]string) error {
+	if to, ok := names[nestegg.ErrorParam(err)]; ok {
+		return &nestegg.Error{Param: to, Err: err}
+	}
+	return err
+}
+
 func apiNoContent(w http.ResponseWriter) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil

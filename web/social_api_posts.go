@@ -30,7 +30,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request, body []by
 	}
 	p, err := s.social.CreatePost(r.Context(), a.ID, social.NewPost{Body: req.Text, ReplyToID: req.ReplyTo})
 	if err != nil {
-		return err
+		return apiRenameParam(err, map[string]string{"body": "text", "reply_to_id": "reply_to"})
 	}
 	return writeJSON(w, http.StatusCreated, jsonPost(p))
 }

@@ -49,6 +49,9 @@ func commands() []command {
 		{"serve", "run the API server", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"bench", "load a running server with transfers and verify its books", runBench},
+		{"login", "log in to a server and store an API token for the commands below", runLogin},
+		{"post", "publish a post: nestegg post \"text\"", runPost},
+		{"timeline", "show your home timeline", runTimeline},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", runHelp},
 	}
