@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -238,6 +239,11 @@ func TestLoginSessions(t *testing.T) {
 		}
 		if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Secure {
 			t.Fatalf("session cookie = %+v", c)
+		}
+		tr := request("POST", "/api/v1/login", fmt.Sprintf(`{"handle":%q,"password":%q}`, m.handle, m.password))
+		tr.TLS = &tls.ConnectionState{}
+		if w := e.serve(tr); w.Code != http.StatusOK || !strings.Contains(w.Header().Get("Set-Cookie"), "; Secure") {
+			t.Errorf("login over TLS = %d, Set-Cookie %q, want Secure", w.Code, w.Header().Get("Set-Cookie"))
 		}
 		r := request("GET", "/api/v1/me", "")
 		r.AddCookie(c)
