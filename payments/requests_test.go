@@ -146,7 +146,7 @@ func TestSplit(t *testing.T) {
 			shares      []int64
 		}{
 			{"60", []string{"bob", "carol"}, true, 20_00, []int64{20_00, 20_00}},
-			{"10", []string{"bob", "carol"}, true, 334, []int64{333, 333}},    // the initiator takes the odd cent
+			{"10", []string{"bob", "carol"}, true, 334, []int64{333, 333}}, // the initiator takes the odd cent
 			{"10", []string{"bob", "carol", "dave"}, false, 0, []int64{334, 333, 333}},
 			{"0.05", []string{"@bob", "@carol", "bob", "alice"}, false, 2, []int64{2, 1}}, // duplicates dropped, naming yourself includes you
 			{"100.01", []string{"bob"}, false, 0, []int64{100_01}},
