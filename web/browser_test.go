@@ -275,4 +275,3 @@ func (tb *tab) shot(dir, name string) {
 	}
 	tb.t.Logf("screenshot %s", p)
 }
-
