@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg/ledger"
-	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
 )
