@@ -26,6 +26,7 @@ type pageSite struct {
 	url    string
 	social *social.Service
 	clock  *pageClock
+	secret string // a TOTP secret a test enrolled
 }
 
 type pageClock struct {
