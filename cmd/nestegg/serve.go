@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nestegg/nestegg/demo"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/social"
@@ -29,6 +30,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	level := fs.String("log-level", "info", "log level: debug, info (logs every request), warn or error")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this (loopback) address, e.g. 127.0.0.1:6060")
 	payHandle := fs.String("pay-handle", "pay", "the platform's pay handle: posts addressed to it are payment commands")
+	demoFlag := fs.Bool("demo", false, "seed a demo community into an empty database and print how to log in")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -51,6 +53,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if err := operatorKey(ctx, e, db); err != nil {
 		return err
+	}
+	var demoSeeded *demo.Result
+	if *demoFlag {
+		if demoSeeded, err = seedDemo(ctx, db, *payHandle); err != nil {
+			return err
+		}
 	}
 
 	l := ledger.New(db, ledger.Options{Logger: log, ValidAsset: validAsset})
@@ -79,6 +87,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "nestegg listening on http://%s\n", ln.Addr())
+	if demoSeeded != nil {
+		printDemo(e.stdout, demoSeeded, "http://"+ln.Addr().String())
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", db.Dialect.String(), "version", buildVersion())
 
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
