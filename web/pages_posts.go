@@ -25,10 +25,18 @@ func (pc *pageCtx) card(p social.Post, by *social.User, next string) postCard {
 		SignedIn: pc.me != nil, CSRF: pc.csrf(), Next: next}
 }
 
+// cards turns a timeline page into cards. A post that several people
+// reposted (or that appears both posted and reposted) is shown once, at
+// its newest appearance: a page of the same post five times reads as noise.
 func (pc *pageCtx) cards(tl social.Timeline) []postCard {
 	next := pc.r.URL.RequestURI()
 	out := make([]postCard, 0, len(tl.Entries))
+	seen := make(map[string]bool, len(tl.Entries))
 	for _, e := range tl.Entries {
+		if seen[e.Post.ID] {
+			continue
+		}
+		seen[e.Post.ID] = true
 		out = append(out, pc.card(e.Post, e.RepostedBy, next))
 	}
 	return out
