@@ -249,9 +249,9 @@ func (in Intent) masked(viewerID string) Intent {
 	return in
 }
 
-// GetIntent returns an intent to its author. Errors: NotFound for anyone
+// Intent returns an intent to its author. Errors: NotFound for anyone
 // else.
-func (s *Service) GetIntent(ctx context.Context, viewerID, intentID string) (Intent, error) {
+func (s *Service) Intent(ctx context.Context, viewerID, intentID string) (Intent, error) {
 	in, err := scanIntent(s.db.Reader().QueryRowContext(ctx, "SELECT "+intentCols+" FROM payment_intents WHERE id = $1", intentID))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (viewerID == "" || in.AuthorID != viewerID)) {
 		return Intent{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such payment intent")
@@ -294,7 +294,7 @@ func (s *Service) IntentsForPost(ctx context.Context, viewerID, postID string) (
 // was cancelled (or failed); Forbidden for a denial; the errors of the
 // operation it carries out.
 func (s *Service) ConfirmIntent(ctx context.Context, userID, intentID string) (Intent, error) {
-	in, err := s.GetIntent(ctx, userID, intentID)
+	in, err := s.Intent(ctx, userID, intentID)
 	if err != nil {
 		return Intent{}, err
 	}
@@ -353,7 +353,7 @@ func (s *Service) ConfirmIntent(ctx context.Context, userID, intentID string) (I
 // the same as once. Only the author may call it. Errors: NotFound when it
 // is not userID's; Conflict when it is no longer pending.
 func (s *Service) CancelIntent(ctx context.Context, userID, intentID string) (Intent, error) {
-	in, err := s.GetIntent(ctx, userID, intentID)
+	in, err := s.Intent(ctx, userID, intentID)
 	if err != nil {
 		return Intent{}, err
 	}

@@ -53,8 +53,8 @@ func TestIntents(t *testing.T) {
 		if anon := e.intentOf("", p); anon.Amount != nil {
 			t.Fatalf("intent as nobody sees it = %+v", anon)
 		}
-		_, err := e.pay.GetIntent(e.ctx, bob, in.ID)
-		wantCode(t, "GetIntent(bob)", err, nestegg.NotFound)
+		_, err := e.pay.Intent(e.ctx, bob, in.ID)
+		wantCode(t, "Intent(bob)", err, nestegg.NotFound)
 		_, err = e.pay.ConfirmIntent(e.ctx, bob, in.ID)
 		wantCode(t, "ConfirmIntent(bob)", err, nestegg.NotFound)
 		_, err = e.pay.CancelIntent(e.ctx, bob, in.ID)
@@ -129,16 +129,16 @@ func TestIntents(t *testing.T) {
 		r := e.post(alice, "@pay request $20 from @carol tickets", "")
 		rin, err := e.pay.ConfirmIntent(e.ctx, alice, e.intentOf(alice, r).ID)
 		must(t, "ConfirmIntent(request)", err)
-		req, err := e.pay.GetRequest(e.ctx, carol, rin.ResultID)
-		must(t, "GetRequest", err)
+		req, err := e.pay.RequestByID(e.ctx, carol, rin.ResultID)
+		must(t, "RequestByID", err)
 		if req.Amount.Minor != 20_00 || req.PayerID != carol || req.Note != "tickets" {
 			t.Fatalf("request by post = %+v", req)
 		}
 		s := e.post(alice, "@pay split $10 with @bob @carol", "")
 		sin, err := e.pay.ConfirmIntent(e.ctx, alice, e.intentOf(alice, s).ID)
 		must(t, "ConfirmIntent(split)", err)
-		sp, err := e.pay.GetSplit(e.ctx, bob, sin.ResultID)
-		must(t, "GetSplit", err)
+		sp, err := e.pay.SplitByID(e.ctx, bob, sin.ResultID)
+		must(t, "SplitByID", err)
 		if len(sp.Shares) != 3 || sp.Shares[0].UserID != alice || sp.Shares[0].Amount != 334 {
 			t.Fatalf("split by post = %+v", sp)
 		}

@@ -122,9 +122,9 @@ func scanRequest(row scanner, extra ...any) (Request, error) {
 	return r, nil
 }
 
-// GetRequest returns a request to its requester or its payer. Errors:
+// RequestByID returns a request to its requester or its payer. Errors:
 // NotFound for anyone else.
-func (s *Service) GetRequest(ctx context.Context, viewerID, requestID string) (Request, error) {
+func (s *Service) RequestByID(ctx context.Context, viewerID, requestID string) (Request, error) {
 	r, err := scanRequest(s.db.Reader().QueryRowContext(ctx, "SELECT "+requestCols+" FROM payment_requests WHERE id = $1", requestID))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (viewerID == "" || (r.RequesterID != viewerID && r.PayerID != viewerID))) {
 		return Request{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such request")
@@ -146,7 +146,7 @@ func (s *Service) lockRequest(ctx context.Context, tx *sql.Tx, id string) (Reque
 // NotFound when the request is not payerID's, and Conflict when it is not
 // open.
 func (s *Service) PayRequest(ctx context.Context, payerID, requestID, idempotencyKey string) (Payment, error) {
-	r, err := s.GetRequest(ctx, payerID, requestID)
+	r, err := s.RequestByID(ctx, payerID, requestID)
 	if err != nil {
 		return Payment{}, err
 	}
@@ -463,9 +463,9 @@ func (s *Service) loadSplit(ctx context.Context, q store.Querier, id string) (Sp
 	return sp, rows.Err()
 }
 
-// GetSplit returns a split to its initiator or anyone with a share.
+// SplitByID returns a split to its initiator or anyone with a share.
 // Errors: NotFound for anyone else.
-func (s *Service) GetSplit(ctx context.Context, viewerID, splitID string) (Split, error) {
+func (s *Service) SplitByID(ctx context.Context, viewerID, splitID string) (Split, error) {
 	sp, err := s.loadSplit(ctx, s.db.Reader(), splitID)
 	if err != nil {
 		return Split{}, err

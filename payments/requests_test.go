@@ -41,8 +41,8 @@ func TestRequests(t *testing.T) {
 		wantCode(t, "PayRequest(stranger)", err, nestegg.NotFound)
 		_, err = e.pay.PayRequest(e.ctx, alice, r.ID, "p1")
 		wantCode(t, "PayRequest(requester)", err, nestegg.NotFound)
-		_, err = e.pay.GetRequest(e.ctx, carol, r.ID)
-		wantCode(t, "GetRequest(stranger)", err, nestegg.NotFound)
+		_, err = e.pay.RequestByID(e.ctx, carol, r.ID)
+		wantCode(t, "RequestByID(stranger)", err, nestegg.NotFound)
 		_, err = e.pay.DeclineRequest(e.ctx, alice, r.ID)
 		wantCode(t, "DeclineRequest(requester)", err, nestegg.NotFound)
 		_, err = e.pay.CancelRequest(e.ctx, bob, r.ID)
@@ -63,8 +63,8 @@ func TestRequests(t *testing.T) {
 		e.wantBalance(alice, "USD", 20_00)
 		e.wantBalance(bob, "USD", 30_00)
 		e.hasNotification(alice, payments.NotifyRequestPaid)
-		got, err := e.pay.GetRequest(e.ctx, alice, r.ID)
-		must(t, "GetRequest", err)
+		got, err := e.pay.RequestByID(e.ctx, alice, r.ID)
+		must(t, "RequestByID", err)
 		if got.Status != payments.RequestPaid || got.PaymentID != p.ID {
 			t.Fatalf("paid request = %+v", got)
 		}
@@ -119,7 +119,7 @@ func TestRequestPaidWithHold(t *testing.T) {
 		// Cancelling the hold reopens the request, which can be paid again.
 		_, err = e.pay.CancelHold(e.ctx, bob, p.ID)
 		must(t, "CancelHold", err)
-		got, _ := e.pay.GetRequest(e.ctx, bob, r.ID)
+		got, _ := e.pay.RequestByID(e.ctx, bob, r.ID)
 		if got.Status != payments.RequestOpen {
 			t.Fatalf("request after cancelled hold = %+v, want open", got)
 		}
@@ -168,8 +168,8 @@ func TestSplit(t *testing.T) {
 					continue
 				}
 				got = append(got, sh.Amount)
-				r, err := e.pay.GetRequest(e.ctx, sh.UserID, sh.RequestID)
-				must(t, "GetRequest", err)
+				r, err := e.pay.RequestByID(e.ctx, sh.UserID, sh.RequestID)
+				must(t, "RequestByID", err)
 				if r.Amount.Minor != sh.Amount || r.SplitID != sp.ID || r.RequesterID != alice {
 					t.Errorf("share request = %+v, want %d of split %s", r, sh.Amount, sp.ID)
 				}
@@ -183,15 +183,15 @@ func TestSplit(t *testing.T) {
 			if again.ID != sp.ID || fmt.Sprint(again.Shares) != fmt.Sprint(sp.Shares) {
 				t.Fatalf("retried Split = %+v, want %+v", again, sp)
 			}
-			viewed, err := e.pay.GetSplit(e.ctx, others[0], sp.ID)
-			must(t, "GetSplit", err)
+			viewed, err := e.pay.SplitByID(e.ctx, others[0], sp.ID)
+			must(t, "SplitByID", err)
 			if fmt.Sprint(viewed.Shares) != fmt.Sprint(sp.Shares) {
-				t.Fatalf("GetSplit = %+v, want %+v", viewed.Shares, sp.Shares)
+				t.Fatalf("SplitByID = %+v, want %+v", viewed.Shares, sp.Shares)
 			}
 		}
 		stranger := e.signup("eve")
-		_, err := e.pay.GetSplit(e.ctx, stranger, "spl_nope")
-		wantCode(t, "GetSplit(none)", err, nestegg.NotFound)
+		_, err := e.pay.SplitByID(e.ctx, stranger, "spl_nope")
+		wantCode(t, "SplitByID(none)", err, nestegg.NotFound)
 		_, err = e.pay.Split(e.ctx, payments.SplitInput{InitiatorID: alice, Total: usd(t, "0.02"), With: []string{"bob", "carol"}, IncludeSelf: true, IdempotencyKey: "tiny"})
 		wantCode(t, "Split(too small)", err, nestegg.Invalid)
 		_, err = e.pay.Split(e.ctx, payments.SplitInput{InitiatorID: alice, Total: usd(t, "5"), With: []string{"alice"}, IdempotencyKey: "alone"})
