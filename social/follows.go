@@ -169,14 +169,14 @@ func (s *Service) Profile(ctx context.Context, viewerID, handle string) (Profile
 // "limit").
 func (s *Service) Followers(ctx context.Context, userID string, page Page) (UserPage, error) {
 	return s.userList(ctx, page, `SELECT f.follower_id, f.created_at FROM follows f WHERE f.followee_id = $1
-		AND (f.created_at < $2 OR (f.created_at = $2 AND f.follower_id < $3)) ORDER BY f.created_at DESC, f.follower_id DESC LIMIT $4`, userID)
+		AND (f.created_at, f.follower_id) < ($2, $3) ORDER BY f.created_at DESC, f.follower_id DESC LIMIT $4`, userID)
 }
 
 // Following returns a page of the people userID follows, most recent follow
 // first. Anyone may call it. Errors: Invalid (Param "cursor" or "limit").
 func (s *Service) Following(ctx context.Context, userID string, page Page) (UserPage, error) {
 	return s.userList(ctx, page, `SELECT f.followee_id, f.created_at FROM follows f WHERE f.follower_id = $1
-		AND (f.created_at < $2 OR (f.created_at = $2 AND f.followee_id < $3)) ORDER BY f.created_at DESC, f.followee_id DESC LIMIT $4`, userID)
+		AND (f.created_at, f.followee_id) < ($2, $3) ORDER BY f.created_at DESC, f.followee_id DESC LIMIT $4`, userID)
 }
 
 // Blocked returns a page of the people userID has blocked, most recent
@@ -184,7 +184,7 @@ func (s *Service) Following(ctx context.Context, userID string, page Page) (User
 // "limit").
 func (s *Service) Blocked(ctx context.Context, userID string, page Page) (UserPage, error) {
 	return s.userList(ctx, page, `SELECT b.blocked_id, b.created_at FROM blocks b WHERE b.blocker_id = $1
-		AND (b.created_at < $2 OR (b.created_at = $2 AND b.blocked_id < $3)) ORDER BY b.created_at DESC, b.blocked_id DESC LIMIT $4`, userID)
+		AND (b.created_at, b.blocked_id) < ($2, $3) ORDER BY b.created_at DESC, b.blocked_id DESC LIMIT $4`, userID)
 }
 
 // userList runs a query of (user id, time) with parameters $1 (key), $2
