@@ -15,7 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
@@ -29,6 +31,10 @@ type Deps struct {
 	// Social serves members: accounts, sessions, tokens, posts. Routes with
 	// member auth answer 401 without it.
 	Social *social.Service
+	// Payments moves money between members; Compliance is its policy
+	// checkpoint (staff freeze accounts and set tiers through it).
+	Payments   *payments.Service
+	Compliance *compliance.Service
 	// Logger receives access logs and server-side errors (default: discard).
 	Logger *slog.Logger
 	// Clock stamps stored idempotency records and decides when they expire
@@ -53,6 +59,8 @@ type Server struct {
 	db        *store.DB
 	ledger    *ledger.Ledger
 	social    *social.Service
+	payments  *payments.Service
+	comp      *compliance.Service
 	log       *slog.Logger
 	clock     func() time.Time
 	version   string
@@ -100,6 +108,8 @@ func New(deps Deps) *Server {
 		db:        deps.DB,
 		ledger:    deps.Ledger,
 		social:    deps.Social,
+		payments:  deps.Payments,
+		comp:      deps.Compliance,
 		log:       deps.Logger,
 		clock:     deps.Clock,
 		version:   deps.Version,

@@ -11,9 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/demo"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
@@ -69,7 +71,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	soc := social.New(db, social.Options{PayHandle: *payHandle})
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Logger: log, Version: buildVersion()})
+	comp := compliance.New(db, compliance.DefaultConfig())
+	pay, err := payments.New(db, l, soc, comp, payments.Config{})
+	if err != nil {
+		l.Close()
+		return err
+	}
+	// Posts addressed to the pay handle become payment intents in the
+	// post's own transaction.
+	soc.SetPostHook(pay.OnPost)
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Logger: log, Version: buildVersion()})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -97,7 +108,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		expireLoop(jobs, l, log)
+		jobLoop(jobs, []job{
+			{"expire pending transfers", l.ExpirePending},
+			{"release held payments", pay.ReleaseHolds},
+			{"expire payment intents", pay.ExpireIntents},
+		}, log)
 	}()
 
 	select {
@@ -133,29 +148,39 @@ func validAsset(code string) error {
 	return err
 }
 
-// expireLoop voids expired pending transfers once a second until ctx ends.
-func expireLoop(ctx context.Context, l *ledger.Ledger, log *slog.Logger) {
+// job is background work that serve runs every second: it returns how many
+// things it did.
+type job struct {
+	name string
+	run  func(context.Context) (int, error)
+}
+
+// jobLoop runs each job once a second until ctx ends. Every job is safe to
+// run in several processes at once (each resolves its items idempotently).
+func jobLoop(ctx context.Context, jobs []job, log *slog.Logger) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	var lastErr string
+	lastErr := make([]string, len(jobs))
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		n, err := l.ExpirePending(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			// Log a failure once, not every second while it lasts.
-			if msg := err.Error(); msg != lastErr {
-				lastErr = msg
-				log.Warn("expiring pending transfers failed", "error", err)
-			}
-		case err == nil:
-			lastErr = ""
-			if n > 0 {
-				log.Info("expired pending transfers", "count", n)
+		for i, j := range jobs {
+			n, err := j.run(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				// Log a failure once, not every second while it lasts.
+				if msg := err.Error(); msg != lastErr[i] {
+					lastErr[i] = msg
+					log.Warn("background job failed", "job", j.name, "error", err)
+				}
+			case err == nil:
+				lastErr[i] = ""
+				if n > 0 {
+					log.Info("background job", "job", j.name, "count", n)
+				}
 			}
 		}
 	}
