@@ -165,6 +165,13 @@ type Querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// PrepareRead prepares a query for the read pool once, for hot paths: the
+// statement is re-prepared per connection by database/sql as needed, and
+// SQLite skips parsing the SQL on every call. Close it when done.
+func (db *DB) PrepareRead(ctx context.Context, query string) (*sql.Stmt, error) {
+	return db.read.PrepareContext(ctx, query)
+}
+
 // Reader returns the handle for reads outside a transaction.
 func (db *DB) Reader() Querier { return db.read }
 

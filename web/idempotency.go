@@ -52,7 +52,12 @@ type idempotency struct {
 	inflight map[idemKey][sha256.Size]byte // key -> hash of the running request
 
 	writer *recordWriter
+
+	prepare sync.Once
+	find    *sql.Stmt // prepared lookup; nil if preparing failed
 }
+
+const findRecord = "SELECT request_hash, status, response FROM idempotency_keys WHERE principal = $1 AND idem_key = $2"
 
 type idemKey struct{ principal, key string }
 
@@ -65,7 +70,12 @@ func newIdempotency(db *store.DB, clock func() time.Time, ttl time.Duration, log
 	}
 }
 
-func (id *idempotency) close() error { return id.writer.close() }
+func (id *idempotency) close() error {
+	if id.find != nil {
+		id.find.Close()
+	}
+	return id.writer.close()
+}
 
 // validIdempotencyKey: 1 to 255 printable ASCII characters.
 func validIdempotencyKey(k string) bool {
@@ -123,10 +133,16 @@ type stored struct {
 }
 
 func (id *idempotency) lookup(ctx context.Context, k idemKey) (stored, bool, error) {
+	// Every idempotent POST asks this, so it runs as a prepared statement.
+	id.prepare.Do(func() { id.find, _ = id.db.PrepareRead(context.Background(), findRecord) })
+	var row *sql.Row
+	if id.find != nil {
+		row = id.find.QueryRowContext(ctx, k.principal, k.key)
+	} else {
+		row = id.db.Reader().QueryRowContext(ctx, findRecord, k.principal, k.key)
+	}
 	var st stored
-	err := id.db.Reader().QueryRowContext(ctx,
-		"SELECT request_hash, status, response FROM idempotency_keys WHERE principal = $1 AND idem_key = $2",
-		k.principal, k.key).Scan(&st.hash, &st.status, &st.response)
+	err := row.Scan(&st.hash, &st.status, &st.response)
 	if errors.Is(err, sql.ErrNoRows) {
 		return stored{}, false, nil
 	}
