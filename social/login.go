@@ -75,6 +75,10 @@ func (s *Service) Login(ctx context.Context, c Credentials) (Session, error) {
 	if err := s.checkLockout(ctx, key); err != nil {
 		return Session{}, err
 	}
+	if len(c.Password) > MaxPassword {
+		// No account has such a password; do not spend a hash on it.
+		return Session{}, s.fail(ctx, key, errWrongLogin)
+	}
 	if id == "" {
 		s.dummyVerify(ctx, c.Password)
 		return Session{}, s.fail(ctx, key, errWrongLogin)

@@ -157,6 +157,7 @@ func (s *Service) SetPostHook(h PostHook) {
 }
 
 // PayHandle returns the platform's pay handle, lower-cased, without '@'.
+// Anyone may call it; it cannot fail.
 func (s *Service) PayHandle() string { return s.pay }
 
 func (s *Service) now() time.Time { return s.clock().UTC() }
