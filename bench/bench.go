@@ -27,7 +27,11 @@ import (
 
 // Config is one benchmark run.
 type Config struct {
-	URL         string // server base URL, e.g. http://127.0.0.1:8080
+	// URL is the server's base URL, e.g. http://127.0.0.1:8080. Several
+	// comma-separated URLs (servers sharing one database) split the load
+	// between them: client i talks to URL i mod n; setup and verification
+	// use the first.
+	URL string
 	Key         string // operator API key
 	Accounts    int    // accounts to create and fund
 	Transfers   int    // transfers to attempt
@@ -50,6 +54,7 @@ type Config struct {
 // Report is the outcome, printed as one JSON line by `nestegg bench --json`.
 type Report struct {
 	Mode            string  `json:"mode"`
+	Servers         int     `json:"servers"`
 	Accounts        int     `json:"accounts"`
 	Concurrency     int     `json:"concurrency"`
 	Batch           int     `json:"batch"`
@@ -117,7 +122,12 @@ func (c *Config) defaults() error {
 	case c.Hot < 2 || c.Hot > c.Accounts:
 		c.Hot = min(max(2, c.Hot), c.Accounts)
 	}
-	return checkTarget(c.URL, c.AllowRemote)
+	for _, u := range strings.Split(c.URL, ",") {
+		if err := checkTarget(u, c.AllowRemote); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkTarget refuses anything but a loopback server unless allowRemote:
@@ -212,14 +222,18 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	}
 	tr := &http.Transport{MaxIdleConns: cfg.Concurrency + 8, MaxIdleConnsPerHost: cfg.Concurrency + 8, IdleConnTimeout: time.Minute}
 	defer tr.CloseIdleConnections()
-	c := &client{base: strings.TrimRight(cfg.URL, "/"), key: cfg.Key, hc: &http.Client{Transport: tr}}
+	var clients []*client
+	for _, u := range strings.Split(cfg.URL, ",") {
+		clients = append(clients, &client{base: strings.TrimRight(u, "/"), key: cfg.Key, hc: &http.Client{Transport: tr}})
+	}
+	c := clients[0]
 	var retries atomic.Int64
 
 	ids, funding, err := setup(ctx, c, &cfg, progress, &retries)
 	if err != nil {
 		return Report{}, err
 	}
-	rep, acked, err := load(ctx, c, &cfg, ids, progress, &retries)
+	rep, acked, err := load(ctx, clients, &cfg, ids, progress, &retries)
 	if err != nil {
 		return Report{}, err
 	}
@@ -353,8 +367,8 @@ func appendTransfer(b []byte, cfg *Config, id string, dr, cr string, amount int)
 	return b
 }
 
-func load(ctx context.Context, c *client, cfg *Config, ids []string, progress io.Writer, retries *atomic.Int64) (Report, []string, error) {
-	rep := Report{Mode: "single", Accounts: cfg.Accounts, Concurrency: cfg.Concurrency, Batch: cfg.Batch}
+func load(ctx context.Context, clients []*client, cfg *Config, ids []string, progress io.Writer, retries *atomic.Int64) (Report, []string, error) {
+	rep := Report{Mode: "single", Servers: len(clients), Accounts: cfg.Accounts, Concurrency: cfg.Concurrency, Batch: cfg.Batch}
 	path := "/api/v1/transfers"
 	if cfg.Batch > 1 {
 		rep.Mode, path = "batch", "/api/v1/transfers/batch"
@@ -393,6 +407,7 @@ func load(ctx context.Context, c *client, cfg *Config, ids []string, progress io
 		go func(w int) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(w), uint64(start.UnixNano())))
+			c := clients[w%len(clients)]
 			res := &results[w]
 			var body []byte
 			batchIDs := make([]string, 0, cfg.Batch)

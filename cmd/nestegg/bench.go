@@ -13,7 +13,7 @@ import (
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench")
 	var c bench.Config
-	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "server to load (loopback only unless --allow-remote)")
+	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "server to load (loopback only unless --allow-remote); several comma-separated servers sharing one database split the load")
 	fs.StringVar(&c.Key, "key", e.getenv("NESTEGG_OPERATOR_KEY"), "operator API key (default $NESTEGG_OPERATOR_KEY)")
 	fs.IntVar(&c.Accounts, "accounts", 1000, "accounts to create and fund")
 	fs.IntVar(&c.Transfers, "transfers", 100_000, "transfers to attempt")
@@ -49,7 +49,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 }
 
 func printReport(w io.Writer, r bench.Report) {
-	fmt.Fprintf(w, "%s mode, %d clients, batch %d, %d accounts\n", r.Mode, r.Concurrency, r.Batch, r.Accounts)
+	fmt.Fprintf(w, "%s mode, %d server(s), %d clients, batch %d, %d accounts\n", r.Mode, r.Servers, r.Concurrency, r.Batch, r.Accounts)
 	fmt.Fprintf(w, "  %d acknowledged, %d refused, %d errors, %d retries in %.2fs\n", r.Acknowledged, r.Refused, r.Errors, r.Retries, r.Seconds)
 	fmt.Fprintf(w, "  %.0f transfers/s, %.0f requests/s\n", r.TransfersPerSec, r.RequestsPerSec)
 	fmt.Fprintf(w, "  latency p50 %.2fms  p90 %.2fms  p99 %.2fms  max %.2fms\n", r.P50ms, r.P90ms, r.P99ms, r.Maxms)

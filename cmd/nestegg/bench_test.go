@@ -99,3 +99,22 @@ func TestBenchRefusesRemote(t *testing.T) {
 		t.Fatalf("bench against a remote address = %v, want a loopback refusal", err)
 	}
 }
+
+// TestBenchTwoServersOnePostgres: two serve processes' worth of servers on
+// one PostgreSQL database take the load together, on shared (and skewed,
+// so contended) accounts, and the books still balance.
+func TestBenchTwoServersOnePostgres(t *testing.T) {
+	dsn := storetest.PostgresURL(t)
+	const key = "bench-test-operator-key"
+	a := serveForTest(t, dsn, key)
+	b := serveForTest(t, dsn, key)
+	var out, errOut strings.Builder
+	args := []string{"bench", "--url", a + "," + b, "--key", key, "--accounts", "40", "--transfers", "3000",
+		"--concurrency", "16", "--skew", "80", "--hot", "4", "--json"}
+	if err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("bench: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), `"servers":2`) || !strings.Contains(out.String(), `"conservation_ok":true`) {
+		t.Fatalf("report: %s", out.String())
+	}
+}
