@@ -31,7 +31,7 @@ type Config struct {
 	// comma-separated URLs (servers sharing one database) split the load
 	// between them: client i talks to URL i mod n; setup and verification
 	// use the first.
-	URL string
+	URL         string
 	Key         string // operator API key
 	Accounts    int    // accounts to create and fund
 	Transfers   int    // transfers to attempt
