@@ -7,7 +7,9 @@
 //
 // Server.ServeHTTP sets the request id (a sane incoming X-Request-Id, else a
 // generated one), runs the ServeMux, then records metrics and the access
-// log. The ServeMux's own 404 and 405 are rewritten into the error shape.
+// log. The ServeMux's own 404 and 405 are rewritten into the error shape
+// for API clients, and into HTML pages for browsers (Accept: text/html)
+// outside /api/.
 // Each route's handler is built once, at registration (Server.wrap): it
 // authenticates by the route's AuthKind, reads and bounds the body (the
 // Content-Type must be application/json), applies Idempotency-Key semantics
@@ -34,6 +36,16 @@
 // in the table; handlers read the caller with PrincipalFrom and check that
 // what they read or move is the caller's. Stored idempotency keys are
 // already scoped per principal.
+//
+// # The web app
+//
+// Server-rendered pages (pages*.go, templates/, static/) have their own page
+// table, registered beside the API routes but kept out of the OpenAPI
+// document. They sign members in with the session cookie, work without
+// JavaScript (forms POST and redirect), and use htmx where it makes a page
+// nicer. Every state-changing form carries a per-session CSRF token, and the
+// whole server sits behind net/http's CrossOriginProtection, which also
+// guards cookie-authenticated API calls.
 //
 // # Idempotency records
 //
