@@ -112,6 +112,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			{"expire pending transfers", l.ExpirePending},
 			{"release held payments", pay.ReleaseHolds},
 			{"expire payment intents", pay.ExpireIntents},
+			{"purge expired sessions", every(time.Hour, func(ctx context.Context) (int, error) { return 0, soc.PurgeExpired(ctx) })},
 		}, log)
 	}()
 
@@ -153,6 +154,19 @@ func validAsset(code string) error {
 type job struct {
 	name string
 	run  func(context.Context) (int, error)
+}
+
+// every runs fn at most once per interval (the first time at once), for
+// housekeeping that need not happen every second.
+func every(interval time.Duration, fn func(context.Context) (int, error)) func(context.Context) (int, error) {
+	var last time.Time
+	return func(ctx context.Context) (int, error) {
+		if !last.IsZero() && time.Since(last) < interval {
+			return 0, nil
+		}
+		last = time.Now()
+		return fn(ctx)
+	}
 }
 
 // jobLoop runs each job once a second until ctx ends. Every job is safe to
