@@ -74,6 +74,27 @@ func (s *Server) pageTable() []pageRoute {
 		{get, "/settings/tokens", true, s.tokensPage},
 		{post, "/settings/tokens", true, s.tokenCreateSubmit},
 		{post, "/settings/tokens/{id}/revoke", true, s.tokenRevokeSubmit},
+
+		// Money (pages_pay*.go). Forms that move money show a confirmation
+		// page first and move it only on confirm=yes.
+		{get, "/wallet", true, s.walletPage},
+		{get, "/wallet/history.csv", true, s.historyCSV},
+		{post, "/wallet/coins/buy", true, s.coinsSubmit},
+		{post, "/wallet/coins/redeem", true, s.coinsSubmit},
+		{get, "/pay", true, s.payPage},
+		{post, "/pay", true, s.paySubmit},
+		{get, "/payments", false, s.paymentsFeed},
+		{get, "/payments/{id}", true, s.paymentShow},
+		{post, "/payments/{id}/refund", true, s.refundSubmit},
+		{post, "/payments/{id}/cancel", true, s.holdCancelSubmit},
+		{post, "/requests/{id}/pay", true, s.requestSubmit},
+		{post, "/requests/{id}/decline", true, s.requestSubmit},
+		{post, "/requests/{id}/cancel", true, s.requestSubmit},
+		{get, "/posts/{id}/tip", true, s.tipPage},
+		{post, "/posts/{id}/tip", true, s.paySubmit},
+		{post, "/posts/{id}/award", true, s.awardSubmit},
+		{post, "/intents/{id}/confirm", true, s.intentSubmit},
+		{post, "/intents/{id}/cancel", true, s.intentSubmit},
 	}
 }
 

@@ -18,11 +18,14 @@ type postCard struct {
 	SignedIn   bool // show Like, Repost and Reply as buttons
 	Focus      bool // the post a thread page is about
 	CSRF, Next string
+	Money      *postMoney // Tip button, payment badge, earnings (pages_pay_posts.go)
 }
 
 func (pc *pageCtx) card(p social.Post, by *social.User, next string) postCard {
-	return postCard{Post: p, RepostedBy: by, Mine: pc.me != nil && p.Author.ID == pc.me.ID,
+	c := postCard{Post: p, RepostedBy: by, Mine: pc.me != nil && p.Author.ID == pc.me.ID,
 		SignedIn: pc.me != nil, CSRF: pc.csrf(), Next: next}
+	c.Money = pc.postMoney(p, c.Mine)
+	return c
 }
 
 // cards turns a timeline page into cards. A post that several people

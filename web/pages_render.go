@@ -69,14 +69,14 @@ func newPages() *pages {
 		p.static[f.Name()] = staticAsset{b, ctype}
 		p.version[f.Name()] = hex.EncodeToString(sum[:6])
 	}
-	base := template.Must(template.New("").Funcs(p.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+	base := template.Must(template.New("").Funcs(p.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" || name == "partials" {
+		if name == "layout" || strings.HasPrefix(name, "partials") {
 			continue
 		}
 		p.tmpl[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
@@ -85,7 +85,7 @@ func newPages() *pages {
 }
 
 func (p *pages) funcs() template.FuncMap {
-	return template.FuncMap{
+	m := template.FuncMap{
 		"tokens": social.Tokenize,
 		"static": func(name string) string { return "/static/" + name + "?v=" + p.version[name] },
 		"ago":    ago,
@@ -117,6 +117,10 @@ func (p *pages) funcs() template.FuncMap {
 			return strings.TrimPrefix(u.Host, "www.") + strings.TrimSuffix(u.EscapedPath(), "/")
 		},
 	}
+	for k, f := range payFuncs() {
+		m[k] = f
+	}
+	return m
 }
 
 // formField is one labelled input of a form (the "field" template): its
@@ -151,11 +155,12 @@ type Base struct {
 	CSRF   string
 	Flash  string
 	Path   string
+	Money  bool // payments are on: show the wallet and money buttons
 }
 
 // base fills a page's Base, consuming the flash cookie.
 func (pc *pageCtx) base(title string) Base {
-	b := Base{Title: title, Me: pc.me, CSRF: pc.csrf(), Path: pc.r.URL.RequestURI()}
+	b := Base{Title: title, Me: pc.me, CSRF: pc.csrf(), Path: pc.r.URL.RequestURI(), Money: pc.s.payments != nil}
 	if pc.me != nil && pc.s.social != nil {
 		// The nav count is a nicety: a failure here must not fail the page.
 		b.Unread, _ = pc.s.social.UnreadCount(pc.r.Context(), pc.me.ID)
