@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -88,8 +89,10 @@ func operatorOnly(path, body string) func(*testing.T, *apiEnv, *authzWorld) auth
 }
 
 // authzCases knows how to build a valid request for every route, keyed by
-// "METHOD pattern". A route without an entry fails the test: new routes
-// must say who may call them.
+// "METHOD pattern" (the payments routes' are payAuthzCases, in
+// pay_api_authz_test.go). A route without an entry fails the test: new
+// routes must say who may call them. Routes that honour Idempotency-Key
+// are sent one.
 var authzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) authzCase{
 	"GET /healthz":             public("/healthz", s200),
 	"GET /readyz":              public("/readyz", s200),
@@ -245,6 +248,9 @@ func TestAuthorization(t *testing.T) {
 			name := rt.Method + " " + rt.Pattern
 			build, ok := authzCases[name]
 			if !ok {
+				build, ok = payAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}
@@ -264,7 +270,12 @@ func TestAuthorization(t *testing.T) {
 					case "operator":
 						token, want = testKey, 0
 					}
-					res := e.as(token, rt.Method, c.path, c.body)
+					var res *httptest.ResponseRecorder
+					if rt.Idempotency != web.IdempotencyNone && rt.Method == http.MethodPost {
+						res = e.asWith(token, rt.Method, c.path, c.body, "Idempotency-Key", "authz-"+who)
+					} else {
+						res = e.as(token, rt.Method, c.path, c.body)
+					}
 					what := fmt.Sprintf("%s as %s", name, who)
 					switch {
 					case who == "operator" && rt.Auth == web.AuthOperator:

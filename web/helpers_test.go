@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
@@ -25,6 +27,8 @@ type apiEnv struct {
 	db     *store.DB
 	ledger *ledger.Ledger
 	social *social.Service
+	pay    *payments.Service
+	comp   *compliance.Service
 	srv    *web.Server
 	// memberTok is a member's API token, made on first use (memberToken).
 	memberTok string
@@ -39,8 +43,14 @@ func newAPI(t testing.TB, db *store.DB) *apiEnv {
 	t.Helper()
 	l := ledger.New(db, ledger.Options{ValidAsset: validAsset})
 	l.Start()
-	soc := social.New(db, social.Options{Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}})
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Version: "test"})
+	soc := social.New(db, social.Options{PayHandle: "pay", Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}})
+	comp := compliance.New(db, compliance.DefaultConfig())
+	pay, err := payments.New(db, l, soc, comp, payments.Config{})
+	if err != nil {
+		t.Fatalf("payments.New: %v", err)
+	}
+	soc.SetPostHook(pay.OnPost)
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Version: "test"})
 	t.Cleanup(func() {
 		srv.Close()
 		l.Close()
@@ -48,7 +58,7 @@ func newAPI(t testing.TB, db *store.DB) *apiEnv {
 	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
 		t.Fatalf("EnsureOperatorKey: %v", err)
 	}
-	return &apiEnv{t: t, db: db, ledger: l, social: soc, srv: srv}
+	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, srv: srv}
 }
 
 // request builds a request; body "" sends none. Headers come in pairs.

@@ -109,6 +109,48 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/notifications", mem, 0, noIdem}, s.apiNotifications, nil},
 		{Route{post, "/api/v1/notifications/read", mem, smallBody, noIdem}, s.apiMarkRead, nil},
 		{Route{get, "/api/v1/search/users", opt, 0, noIdem}, s.apiSearchUsers, nil},
+
+		// Payments (pay_api*.go). Each handler acts for the signed-in member
+		// only, and money moves only with an Idempotency-Key; the wallet is
+		// always the caller's own.
+		{Route{get, "/api/v1/wallet", mem, 0, noIdem}, s.apiWallet, nil},
+		{Route{get, "/api/v1/wallet/history", mem, 0, noIdem}, s.apiHistory, nil},
+		{Route{get, "/api/v1/wallet/history.csv", mem, 0, noIdem}, s.apiHistoryCSV, nil},
+		{Route{post, "/api/v1/payments", mem, smallBody, req}, s.apiSend, nil},
+		{Route{get, "/api/v1/payments/feed", opt, 0, noIdem}, s.apiFeed, nil},
+		{Route{get, "/api/v1/payments/{id}", mem, 0, noIdem}, s.apiGetPayment, nil},
+		{Route{post, "/api/v1/payments/{id}/refund", mem, smallBody, req}, s.apiRefund, nil},
+		{Route{post, "/api/v1/payments/{id}/cancel", mem, 0, req}, s.apiCancelHold, nil},
+		{Route{post, "/api/v1/requests", mem, smallBody, req}, s.apiCreateRequest, nil},
+		{Route{get, "/api/v1/requests", mem, 0, noIdem}, s.apiListRequests, nil},
+		{Route{get, "/api/v1/requests/{id}", mem, 0, noIdem}, s.apiGetRequest, nil},
+		{Route{post, "/api/v1/requests/{id}/pay", mem, 0, req}, s.apiPayRequest, nil},
+		{Route{post, "/api/v1/requests/{id}/decline", mem, 0, optIdem}, s.apiCloseRequest(false), nil},
+		{Route{post, "/api/v1/requests/{id}/cancel", mem, 0, optIdem}, s.apiCloseRequest(true), nil},
+		{Route{post, "/api/v1/splits", mem, smallBody, req}, s.apiCreateSplit, nil},
+		{Route{get, "/api/v1/splits/{id}", mem, 0, noIdem}, s.apiGetSplit, nil},
+		{Route{post, "/api/v1/posts/{id}/tips", mem, smallBody, req}, s.apiTip(true), nil},
+		{Route{get, "/api/v1/posts/{id}/tips", mem, 0, noIdem}, s.apiPostTips, nil},
+		{Route{post, "/api/v1/users/{handle}/tips", mem, smallBody, req}, s.apiTip(false), nil},
+		{Route{get, "/api/v1/me/tips", mem, 0, noIdem}, s.apiTipsReceived, nil},
+		{Route{post, "/api/v1/coins/buy", mem, smallBody, req}, s.apiCoins(false), nil},
+		{Route{post, "/api/v1/coins/redeem", mem, smallBody, req}, s.apiCoins(true), nil},
+		{Route{post, "/api/v1/posts/{id}/awards", mem, smallBody, req}, s.apiGiveAward, nil},
+		{Route{get, "/api/v1/awards", opt, 0, noIdem}, s.apiAwards, nil},
+		{Route{get, "/api/v1/users/{handle}/payments", opt, 0, noIdem}, s.apiProfileFeed, nil},
+		{Route{get, "/api/v1/intents/{id}", mem, 0, noIdem}, s.apiGetIntent, nil},
+		{Route{get, "/api/v1/posts/{id}/intents", opt, 0, noIdem}, s.apiPostIntents, nil},
+		{Route{post, "/api/v1/intents/{id}/confirm", mem, 0, req}, s.apiIntentAction(true), nil},
+		{Route{post, "/api/v1/intents/{id}/cancel", mem, 0, optIdem}, s.apiIntentAction(false), nil},
+		{Route{get, "/api/v1/me/payment-settings", mem, 0, noIdem}, s.apiPaymentSettings, nil},
+		{Route{http.MethodPut, "/api/v1/me/payment-settings", mem, smallBody, noIdem}, s.apiPaymentSettings, nil},
+
+		// The operator's side of payments (pay_api_operator.go).
+		{Route{post, "/api/v1/operator/credit", op, smallBody, req}, s.apiCredit, nil},
+		{Route{post, "/api/v1/operator/users/{id}/freeze", op, smallBody, noIdem}, s.apiStaff("freeze"), nil},
+		{Route{post, "/api/v1/operator/users/{id}/unfreeze", op, smallBody, noIdem}, s.apiStaff("unfreeze"), nil},
+		{Route{post, "/api/v1/operator/users/{id}/tier", op, smallBody, noIdem}, s.apiStaff("tier"), nil},
+		{Route{get, "/api/v1/operator/audit", op, 0, noIdem}, s.apiAudit, nil},
 	}
 }
 
