@@ -378,7 +378,7 @@ func (s *Server) reviewPay(pc *pageCtx, f payForm, plan payPlan) error {
 	d.Lines = lines
 	d.Button = "Send " + money.Format(plan.amount) + " to " + who
 	if f.Mode == "tip" {
-		d.Button = "Tip " + money.Format(plan.amount)
+		d.Button = "Tip " + money.Format(plan.amount) + " to " + who
 	}
 	d.Notice = "Money sent to someone else can only come back if they refund it."
 	d.Base = pc.base(d.Heading)
