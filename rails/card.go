@@ -1,0 +1,71 @@
+package rails
+
+import (
+	"context"
+	"time"
+)
+
+// CardProcessor is the card rail. Nestegg never sees card numbers: the
+// member's browser (or the sandbox's tokenization page) hands card data to
+// the processor, which returns a token; Nestegg keeps the token, brand,
+// last four digits and expiry, and charges the token.
+type CardProcessor interface {
+	// Card describes a token: brand, last four, expiry. Errors: Invalid
+	// (Param "token") for a token the processor does not know.
+	Card(ctx context.Context, token string) (Card, error)
+	// Charge charges a card. A decline is a Charge with Status declined
+	// and the processor's reason, not an error; errors mean the
+	// processor could not be asked (Unavailable) or the request was bad.
+	// The same IdempotencyKey returns the first charge.
+	Charge(ctx context.Context, req ChargeRequest) (Charge, error)
+	// Confirm completes a charge that needed the cardholder's
+	// authentication (3-D Secure) once they have passed it.
+	Confirm(ctx context.Context, chargeID string) (Charge, error)
+	// Lookup returns a charge as the processor sees it now, including
+	// whether its money has been paid out to the platform.
+	Lookup(ctx context.Context, chargeID string) (Charge, error)
+}
+
+// Card is what Nestegg may know about a card.
+type Card struct {
+	Token    string `json:"token"`
+	Brand    string `json:"brand"`
+	Last4    string `json:"last4"`
+	ExpMonth int    `json:"exp_month"`
+	ExpYear  int    `json:"exp_year"`
+}
+
+// ChargeRequest asks for a charge.
+type ChargeRequest struct {
+	IdempotencyKey string
+	Token          string
+	Amount         int64 // minor units
+	Currency       string
+	Description    string
+}
+
+// ChargeStatus is a charge's state.
+type ChargeStatus string
+
+// Charge states.
+const (
+	ChargeSucceeded      ChargeStatus = "succeeded"
+	ChargeRequiresAction ChargeStatus = "requires_action"
+	ChargeDeclined       ChargeStatus = "declined"
+)
+
+// Charge is the processor's answer.
+type Charge struct {
+	ID       string       `json:"id"`
+	Amount   int64        `json:"amount"`
+	Currency string       `json:"currency"`
+	Status   ChargeStatus `json:"status"`
+	// DeclineCode and Message are the processor's reason for a decline
+	// ("insufficient_funds", "Your card has insufficient funds.").
+	DeclineCode string    `json:"decline_code,omitempty"`
+	Message     string    `json:"message,omitempty"`
+	Created     time.Time `json:"created"`
+	// PaidOut is true once the processor has paid the charge's money to
+	// the platform's bank account.
+	PaidOut bool `json:"paid_out"`
+}
