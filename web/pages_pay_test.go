@@ -308,3 +308,22 @@ func TestPayPagesTipsAwardsRequests(t *testing.T) {
 		site.wantBalance("bob", "$9.00")
 	})
 }
+
+func TestPayPagesProfileButtonsAndFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		site := newPayPageSite(t, db)
+		alice, bob := site.signup("alice"), site.signup("bob")
+		site.fund("alice", "$10")
+		p := alice.get("/u/bob")
+		wantBody(t, "bob's profile", p, `href="/pay?mode=send&amp;to=bob"`, `href="/pay?mode=request&amp;to=bob"`, `href="/pay?mode=tip&amp;to=bob"`, `href="/wallet"`)
+		wantNoBody(t, "own profile", bob.get("/u/bob"), "/pay?mode=send")
+		form := alice.get("/pay?mode=tip&to=bob")
+		wantBody(t, "profile tip form", form, `name="to" type="text" value="bob"`, `value="tip"`)
+		key := keyRE.FindStringSubmatch(form.body)[1]
+		wantStatus(t, "profile tip", alice.post("/pay", "mode", "tip", "to", "bob", "amount", "1", "audience", "followers", "note", "thanks", "key", key, "confirm", "yes"), http.StatusSeeOther)
+		site.wantBalance("bob", "$1.00")
+		// Followers-only: nobody sees it; the parties see the amount.
+		wantNoBody(t, "public feed", site.visitor().get("/payments"), "thanks")
+		wantBody(t, "bob's feed", bob.get("/payments"), "thanks", "$1.00")
+	})
+}
