@@ -79,12 +79,13 @@ func (s *Server) resolveAmount(a amountInput, assetCode string) (money.Amount, e
 	if !a.set {
 		return money.Amount{}, nestegg.ParamErrorf(nestegg.Invalid, "amount", "amount is required")
 	}
-	var asset money.Asset
-	if assetCode != "" {
-		var err error
-		if asset, err = money.Lookup(assetCode); err != nil {
-			return money.Amount{}, &nestegg.Error{Param: "asset", Err: err}
-		}
+	explicit := assetCode != ""
+	if !explicit {
+		assetCode = s.payments.Config().Assets[0]
+	}
+	asset, err := money.Lookup(assetCode)
+	if err != nil {
+		return money.Amount{}, &nestegg.Error{Param: "asset", Err: err}
 	}
 	if !a.isStr {
 		if a.minor <= 0 {
@@ -92,15 +93,11 @@ func (s *Server) resolveAmount(a amountInput, assetCode string) (money.Amount, e
 		}
 		return money.Amount{Asset: asset, Minor: a.minor}, nil
 	}
-	def := asset.Code
-	if def == "" {
-		def = s.payments.Config().Assets[0]
-	}
-	m, err := money.ParsePositive(a.text, def)
+	m, err := money.ParsePositive(a.text, asset.Code)
 	if err != nil {
 		return money.Amount{}, &nestegg.Error{Param: "amount", Err: err}
 	}
-	if asset.Code != "" && m.Asset.Code != asset.Code {
+	if explicit && m.Asset.Code != asset.Code {
 		return money.Amount{}, nestegg.ParamErrorf(nestegg.Invalid, "asset", "amount is in %s but asset says %s", m.Asset.Code, asset.Code)
 	}
 	return m, nil
