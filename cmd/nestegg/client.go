@@ -133,6 +133,11 @@ func (e *apiError) Error() string {
 // do sends a JSON request (in nil: no body) and decodes a 2xx response into
 // out (nil: ignore it). Other statuses are *apiError.
 func (c *apiClient) do(ctx context.Context, method, path string, in, out any) error {
+	return c.doHeader(ctx, method, path, nil, in, out)
+}
+
+// doHeader is do with extra request headers (an Idempotency-Key).
+func (c *apiClient) doHeader(ctx context.Context, method, path string, header http.Header, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -144,6 +149,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, in, out any) er
 	req, err := http.NewRequestWithContext(ctx, method, c.url+path, body)
 	if err != nil {
 		return err
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -52,6 +52,10 @@ func commands() []command {
 		{"login", "log in to a server and store an API token for the commands below", runLogin},
 		{"post", "publish a post: nestegg post \"text\"", runPost},
 		{"timeline", "show your home timeline", runTimeline},
+		{"send", "send money: nestegg send @bob 5 --note lunch", runSend},
+		{"request", "ask for money: nestegg request @bob 20 --note tickets", runRequest},
+		{"balance", "show your balances and limits", runBalance},
+		{"history", "list your payments, newest first", runHistory},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", runHelp},
 	}
