@@ -1,0 +1,341 @@
+package commerce
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/social"
+)
+
+// OnPost is the social.PostHook that turns posts into purchase intents,
+// inside the post's transaction: a post with a live offer's buy hashtag
+// (not the merchant's own), or one mentioning a merchant's gift handle
+// and a friend. The buyer confirms within Config.IntentTTL, in the app
+// (ConfirmIntent) or by posting the confirmation hashtag the notification
+// gives, which this hook also reads. Hashtags that are no live offer's
+// buy nothing and say nothing: they are ordinary hashtags. It returns only
+// database failures, which abort the post.
+func (s *Service) OnPost(ctx context.Context, tx *sql.Tx, p social.Post) error {
+	parsed := ParsePost(p.Body)
+	if parsed.Confirm != "" {
+		return s.confirmByPost(ctx, tx, p, parsed.Confirm)
+	}
+	in, err := s.intentFor(ctx, tx, p, parsed)
+	if err != nil || in == nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_intents (id, kind, buyer_id, post_id, offer_id, product_id, merchant_id, recipient_id, code, status, expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11)`,
+		in.ID, string(in.Kind), in.BuyerID, in.PostID, in.OfferID, in.ProductID, in.MerchantID, in.RecipientID, in.Code,
+		nanos(in.ExpiresAt), nanos(in.CreatedAt)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// intentFor decides what purchase, if any, a post asks for, and tells its
+// author how to confirm it (or why it can't be bought).
+func (s *Service) intentFor(ctx context.Context, tx *sql.Tx, p social.Post, parsed Parsed) (*Intent, error) {
+	now := s.now()
+	in := &Intent{ID: ledger.NewID("pin"), BuyerID: p.Author.ID, PostID: p.ID, Code: newCode(codeLen), Status: IntentPending,
+		ExpiresAt: now.Add(s.cfg.IntentTTL), CreatedAt: now}
+	var what string
+	if gift, err := s.giftIn(ctx, tx, parsed); err != nil {
+		return nil, err
+	} else if gift != nil {
+		friends, err := s.social.UsersByHandle(ctx, tx, gift.friend)
+		if err != nil {
+			return nil, err
+		}
+		friend, ok := friends[gift.friend]
+		switch {
+		case !ok:
+			return nil, s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, "nobody is called @"+gift.friend+"; no gift was sent")
+		case friend.ID == p.Author.ID || gift.merchant == p.Author.ID:
+			return nil, s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, "a gift is for somebody else; mention your friend")
+		}
+		prod, err := scanProduct(tx.QueryRowContext(ctx, "SELECT "+productCols+" FROM commerce_products WHERE id = $1", gift.product))
+		if err != nil {
+			return nil, err
+		}
+		in.Kind, in.ProductID, in.MerchantID, in.RecipientID = IntentGift, prod.ID, gift.merchant, friend.ID
+		what = fmt.Sprintf("send @%s %s (%s) from @%s", friend.Handle, prod.Title, money.Format(prod.Price), gift.handle)
+	} else {
+		var o Offer
+		found := false
+		for _, tag := range parsed.Tags {
+			o, err = s.liveOfferByTag(ctx, tx, tag)
+			if err == nil {
+				found = true
+				break
+			}
+			if !nestegg.Is(err, nestegg.NotFound) {
+				return nil, err
+			}
+		}
+		if !found || o.MerchantID == p.Author.ID {
+			return nil, nil
+		}
+		in.Kind, in.OfferID, in.ProductID, in.MerchantID, in.RecipientID = IntentHashtag, o.ID, o.ProductID, o.MerchantID, p.Author.ID
+		what = fmt.Sprintf("buy %s for %s", o.Product.Title, money.Format(o.Product.Price))
+	}
+	mins := int(s.cfg.IntentTTL.Minutes())
+	msg := fmt.Sprintf("confirm: %s — tap Confirm in your orders, or reply #%s within %d minutes. Nothing is charged until you do.", what, in.ConfirmTag(), mins)
+	return in, s.notify(ctx, tx, p.Author.ID, NotifyConfirm, in.MerchantID, p.ID, msg)
+}
+
+// giftMention is a gift handle and a friend found in a post.
+type giftMention struct {
+	handle, friend    string
+	merchant, product string
+}
+
+// giftIn finds a declared gift handle and a friend among the mentions.
+func (s *Service) giftIn(ctx context.Context, tx *sql.Tx, parsed Parsed) (*giftMention, error) {
+	if len(parsed.Mentions) < 2 {
+		return nil, nil
+	}
+	gifts := map[string]giftMention{}
+	for _, h := range parsed.Mentions {
+		var g giftMention
+		err := tx.QueryRowContext(ctx, "SELECT user_id, gift_product_id FROM commerce_merchants WHERE gift_handle = $1", h).Scan(&g.merchant, &g.product)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		g.handle = h
+		gifts[h] = g
+	}
+	handle, friend, ok := parsed.Gift(func(h string) bool { _, ok := gifts[h]; return ok })
+	if !ok {
+		return nil, nil
+	}
+	g := gifts[handle]
+	g.friend = friend
+	return &g, nil
+}
+
+// confirmByPost confirms the author's pending intent with code, inside the
+// post's transaction. Anything that stops the purchase is told to the
+// author; only database failures abort the post.
+func (s *Service) confirmByPost(ctx context.Context, tx *sql.Tx, p social.Post, code string) error {
+	in, err := scanIntent(tx.QueryRowContext(ctx, "SELECT "+intentCols+" FROM commerce_intents WHERE buyer_id = $1 AND code = $2 AND status = 'pending'",
+		p.Author.ID, code))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !s.now().Before(in.ExpiresAt)) {
+		return s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, "no purchase is waiting for #"+confirmPrefix+code+"; it may have expired, and nothing was charged")
+	}
+	if err != nil {
+		return err
+	}
+	asset, err := s.intentAsset(ctx, tx, in)
+	if err != nil {
+		return err
+	}
+	if !s.accountsExist(ctx, walletID(in.BuyerID, asset), walletID(in.MerchantID, asset), platformID(asset, ledger.KindFeeRevenue)) {
+		return s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, "your wallet isn't set up yet: confirm this purchase in your orders")
+	}
+	// A savepoint, so that a purchase that fails (no money, sold out)
+	// leaves the post and the pending intent as they were.
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT commerce_confirm"); err != nil {
+		return err
+	}
+	_, runErr := s.carryOut(ctx, tx, in)
+	var d *denied
+	switch {
+	case runErr == nil || errors.As(runErr, &d):
+		// A denial keeps its audit row; the intent stays pending.
+		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT commerce_confirm"); err != nil {
+			return err
+		}
+	default:
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT commerce_confirm"); err != nil {
+			return err
+		}
+		if nestegg.ErrorCode(runErr) == nestegg.Internal {
+			return runErr
+		}
+	}
+	if runErr != nil {
+		return s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, "couldn't buy: "+nestegg.ErrorMessage(runErr))
+	}
+	return nil
+}
+
+// intentAsset is the asset of the intent's product.
+func (s *Service) intentAsset(ctx context.Context, tx *sql.Tx, in Intent) (string, error) {
+	var code string
+	err := tx.QueryRowContext(ctx, "SELECT asset FROM commerce_products WHERE id = $1", in.ProductID).Scan(&code)
+	return code, err
+}
+
+// carryOut places the intent's order and marks the intent confirmed.
+func (s *Service) carryOut(ctx context.Context, tx *sql.Tx, in Intent) (Order, error) {
+	a := orderArgs{buyer: in.BuyerID, recipient: in.RecipientID, merchant: in.MerchantID, productID: in.ProductID, offerID: in.OfferID,
+		gift: in.Kind == IntentGift, via: ViaHashtag, key: "intent:" + in.ID, postID: in.PostID}
+	if a.gift {
+		a.via = ViaGift
+	}
+	o, err := s.placeOrder(ctx, tx, a)
+	if err != nil {
+		return Order{}, err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE commerce_intents SET status = 'confirmed', order_id = $2, updated_at = $3 WHERE id = $1", in.ID, o.ID, nanos(s.now()))
+	return o, err
+}
+
+// ConfirmIntent carries out buyerID's pending purchase intent and returns
+// its order; confirming a confirmed intent returns the same order. Only
+// the buyer may call it.
+//
+// Errors: NotFound when it is not buyerID's; Conflict when it expired or
+// was cancelled, or the offer ended or sold out; Forbidden when the
+// checkpoint refuses; InsufficientFunds (the intent stays pending until it
+// expires, so the buyer can top up and try again).
+func (s *Service) ConfirmIntent(ctx context.Context, buyerID, intentID string) (Order, error) {
+	in, err := s.Intent(ctx, buyerID, intentID)
+	if err != nil {
+		return Order{}, err
+	}
+	if in.Status == IntentConfirmed {
+		return s.Order(ctx, buyerID, in.OrderID)
+	}
+	if in.Status != IntentPending {
+		return Order{}, nestegg.Errorf(nestegg.Conflict, "this purchase is %s", in.Status)
+	}
+	p, err := s.Product(ctx, "", in.ProductID)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := s.ensureAccounts(ctx, p.Price.Asset.Code, buyerID, in.MerchantID); err != nil {
+		return Order{}, err
+	}
+	var o Order
+	expired := false
+	err = s.retryReplay(ctx, func(tx *sql.Tx) error {
+		expired = false
+		cur, err := scanIntent(tx.QueryRowContext(ctx, "SELECT "+intentCols+" FROM commerce_intents WHERE id = $1"+s.db.Dialect.ForUpdate(), intentID))
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.Status == IntentConfirmed:
+			o, err = s.order(ctx, tx, cur.OrderID, false)
+			return err
+		case cur.Status != IntentPending:
+			return nestegg.Errorf(nestegg.Conflict, "this purchase is %s", cur.Status)
+		case !s.now().Before(cur.ExpiresAt):
+			expired = true
+			_, err := tx.ExecContext(ctx, "UPDATE commerce_intents SET status = 'expired', updated_at = $2 WHERE id = $1", intentID, nanos(s.now()))
+			return err
+		}
+		o, err = s.carryOut(ctx, tx, cur)
+		return err
+	})
+	if expired {
+		return Order{}, nestegg.Errorf(nestegg.Conflict, "this purchase expired; nothing was charged")
+	}
+	if err != nil {
+		return Order{}, fmt.Errorf("confirm purchase: %w", err)
+	}
+	return o.masked(buyerID), nil
+}
+
+// CancelIntent cancels buyerID's pending intent; nothing is charged.
+// Cancelling twice is the same as once. Errors: NotFound when it is not
+// buyerID's; Conflict when it is no longer pending.
+func (s *Service) CancelIntent(ctx context.Context, buyerID, intentID string) (Intent, error) {
+	in, err := s.Intent(ctx, buyerID, intentID)
+	if err != nil {
+		return Intent{}, err
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE commerce_intents SET status = 'cancelled', updated_at = $2 WHERE id = $1 AND status = 'pending'", intentID, nanos(s.now()))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		if in.Status != IntentCancelled {
+			return nestegg.Errorf(nestegg.Conflict, "this purchase is %s", in.Status)
+		}
+		return nil
+	})
+	if err != nil {
+		return Intent{}, fmt.Errorf("cancel purchase: %w", err)
+	}
+	in.Status = IntentCancelled
+	return in, nil
+}
+
+// ExpireIntents marks pending intents past their time expired and returns
+// how many; nothing is charged for them. A background job, safe to run
+// anywhere, any time.
+func (s *Service) ExpireIntents(ctx context.Context) (int, error) {
+	var n int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		now := nanos(s.now())
+		res, err := tx.ExecContext(ctx, "UPDATE commerce_intents SET status = 'expired', updated_at = $1 WHERE status = 'pending' AND expires_at <= $1", now)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("expire purchase intents: %w", err)
+	}
+	return int(n), nil
+}
+
+const intentCols = "id, kind, buyer_id, post_id, offer_id, product_id, merchant_id, recipient_id, code, status, reason, order_id, expires_at, created_at"
+
+func scanIntent(row interface{ Scan(...any) error }) (Intent, error) {
+	var in Intent
+	var kind, status string
+	var exp, created int64
+	err := row.Scan(&in.ID, &kind, &in.BuyerID, &in.PostID, &in.OfferID, &in.ProductID, &in.MerchantID, &in.RecipientID, &in.Code, &status,
+		&in.Reason, &in.OrderID, &exp, &created)
+	in.Kind, in.Status, in.ExpiresAt, in.CreatedAt = IntentKind(kind), IntentStatus(status), fromNanos(exp), fromNanos(created)
+	return in, err
+}
+
+// Intent returns one of buyerID's purchase intents, its status brought up
+// to date. Errors: NotFound when it is not buyerID's.
+func (s *Service) Intent(ctx context.Context, buyerID, intentID string) (Intent, error) {
+	in, err := scanIntent(s.db.Reader().QueryRowContext(ctx, "SELECT "+intentCols+" FROM commerce_intents WHERE id = $1", intentID))
+	if err != nil || in.BuyerID != buyerID || buyerID == "" {
+		return Intent{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such purchase")
+	}
+	if in.Status == IntentPending && !s.now().Before(in.ExpiresAt) {
+		in.Status = IntentExpired
+	}
+	return in, nil
+}
+
+// PendingIntents lists buyerID's purchase intents still waiting for
+// confirmation, newest first. Only buyerID may call it.
+func (s *Service) PendingIntents(ctx context.Context, buyerID string) ([]Intent, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, "SELECT "+intentCols+" FROM commerce_intents WHERE buyer_id = $1 AND status = 'pending' AND expires_at > $2 ORDER BY created_at DESC LIMIT 50",
+		buyerID, nanos(s.now()))
+	if err != nil {
+		return nil, fmt.Errorf("pending purchases: %w", err)
+	}
+	defer rows.Close()
+	var out []Intent
+	for rows.Next() {
+		in, err := scanIntent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("pending purchases: %w", err)
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,454 @@
+package commerce
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/money"
+)
+
+// BuyInput is a one-tap purchase of an offer.
+type BuyInput struct {
+	BuyerID string
+	// OfferID names the offer; PostID may name it instead, by its post.
+	OfferID string
+	PostID  string
+	Variant string // required when the product has variants
+	// IdempotencyKey is the buyer's: a retry with the same key and offer
+	// returns the first order and never charges twice.
+	IdempotencyKey string
+	Via            Via // default ViaButton
+}
+
+// Buy pays for one unit of a live offer from the buyer's wallet: linked
+// transfers buyer → merchant and merchant → platform fee, the stock taken
+// in the same transaction. A digital product's content is on the order at
+// once. Only BuyerID may call it.
+//
+// Errors: NotFound (Param "offer_id") for an unknown offer; Invalid (Param
+// "variant", "idempotency_key"), or buying from yourself; Conflict when the
+// offer has ended, is sold out, or the key was used for another purchase;
+// Forbidden when the checkpoint refuses it; InsufficientFunds.
+func (s *Service) Buy(ctx context.Context, in BuyInput) (Order, error) {
+	if err := checkKey(in.IdempotencyKey); err != nil {
+		return Order{}, err
+	}
+	if in.Via == "" {
+		in.Via = ViaButton
+	}
+	var o Offer
+	var err error
+	if in.OfferID == "" && in.PostID != "" {
+		offers, ferr := s.OffersForPosts(ctx, []string{in.PostID})
+		if ferr != nil {
+			return Order{}, ferr
+		}
+		var ok bool
+		if o, ok = offers[in.PostID]; !ok {
+			return Order{}, nestegg.ParamErrorf(nestegg.NotFound, "post_id", "that post is not an offer")
+		}
+	} else if o, err = s.Offer(ctx, in.OfferID); err != nil {
+		return Order{}, nestegg.ParamErrorf(nestegg.NotFound, "offer_id", "no such offer")
+	}
+	if _, err := s.member(ctx, in.BuyerID, "buyer"); err != nil {
+		return Order{}, err
+	}
+	if err := s.ensureAccounts(ctx, o.Product.Price.Asset.Code, in.BuyerID, o.MerchantID); err != nil {
+		return Order{}, err
+	}
+	a := orderArgs{buyer: in.BuyerID, recipient: in.BuyerID, merchant: o.MerchantID, productID: o.ProductID, offerID: o.ID,
+		variant: strings.TrimSpace(in.Variant), via: in.Via, key: in.IdempotencyKey}
+	var ord Order
+	err = s.retryReplay(ctx, func(tx *sql.Tx) error {
+		var err error
+		ord, err = s.placeOrder(ctx, tx, a)
+		return err
+	})
+	if err != nil {
+		return Order{}, fmt.Errorf("buy: %w", err)
+	}
+	return ord.masked(in.BuyerID), nil
+}
+
+// orderArgs is one purchase to place.
+type orderArgs struct {
+	buyer, recipient, merchant string
+	productID, offerID         string
+	variant                    string
+	gift                       bool
+	via                        Via
+	key                        string
+	postID                     string // the post that asked for it, for notifications
+}
+
+func (a orderArgs) fingerprint() string {
+	return fingerprint(a.recipient, a.productID, a.offerID, a.variant, strconv.FormatBool(a.gift), string(a.via))
+}
+
+// errReplay means a concurrent request with the same key committed first.
+var errReplay = errors.New("commerce: concurrent replay")
+
+// retryReplay is write, run again once when a concurrent request with the
+// same idempotency key won the race, so that the rerun returns its result.
+func (s *Service) retryReplay(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.write(ctx, fn)
+		if !errors.Is(err, errReplay) {
+			return err
+		}
+	}
+	return err
+}
+
+// placeOrder takes the money and the stock for one unit inside tx. It asks
+// the checkpoint before writing anything else, so that a denial leaves
+// only its audit row; any other error must roll tx back. Every ledger
+// account involved must exist.
+func (s *Service) placeOrder(ctx context.Context, tx *sql.Tx, a orderArgs) (Order, error) {
+	fp := a.fingerprint()
+	prev, err := scanOrder(tx.QueryRowContext(ctx, "SELECT "+orderCols+" FROM commerce_orders WHERE buyer_id = $1 AND idem_key = $2", a.buyer, a.key))
+	if err == nil {
+		if prev.fingerprint != fp {
+			return Order{}, nestegg.ParamErrorf(nestegg.Conflict, "idempotency_key", "this idempotency key was used for another purchase")
+		}
+		return prev.Order, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Order{}, err
+	}
+	if a.buyer == a.merchant {
+		return Order{}, nestegg.Errorf(nestegg.Invalid, "you can't buy from yourself")
+	}
+	p, err := scanProduct(tx.QueryRowContext(ctx, "SELECT "+productCols+" FROM commerce_products WHERE id = $1", a.productID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Order{}, nestegg.ParamErrorf(nestegg.NotFound, "product_id", "no such product")
+	}
+	if err != nil {
+		return Order{}, err
+	}
+	if err := checkVariant(p, a.variant); err != nil {
+		return Order{}, err
+	}
+	if a.offerID != "" {
+		var status string
+		var ends int64
+		if err := tx.QueryRowContext(ctx, "SELECT status, ends_at FROM commerce_offers WHERE id = $1", a.offerID).Scan(&status, &ends); err != nil {
+			return Order{}, err
+		}
+		if status != string(OfferLive) || (ends != 0 && ends <= nanos(s.now())) {
+			return Order{}, nestegg.Errorf(nestegg.Conflict, "this offer has ended")
+		}
+	}
+	code := p.Price.Asset.Code
+	fee, err := s.fee(p.Price.Minor)
+	if err != nil {
+		return Order{}, err
+	}
+	now := s.now()
+	o := Order{ID: ledger.NewID("ord"), BuyerID: a.buyer, RecipientID: a.recipient, MerchantID: a.merchant, ProductID: p.ID, OfferID: a.offerID,
+		Title: p.Title, Kind: p.Kind, Variant: a.variant, Gift: a.gift, Amount: p.Price, Fee: fee, Status: StatusPaid, Via: a.via,
+		CreatedAt: now, UpdatedAt: now}
+	o.TransferID = "ord:" + o.ID + ":pay"
+	if err := s.check(ctx, tx, a.buyer, a.merchant, code, p.Price.Minor, o.ID); err != nil {
+		return Order{}, err
+	}
+	// The one place stock changes: never below zero, whatever the race.
+	// The price must be the one read above, so nobody pays a price they
+	// did not see.
+	res, err := tx.ExecContext(ctx, "UPDATE commerce_products SET stock = stock - 1, updated_at = $2 WHERE id = $1 AND stock >= 1 AND active = 1 AND price = $3",
+		p.ID, nanos(now), p.Price.Minor)
+	if err != nil {
+		return Order{}, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return Order{}, err
+	} else if n == 0 {
+		return Order{}, nestegg.Errorf(nestegg.Conflict, "%s is sold out", p.Title)
+	}
+	if p.Kind == Digital && !a.gift {
+		o.Status, o.Content = StatusDelivered, p.Content
+	}
+	res, err = tx.ExecContext(ctx, `INSERT INTO commerce_orders (id, buyer_id, recipient_id, merchant_id, product_id, offer_id, title, kind, variant, gift,
+		asset, amount, fee, status, content, via, transfer_id, idem_key, fingerprint, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)
+		ON CONFLICT (buyer_id, idem_key) DO NOTHING`,
+		o.ID, o.BuyerID, o.RecipientID, o.MerchantID, o.ProductID, o.OfferID, o.Title, string(o.Kind), o.Variant, bool2int(o.Gift),
+		code, o.Amount.Minor, o.Fee, string(o.Status), o.Content, string(o.Via), o.TransferID, a.key, fp, nanos(now))
+	if err != nil {
+		return Order{}, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return Order{}, errors.Join(err, errReplay)
+	}
+	price := money.Format(o.Amount)
+	if a.gift {
+		// The gift's value is owed to whoever redeems the voucher: a
+		// liability of the platform's until then.
+		if err := s.submit(ctx, tx, []ledger.Transfer{{ID: o.TransferID, DebitAccountID: walletID(a.buyer, code),
+			CreditAccountID: platformID(code, ledger.KindLiability), Amount: o.Amount.Minor, Asset: code, Code: "voucher", Reference: o.ID}}); err != nil {
+			return Order{}, err
+		}
+		if err := s.issueVoucher(ctx, tx, o); err != nil {
+			return Order{}, err
+		}
+	} else {
+		if err := s.submit(ctx, tx, sale("ord:"+o.ID, walletID(a.buyer, code), a.merchant, code, o.Amount.Minor, o.Fee, "purchase", o.ID)); err != nil {
+			return Order{}, err
+		}
+		if err := s.notify(ctx, tx, a.buyer, NotifyBought, a.merchant, a.postID, "you bought "+p.Title+" for "+price+deliveryNote(o)); err != nil {
+			return Order{}, err
+		}
+	}
+	return o, s.notify(ctx, tx, a.merchant, NotifyOrder, a.buyer, a.postID, "new order: "+p.Title+" for "+price)
+}
+
+func deliveryNote(o Order) string {
+	if o.Kind == Digital {
+		return "; your download is on the order"
+	}
+	return "; add your shipping address to the order"
+}
+
+func checkVariant(p Product, v string) error {
+	if len(p.Variants) == 0 {
+		if v != "" {
+			return nestegg.ParamErrorf(nestegg.Invalid, "variant", "%s has no variants", p.Title)
+		}
+		return nil
+	}
+	for _, pv := range p.Variants {
+		if pv == v {
+			return nil
+		}
+	}
+	return nestegg.ParamErrorf(nestegg.Invalid, "variant", "choose one of: %s", strings.Join(p.Variants, ", "))
+}
+
+const orderCols = "id, buyer_id, recipient_id, merchant_id, product_id, offer_id, title, kind, variant, gift, asset, amount, fee, refunded, status, " +
+	"tracking, address, address_by, content, via, transfer_id, fingerprint, created_at, updated_at"
+
+// storedOrder is an order with what only commerce needs.
+type storedOrder struct {
+	Order
+	fingerprint string
+}
+
+func scanOrder(row interface{ Scan(...any) error }) (storedOrder, error) {
+	var o storedOrder
+	var kind, code, status, via string
+	var gift int
+	var created, updated int64
+	err := row.Scan(&o.ID, &o.BuyerID, &o.RecipientID, &o.MerchantID, &o.ProductID, &o.OfferID, &o.Title, &kind, &o.Variant, &gift, &code,
+		&o.Amount.Minor, &o.Fee, &o.Refunded, &status, &o.Tracking, &o.Address, &o.AddressBy, &o.Content, &via, &o.TransferID, &o.fingerprint,
+		&created, &updated)
+	if err != nil {
+		return storedOrder{}, err
+	}
+	o.Kind, o.Gift, o.Amount.Asset, o.Status, o.Via = ProductKind(kind), gift != 0, asset(code), OrderStatus(status), Via(via)
+	o.CreatedAt, o.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return o, nil
+}
+
+// masked is the order as viewerID may see it: the shipping address only
+// for the merchant and whoever entered it; the digital content only for
+// the recipient.
+func (o Order) masked(viewerID string) Order {
+	if viewerID != o.MerchantID && viewerID != o.AddressBy {
+		o.Address = ""
+	}
+	if viewerID != o.RecipientID {
+		o.Content = ""
+	}
+	return o
+}
+
+// party reports whether viewerID is the order's buyer, recipient or
+// merchant: the only people who may see it.
+func (o Order) party(viewerID string) bool {
+	return viewerID != "" && (viewerID == o.BuyerID || viewerID == o.RecipientID || viewerID == o.MerchantID)
+}
+
+// Order returns an order to its buyer, recipient or merchant, masked for
+// the viewer (see Order). Errors: NotFound for anyone else.
+func (s *Service) Order(ctx context.Context, viewerID, orderID string) (Order, error) {
+	o, err := s.order(ctx, s.db.Reader(), orderID, false)
+	if err != nil || !o.party(viewerID) {
+		return Order{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such order")
+	}
+	return o.masked(viewerID), nil
+}
+
+func (s *Service) order(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, orderID string, lock bool) (Order, error) {
+	sfx := ""
+	if lock {
+		sfx = s.db.Dialect.ForUpdate()
+	}
+	o, err := scanOrder(q.QueryRowContext(ctx, "SELECT "+orderCols+" FROM commerce_orders WHERE id = $1"+sfx, orderID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Order{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such order")
+	}
+	return o.Order, err
+}
+
+// OrderRole picks a side of the orders list.
+type OrderRole string
+
+// Order list sides.
+const (
+	AsBuyer    OrderRole = "buyer"    // orders bought by or for the member
+	AsMerchant OrderRole = "merchant" // orders sold by the member
+)
+
+// Orders lists userID's orders on one side, newest first, at most limit
+// (1..200, 0 meaning 50) created before before (zero: from the newest).
+// Only userID may call it. Errors: Invalid (Param "role", "limit").
+func (s *Service) Orders(ctx context.Context, userID string, role OrderRole, before time.Time, limit int) ([]Order, error) {
+	if limit == 0 {
+		limit = 50
+	}
+	if limit < 1 || limit > 200 {
+		return nil, nestegg.ParamErrorf(nestegg.Invalid, "limit", "limit is 1 to 200")
+	}
+	b := int64(1 << 62)
+	if !before.IsZero() {
+		b = before.UnixNano()
+	}
+	var q string
+	switch role {
+	case AsBuyer, "":
+		q = "SELECT " + orderCols + " FROM commerce_orders WHERE (buyer_id = $1 OR recipient_id = $1) AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT $3"
+	case AsMerchant:
+		q = "SELECT " + orderCols + " FROM commerce_orders WHERE merchant_id = $1 AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT $3"
+	default:
+		return nil, nestegg.ParamErrorf(nestegg.Invalid, "role", "role is buyer or merchant")
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, q, userID, b, limit)
+	if err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	defer rows.Close()
+	var out []Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("orders: %w", err)
+		}
+		out = append(out, o.masked(userID))
+	}
+	return out, rows.Err()
+}
+
+// SetShippingAddress records where a physical order goes. Only its
+// recipient may call it (the buyer, or the friend a gift is for: the
+// sender never does), until it ships. Errors: NotFound when it is not
+// userID's to address; Invalid (Param "address"), or for a digital
+// order; Conflict once it has shipped.
+func (s *Service) SetShippingAddress(ctx context.Context, userID, orderID, address string) (Order, error) {
+	address, err := cleanText("address", address, MaxLongText, true)
+	if err != nil {
+		return Order{}, err
+	}
+	var o Order
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if o, err = s.order(ctx, tx, orderID, true); err != nil || o.RecipientID != userID {
+			return nestegg.ParamErrorf(nestegg.NotFound, "id", "no such order")
+		}
+		if o.Kind != Physical {
+			return nestegg.Errorf(nestegg.Invalid, "digital orders are not shipped")
+		}
+		if o.Status != StatusPaid {
+			return nestegg.Errorf(nestegg.Conflict, "this order is %s; the address can't change", o.Status)
+		}
+		o.Address, o.AddressBy, o.UpdatedAt = address, userID, s.now()
+		_, err = tx.ExecContext(ctx, "UPDATE commerce_orders SET address = $2, address_by = $3, updated_at = $4 WHERE id = $1",
+			orderID, address, userID, nanos(o.UpdatedAt))
+		return err
+	})
+	if err != nil {
+		return Order{}, fmt.Errorf("shipping address: %w", err)
+	}
+	return o.masked(userID), nil
+}
+
+// Ship marks a paid physical order shipped, with tracking text for the
+// buyer. Only its merchant may call it. Errors: NotFound; Invalid (Param
+// "tracking"); Conflict unless the order is paid.
+func (s *Service) Ship(ctx context.Context, merchantID, orderID, tracking string) (Order, error) {
+	tracking, err := cleanText("tracking", tracking, MaxText, false)
+	if err != nil {
+		return Order{}, err
+	}
+	return s.advance(ctx, merchantID, orderID, func(o *Order) (string, error) {
+		if o.MerchantID != merchantID {
+			return "", nestegg.ParamErrorf(nestegg.NotFound, "id", "no such order")
+		}
+		if o.Status != StatusPaid || o.Kind != Physical || o.Gift {
+			return "", nestegg.Errorf(nestegg.Conflict, "only paid physical orders ship (this one is %s)", o.Status)
+		}
+		o.Status, o.Tracking = StatusShipped, tracking
+		return "shipped: " + o.Title + trackingSuffix(tracking), nil
+	})
+}
+
+func trackingSuffix(t string) string {
+	if t == "" {
+		return ""
+	}
+	return " — " + t
+}
+
+// Deliver marks a shipped (or paid) physical order delivered. Its merchant
+// or its recipient may call it. Errors: NotFound; Conflict unless it is
+// paid or shipped.
+func (s *Service) Deliver(ctx context.Context, userID, orderID string) (Order, error) {
+	return s.advance(ctx, userID, orderID, func(o *Order) (string, error) {
+		if o.MerchantID != userID && o.RecipientID != userID {
+			return "", nestegg.ParamErrorf(nestegg.NotFound, "id", "no such order")
+		}
+		if (o.Status != StatusPaid && o.Status != StatusShipped) || o.Gift {
+			return "", nestegg.Errorf(nestegg.Conflict, "this order is %s", o.Status)
+		}
+		o.Status = StatusDelivered
+		return "delivered: " + o.Title, nil
+	})
+}
+
+// advance changes an order's status (and tracking) under lock, and tells
+// the buyer what change says.
+func (s *Service) advance(ctx context.Context, userID, orderID string, change func(o *Order) (string, error)) (Order, error) {
+	var o Order
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if o, err = s.order(ctx, tx, orderID, true); err != nil {
+			return err
+		}
+		msg, err := change(&o)
+		if err != nil {
+			return err
+		}
+		o.UpdatedAt = s.now()
+		if _, err := tx.ExecContext(ctx, "UPDATE commerce_orders SET status = $2, tracking = $3, updated_at = $4 WHERE id = $1",
+			orderID, string(o.Status), o.Tracking, nanos(o.UpdatedAt)); err != nil {
+			return err
+		}
+		if userID == o.RecipientID {
+			return s.notify(ctx, tx, o.MerchantID, NotifyShipped, userID, "", msg)
+		}
+		return s.notify(ctx, tx, o.RecipientID, NotifyShipped, userID, "", msg)
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	return o.masked(userID), nil
+}

@@ -1,0 +1,355 @@
+package commerce
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/social"
+	"github.com/nestegg/nestegg/store"
+)
+
+// Config is the operator's configuration of commerce. The zero value gets
+// the defaults documented on each field.
+type Config struct {
+	// FeeBps is the platform's fee on every sale in basis points, paid by
+	// the merchant out of the price; default 0, at most 10000.
+	FeeBps int64
+	// IntentTTL is how long a purchase intent made by a post waits for
+	// confirmation; default 15 minutes.
+	IntentTTL time.Duration
+	// DisputeWindow is how long after paying a buyer may open a dispute;
+	// default 30 days.
+	DisputeWindow time.Duration
+	// Clock returns the current time; default time.Now.
+	Clock func() time.Time
+}
+
+// KindPurchase is the compliance movement kind of a purchase. Frozen
+// buyers are refused; compliance does not (yet) count purchases toward
+// spending limits.
+const KindPurchase compliance.Kind = "purchase"
+
+// Notification kinds commerce sends (see social.Notify).
+const (
+	NotifyOrder    = "commerce_order"    // to a merchant: a new order
+	NotifyBought   = "commerce_bought"   // to a buyer: the order is paid
+	NotifyConfirm  = "commerce_confirm"  // to a buyer: confirm a purchase intent
+	NotifyFailed   = "commerce_failed"   // to a buyer: a post bought nothing, and why
+	NotifyGift     = "commerce_gift"     // to a friend: a voucher arrived
+	NotifyShipped  = "commerce_shipped"  // to a buyer: shipped, with tracking
+	NotifyRefund   = "commerce_refund"   // to a buyer: money came back
+	NotifyDispute  = "commerce_dispute"  // to a merchant: a dispute opened or closed
+	NotifyRedeemed = "commerce_redeemed" // to a voucher's holder: it was used
+)
+
+// MaxText is the length limit of titles, reasons and tracking text; a
+// description or an address may be up to MaxLongText.
+const (
+	MaxText     = 200
+	MaxLongText = 2000
+)
+
+// Service is the shop. It is safe for concurrent use.
+type Service struct {
+	db     *store.DB
+	ledger *ledger.Ledger
+	social *social.Service
+	comp   *compliance.Service
+	cfg    Config
+
+	known sync.Map // ledger account ids known to exist
+}
+
+// New returns a Service on db (migrated), moving money with l (started),
+// deciding with comp and telling people through soc. Register OnPost in
+// social's post hook (after payments') to turn on hashtag buys and gifts by
+// mention. Errors: Invalid for a fee outside 0..10000 bps.
+func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.Service, cfg Config) (*Service, error) {
+	if cfg.FeeBps < 0 || cfg.FeeBps > 10_000 {
+		return nil, nestegg.Errorf(nestegg.Invalid, "commerce config: the fee is 0 to 10000 basis points")
+	}
+	if cfg.IntentTTL <= 0 {
+		cfg.IntentTTL = 15 * time.Minute
+	}
+	if cfg.DisputeWindow <= 0 {
+		cfg.DisputeWindow = 30 * 24 * time.Hour
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	return &Service{db: db, ledger: l, social: soc, comp: comp, cfg: cfg}, nil
+}
+
+// Config returns the configuration in force, defaults filled in.
+func (s *Service) Config() Config { return s.cfg }
+
+func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
+
+// walletID is a member's wallet account. It follows payments' naming,
+// because payments exports no way to ask for it; a member's wallet is the
+// one account both domains must agree on.
+func walletID(userID, asset string) string { return "wal:" + userID + ":" + asset }
+
+func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
+
+// ensureWallet creates userID's wallet in asset, exactly as payments does
+// (same id and fields, so either may create it first). It writes, so it
+// must run outside any transaction.
+func (s *Service) ensureWallet(ctx context.Context, userID, asset string) error {
+	id := walletID(userID, asset)
+	if _, ok := s.known.Load(id); ok {
+		return nil
+	}
+	if _, err := s.ledger.CreateAccount(ctx, ledger.Account{ID: id, Asset: asset, Kind: "wallet", Owner: userID, DebitsMustNotExceedCredits: true}); err != nil {
+		return fmt.Errorf("wallet %s: %w", id, err)
+	}
+	s.known.Store(id, true)
+	return nil
+}
+
+// ensureAccounts prepares, outside any transaction, every account a sale
+// in asset between buyer and merchant may touch.
+func (s *Service) ensureAccounts(ctx context.Context, asset string, users ...string) error {
+	for _, u := range users {
+		if err := s.ensureWallet(ctx, u, asset); err != nil {
+			return err
+		}
+	}
+	id := platformID(asset, ledger.KindLiability)
+	if _, ok := s.known.Load(id); ok {
+		return nil
+	}
+	if _, err := s.ledger.PlatformAccount(ctx, asset, ledger.KindFeeRevenue); err != nil {
+		return err
+	}
+	s.known.Store(id, true)
+	return nil
+}
+
+// accountsExist reports, without writing, whether the accounts exist: a
+// post hook runs inside the post's transaction and cannot create them.
+func (s *Service) accountsExist(ctx context.Context, ids ...string) bool {
+	for _, id := range ids {
+		if _, ok := s.known.Load(id); ok {
+			continue
+		}
+		if _, err := s.ledger.Account(ctx, id); err != nil {
+			return false
+		}
+		s.known.Store(id, true)
+	}
+	return true
+}
+
+// submit applies transfers in tx and turns any refusal into an error, so
+// that the caller's transaction rolls back with nothing partial.
+func (s *Service) submit(ctx context.Context, tx *sql.Tx, ts []ledger.Transfer) error {
+	res, err := s.ledger.SubmitTx(ctx, tx, ts)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.OK() || r.Status == ledger.StatusLinkedEventFailed {
+			continue
+		}
+		switch r.Status {
+		case ledger.StatusExceedsCredits:
+			return nestegg.ParamErrorf(nestegg.InsufficientFunds, "amount", "there isn't enough money in the wallet for this")
+		case ledger.StatusExistsWithDifferentFields:
+			return nestegg.Errorf(nestegg.Conflict, "this was already done differently")
+		case ledger.StatusPendingTransferAlreadyPosted, ledger.StatusPendingTransferAlreadyVoided, ledger.StatusPendingTransferExpired:
+			return &nestegg.Error{Code: nestegg.Conflict, Message: "the held money is no longer pending", Err: fmt.Errorf("ledger %s: %s", r.ID, r.Status)}
+		}
+		return fmt.Errorf("ledger transfer %s: %s", r.ID, r.Status)
+	}
+	return nil
+}
+
+// sale is the linked transfers that pay merchant amount from debit (a
+// buyer's wallet, or the voucher liability) and the platform its fee.
+func sale(idPrefix, debit, merchantID, asset string, amount, fee int64, code, ref string) []ledger.Transfer {
+	ts := []ledger.Transfer{{ID: idPrefix + ":pay", DebitAccountID: debit, CreditAccountID: walletID(merchantID, asset),
+		Amount: amount, Asset: asset, Code: code, Reference: ref}}
+	if fee > 0 {
+		ts[0].Linked = true
+		ts = append(ts, ledger.Transfer{ID: idPrefix + ":fee", DebitAccountID: walletID(merchantID, asset),
+			CreditAccountID: platformID(asset, ledger.KindFeeRevenue), Amount: fee, Asset: asset, Code: "commerce_fee", Reference: ref})
+	}
+	return ts
+}
+
+// fee is the platform's part of amount.
+func (s *Service) fee(amount int64) (int64, error) { return money.MulDivBps(amount, s.cfg.FeeBps) }
+
+// notify tells userID about a commerce event inside tx.
+func (s *Service) notify(ctx context.Context, tx *sql.Tx, userID, kind, actorID, postID, text string) error {
+	if userID == "" {
+		return nil
+	}
+	if r := []rune(text); len(r) > social.MaxNotificationText {
+		text = string(r[:social.MaxNotificationText-1]) + "…"
+	}
+	return s.social.Notify(ctx, tx, userID, social.NotificationKind(kind), actorID, postID, text)
+}
+
+// check asks the compliance checkpoint about a purchase. A denial is
+// returned as *denied so that write commits the audit row and reports it.
+func (s *Service) check(ctx context.Context, tx *sql.Tx, from, to, asset string, amount int64, ref string) error {
+	d, err := s.comp.Check(ctx, tx, compliance.Movement{Kind: KindPurchase, FromUser: from, ToUser: to, Asset: asset, Amount: amount, Reference: ref})
+	if err != nil {
+		return err
+	}
+	if d.Outcome != compliance.Allow {
+		reason := d.Reason
+		if reason == "" {
+			reason = "this purchase isn't allowed"
+		}
+		return &denied{nestegg.Errorf(nestegg.Forbidden, "%s", reason)}
+	}
+	return nil
+}
+
+// denied is a refusal by the checkpoint: the transaction keeps only the
+// audit row and commits, so the refusal stays on record.
+type denied struct{ err *nestegg.Error }
+
+func (d *denied) Error() string { return d.err.Error() }
+func (d *denied) Unwrap() error { return d.err }
+
+// write runs fn in a transaction; a checkpoint denial commits what fn
+// wrote before it (the audit row) and is returned.
+func (s *Service) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var deny error
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		deny = nil
+		err := fn(tx)
+		var d *denied
+		if errors.As(err, &d) {
+			deny = err
+			return nil
+		}
+		return err
+	})
+	if err == nil && deny != nil {
+		return deny
+	}
+	return err
+}
+
+// member returns the account of userID, NotFound (with param) if none.
+func (s *Service) member(ctx context.Context, userID, param string) (social.Account, error) {
+	if userID == "" {
+		return social.Account{}, nestegg.ParamErrorf(nestegg.NotFound, param, "no such member")
+	}
+	a, err := s.social.Account(ctx, userID)
+	if nestegg.Is(err, nestegg.NotFound) {
+		return social.Account{}, nestegg.ParamErrorf(nestegg.NotFound, param, "no such member")
+	}
+	return a, err
+}
+
+// business returns userID's account if it is a business profile.
+// Errors: Forbidden for anyone else.
+func (s *Service) business(ctx context.Context, userID string) (social.Account, error) {
+	a, err := s.member(ctx, userID, "merchant")
+	if err != nil {
+		return social.Account{}, err
+	}
+	if a.Kind != social.Business {
+		return social.Account{}, nestegg.Errorf(nestegg.Forbidden, "only business profiles sell; switch your profile to business in settings")
+	}
+	return a, nil
+}
+
+// staff reports whether userID may resolve disputes (admin or support).
+func (s *Service) staff(ctx context.Context, userID string) error {
+	a, err := s.member(ctx, userID, "staff")
+	if err != nil {
+		return nestegg.Errorf(nestegg.Forbidden, "only staff resolve disputes")
+	}
+	if a.StaffRole != social.Admin && a.StaffRole != social.Support {
+		return nestegg.Errorf(nestegg.Forbidden, "only staff resolve disputes")
+	}
+	return nil
+}
+
+// cleanText trims s and checks its length and that it is text.
+func cleanText(param, s string, max int, required bool) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case required && s == "":
+		return "", nestegg.ParamErrorf(nestegg.Invalid, param, "%s is required", param)
+	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+		return "", nestegg.ParamErrorf(nestegg.Invalid, param, "%s is not valid text", param)
+	case utf8.RuneCountInString(s) > max:
+		return "", nestegg.ParamErrorf(nestegg.Invalid, param, "%s has at most %d characters", param, max)
+	}
+	return s, nil
+}
+
+// checkKey validates an idempotency key.
+func checkKey(key string) error {
+	if key == "" || len(key) > 255 {
+		return nestegg.ParamErrorf(nestegg.Invalid, "idempotency_key", "an idempotency key of 1 to 255 characters is required")
+	}
+	return nil
+}
+
+// newCode returns n random characters of codeAlphabet.
+func newCode(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return string(b)
+}
+
+// fingerprint hashes a request's fields so a replay with another body is
+// told apart.
+func fingerprint(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return base64.RawURLEncoding.EncodeToString(h[:16])
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func asset(code string) money.Asset {
+	a, err := money.Lookup(code)
+	if err != nil {
+		return money.Asset{Code: code}
+	}
+	return a
+}
+
+func bool2int(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
