@@ -41,10 +41,16 @@ func validAsset(code string) error {
 
 func newAPI(t testing.TB, db *store.DB) *apiEnv {
 	t.Helper()
+	return newAPIWith(t, db, compliance.DefaultConfig())
+}
+
+// newAPIWith is newAPI with the compliance checkpoint configured by cc.
+func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
+	t.Helper()
 	l := ledger.New(db, ledger.Options{ValidAsset: validAsset})
 	l.Start()
 	soc := social.New(db, social.Options{PayHandle: "pay", Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}})
-	comp := compliance.New(db, compliance.DefaultConfig())
+	comp := compliance.New(db, cc)
 	pay, err := payments.New(db, l, soc, comp, payments.Config{})
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)

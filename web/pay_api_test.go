@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/store/storetest"
 )
@@ -482,5 +484,39 @@ func TestPayAPIOperator(t *testing.T) {
 		if wl.Limits.Tier != "verified" || wl.Limits.PerTransfer != 5_000_00 {
 			t.Errorf("wallet limits = %+v", wl.Limits)
 		}
+	})
+}
+
+// TestPayAPIHeld: a first payment to a new payee above the cooling-off
+// threshold is held (202, hold_until), and the payer can cancel it.
+func TestPayAPIHeld(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		cc := compliance.DefaultConfig()
+		cc.CoolingOffAbove, cc.CoolingOffHold = 10_00, time.Hour
+		e := &payEnv{apiEnv: newAPIWith(t, db, cc), t: t}
+		alice, bob := e.signupMember(t, "alice"), e.signupMember(t, "bob")
+		e.credit(alice, "$50")
+		var p payJSON
+		e.call(alice, 202, &p, "POST", "/api/v1/payments", fmt.Sprintf(`{"to":%q,"amount":"$20"}`, bob.handle))
+		if p.Status != "held" || p.HoldUntil == nil {
+			t.Fatalf("held payment = %+v", p)
+		}
+		var wl struct {
+			Balances []struct {
+				Available int64 `json:"available"`
+				Outgoing  int64 `json:"outgoing"`
+			} `json:"balances"`
+		}
+		e.call(alice, 200, &wl, "GET", "/api/v1/wallet", "")
+		if wl.Balances[0].Available != 3000 || wl.Balances[0].Outgoing != 2000 {
+			t.Fatalf("payer's wallet while held = %+v", wl)
+		}
+		e.call(bob, 404, nil, "POST", "/api/v1/payments/"+p.ID+"/cancel", "")
+		e.call(alice, 200, &p, "POST", "/api/v1/payments/"+p.ID+"/cancel", "")
+		if p.Status != "cancelled" {
+			t.Fatalf("cancelled payment = %+v", p)
+		}
+		e.wantBalance(alice, 5000)
+		e.wantBalance(bob, 0)
 	})
 }
