@@ -1,0 +1,173 @@
+package funding
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/rails"
+)
+
+// Mismatch is one disagreement between the ledger, funding's records and
+// a rail.
+type Mismatch struct {
+	// Check names the comparison: "bank_clearing_pending_debits",
+	// "entry_status", "entry_amount", "unknown_entry", "charge_amount" …
+	Check string `json:"check"`
+	// Reference is the movement, trace number or account concerned.
+	Reference string `json:"reference"`
+	Want      string `json:"expected"`
+	Got       string `json:"found"`
+}
+
+// Report is a reconciliation: every mismatch found, and what was checked.
+type Report struct {
+	At           time.Time      `json:"at"`
+	Checked      int            `json:"checked"`
+	BankClearing ledger.Account `json:"bank_clearing"`
+	CardClearing ledger.Account `json:"card_clearing"`
+	Mismatches   []Mismatch     `json:"mismatches"`
+}
+
+// OK reports whether nothing disagrees.
+func (r Report) OK() bool { return len(r.Mismatches) == 0 }
+
+// Reconcile compares the ledger's clearing accounts with funding's
+// movements, and the movements with the rails' own records (the bank's
+// entries, the processor's charges), and lists every mismatch:
+//
+//   - bank clearing: pending debits = deposits in flight; pending credits
+//     = outgoing credits in flight; posted debits − credits = the cash set
+//     aside for those credits;
+//   - card clearing: pending debits = top-ups awaiting 3-D Secure; posted
+//     debits − credits = succeeded top-ups not yet paid out;
+//   - each ACH entry sent: the bank has it, for the same amount and
+//     direction, in the same state (settled/returned) as the movement;
+//     the bank has no entry Nestegg did not send;
+//   - each card charge: the processor has it for the same gross amount.
+//
+// Only operators may call it.
+func (s *Service) Reconcile(ctx context.Context) (Report, error) {
+	rep := Report{At: s.now(), Mismatches: []Mismatch{}}
+	a := s.asset.Code
+	var err error
+	if rep.BankClearing, err = s.ledger.PlatformAccount(ctx, a, ledger.KindBankClearing); err != nil {
+		return rep, err
+	}
+	if rep.CardClearing, err = s.ledger.PlatformAccount(ctx, a, ledger.KindCardClearing); err != nil {
+		return rep, err
+	}
+	add := func(check, ref string, want, got any) {
+		rep.Mismatches = append(rep.Mismatches, Mismatch{Check: check, Reference: ref, Want: fmt.Sprint(want), Got: fmt.Sprint(got)})
+	}
+	var inDebit, inCredit, topPending, topOwed int64
+	type mv struct {
+		id, kind, speed, status, trace, ext, code string
+		amount, gross                             int64
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, "SELECT id, kind, speed, status, trace, external_id, return_code, amount, amount + fee FROM funding_movements")
+	if err != nil {
+		return rep, err
+	}
+	var mvs []mv
+	for rows.Next() {
+		var m mv
+		if err := rows.Scan(&m.id, &m.kind, &m.speed, &m.status, &m.trace, &m.ext, &m.code, &m.amount, &m.gross); err != nil {
+			rows.Close()
+			return rep, err
+		}
+		mvs = append(mvs, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rep, err
+	}
+	recs, err := s.bank.Records(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("reconcile: bank records: %w", err)
+	}
+	byTrace := map[string]rails.Record{}
+	for _, r := range recs {
+		byTrace[r.Trace] = r
+	}
+	seen := map[string]bool{}
+	for _, m := range mvs {
+		rep.Checked++
+		inFlight := m.status == string(StatusPending) || m.status == string(StatusSubmitted)
+		switch Kind(m.kind) {
+		case KindDeposit:
+			if inFlight {
+				inDebit += m.amount
+			}
+		case KindWithdrawal, KindMicroDeposit:
+			if inFlight {
+				inCredit += m.amount
+			}
+		case KindTopUp:
+			switch Status(m.status) {
+			case StatusRequiresAction:
+				topPending += m.gross
+			case StatusSucceeded:
+				topOwed += m.gross
+			}
+			if m.ext != "" && (m.status == string(StatusSucceeded) || m.status == string(StatusSettled)) {
+				ch, err := s.cards.Lookup(ctx, m.ext)
+				switch {
+				case err != nil:
+					add("charge_missing", m.id, m.ext, "the processor does not know it")
+				case ch.Amount != m.gross:
+					add("charge_amount", m.id, m.gross, ch.Amount)
+				case ch.Status != rails.ChargeSucceeded:
+					add("charge_status", m.id, rails.ChargeSucceeded, ch.Status)
+				}
+			}
+			continue
+		}
+		trace := m.trace
+		if m.speed == string(Instant) && trace == "" && m.status != string(StatusFailed) {
+			trace = "rtp_" + m.id
+		}
+		if trace == "" {
+			continue // not sent yet, or refused before it was
+		}
+		seen[trace] = true
+		r, ok := byTrace[trace]
+		if !ok {
+			if m.status != string(StatusPending) {
+				add("entry_missing_at_bank", m.id, trace, "no such entry at the bank")
+			}
+			continue
+		}
+		if r.Amount != m.amount || r.Debit != (m.kind == string(KindDeposit)) {
+			add("entry_amount", m.id, fmt.Sprintf("%d debit=%v", m.amount, m.kind == string(KindDeposit)), fmt.Sprintf("%d debit=%v", r.Amount, r.Debit))
+		}
+		want := map[string]rails.RecordStatus{string(StatusSubmitted): rails.RecordPending, string(StatusSettled): rails.RecordSettled,
+			string(StatusReturned): rails.RecordReturned, string(StatusFailed): rails.RecordReturned}[m.status]
+		if want != "" && want != r.Status {
+			add("entry_status", m.id, fmt.Sprintf("%s (%s)", want, m.status), r.Status)
+		}
+	}
+	for _, r := range recs {
+		if !seen[r.Trace] {
+			add("unknown_entry_at_bank", r.Trace, "no movement", fmt.Sprintf("%d debit=%v %s", r.Amount, r.Debit, r.Status))
+		}
+	}
+	bc, cc := rep.BankClearing, rep.CardClearing
+	if bc.DebitsPending != inDebit {
+		add("bank_clearing_pending_debits", bc.ID, inDebit, bc.DebitsPending)
+	}
+	if bc.CreditsPending != inCredit {
+		add("bank_clearing_pending_credits", bc.ID, inCredit, bc.CreditsPending)
+	}
+	if got := bc.DebitsPosted - bc.CreditsPosted; got != inCredit {
+		add("bank_clearing_posted_balance", bc.ID, inCredit, got)
+	}
+	if cc.DebitsPending != topPending {
+		add("card_clearing_pending_debits", cc.ID, topPending, cc.DebitsPending)
+	}
+	if got := cc.DebitsPosted - cc.CreditsPosted; got != topOwed {
+		add("card_clearing_posted_balance", cc.ID, topOwed, got)
+	}
+	return rep, nil
+}

@@ -1,0 +1,264 @@
+package funding
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/store"
+)
+
+// Config is the operator's configuration of funding. Zero fields get the
+// defaults documented on each.
+type Config struct {
+	// Asset is what deposits, withdrawals and top-ups move; default USD
+	// (the ACH and card rails are dollar rails).
+	Asset string
+	// EncryptionKey seals bank account numbers (AES-256-GCM): exactly 32
+	// bytes, required. See cmd/nestegg for where serve gets it.
+	EncryptionKey []byte
+	// CardFeeBps and CardFeeFixed make the card top-up fee: bps of the
+	// amount plus a fixed part, in minor units; default 290 bps + 30.
+	// Negative CardFeeBps means no fee.
+	CardFeeBps, CardFeeFixed int64
+	// InstantFeeBps and InstantFeeMin make the instant withdrawal fee;
+	// default 150 bps, at least 25. Standard withdrawals are free.
+	InstantFeeBps, InstantFeeMin int64
+	// MaxDeposit, MaxTopUp and MaxWithdrawal cap one movement; defaults
+	// 2,500.00, 1,000.00 and 5,000.00.
+	MaxDeposit, MaxTopUp, MaxWithdrawal int64
+	// ODFI is the routing number of the platform's bank; CompanyName and
+	// CompanyID identify the platform in NACHA batches.
+	ODFI, CompanyName, CompanyID string
+	// Sandbox says the rails are the sandboxes, so that pages may show
+	// what a real bank statement would (the micro-deposit amounts).
+	Sandbox bool
+	// Clock returns the current time; default time.Now.
+	Clock  func() time.Time
+	Logger *slog.Logger
+}
+
+// Service links bank accounts and cards and moves money through the rails.
+// It is safe for concurrent use. Methods that act for a member take the
+// member's id, established by the caller; what is not theirs is NotFound.
+type Service struct {
+	db     *store.DB
+	ledger *ledger.Ledger
+	comp   *compliance.Service
+	bank   rails.Bank
+	cards  rails.CardProcessor
+	cfg    Config
+	asset  money.Asset
+	seal   *sealer
+}
+
+// New returns the service. Errors: Invalid for a bad Config (no or a
+// short key, unknown asset, bad ODFI routing number).
+func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, bank rails.Bank, cards rails.CardProcessor, cfg Config) (*Service, error) {
+	if cfg.Asset == "" {
+		cfg.Asset = "USD"
+	}
+	a, err := money.Lookup(cfg.Asset)
+	if err != nil {
+		return nil, fmt.Errorf("funding config: %w", err)
+	}
+	sl, err := newSealer(cfg.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.CardFeeBps == 0 && cfg.CardFeeFixed == 0 {
+		cfg.CardFeeBps, cfg.CardFeeFixed = 290, 30
+	}
+	if cfg.CardFeeBps < 0 {
+		cfg.CardFeeBps, cfg.CardFeeFixed = 0, 0
+	}
+	if cfg.InstantFeeBps == 0 && cfg.InstantFeeMin == 0 {
+		cfg.InstantFeeBps, cfg.InstantFeeMin = 150, 25
+	}
+	if cfg.MaxDeposit <= 0 {
+		cfg.MaxDeposit = 2_500_00
+	}
+	if cfg.MaxTopUp <= 0 {
+		cfg.MaxTopUp = 1_000_00
+	}
+	if cfg.MaxWithdrawal <= 0 {
+		cfg.MaxWithdrawal = 5_000_00
+	}
+	if cfg.ODFI == "" {
+		cfg.ODFI = "091000019"
+	}
+	if err := rails.CheckRouting(cfg.ODFI); err != nil {
+		return nil, nestegg.Errorf(nestegg.Invalid, "funding config: the ODFI routing number is not valid")
+	}
+	if cfg.CompanyName == "" {
+		cfg.CompanyName = "NESTEGG"
+	}
+	if cfg.CompanyID == "" {
+		cfg.CompanyID = "1234567890"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, ledger: l, comp: comp, bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}, nil
+}
+
+// Config returns the configuration in force, defaults filled in (the key
+// left out).
+func (s *Service) Config() Config {
+	c := s.cfg
+	c.EncryptionKey = nil
+	return c
+}
+
+// Asset returns the asset funding moves.
+func (s *Service) Asset() money.Asset { return s.asset }
+
+func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
+
+func newID(prefix string) string { return ledger.NewID(prefix) }
+
+// walletID is the member's wallet, the same account package payments
+// keeps ("wal:<user>:<ASSET>", kind "wallet", never below zero): payments
+// exports no way to name it, so the scheme is repeated here, and
+// ensureAccounts creates it with exactly payments' fields so that either
+// package may create it first.
+func walletID(userID, asset string) string { return "wal:" + userID + ":" + asset }
+
+// receivableID is what a member owes the platform after a deposit was
+// returned when its money was already spent.
+func receivableID(userID, asset string) string { return "rcv:" + userID + ":" + asset }
+
+func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
+
+// ensureAccounts creates the member's wallet and receivable and the chart
+// of accounts; outside any transaction (each is its own write).
+func (s *Service) ensureAccounts(ctx context.Context, userID string) error {
+	if _, err := s.ledger.PlatformAccount(ctx, s.asset.Code, ledger.KindBankClearing); err != nil {
+		return err
+	}
+	if _, err := s.ledger.CreateAccount(ctx, ledger.Account{ID: walletID(userID, s.asset.Code), Asset: s.asset.Code, Kind: "wallet", Owner: userID, DebitsMustNotExceedCredits: true}); err != nil {
+		return fmt.Errorf("wallet: %w", err)
+	}
+	if _, err := s.ledger.CreateAccount(ctx, ledger.Account{ID: receivableID(userID, s.asset.Code), Asset: s.asset.Code, Kind: "receivable", Owner: userID, CreditsMustNotExceedDebits: true}); err != nil {
+		return fmt.Errorf("receivable: %w", err)
+	}
+	return nil
+}
+
+// submit applies transfers in tx; any refusal becomes an error so that the
+// whole transaction rolls back.
+func (s *Service) submit(ctx context.Context, tx *sql.Tx, ts []ledger.Transfer) error {
+	for i := range ts {
+		ts[i].Asset = s.asset.Code
+	}
+	res, err := s.ledger.SubmitTx(ctx, tx, ts)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.OK() || r.Status == ledger.StatusLinkedEventFailed {
+			continue
+		}
+		if r.Status == ledger.StatusExceedsCredits {
+			return nestegg.ParamErrorf(nestegg.InsufficientFunds, "amount", "you don't have enough money for this")
+		}
+		if r.Status == ledger.StatusExceedsDebits {
+			// The platform's cash at the bank cannot cover it: an operator
+			// matter, never the member's fault.
+			return &nestegg.Error{Code: nestegg.Unavailable, Message: "payouts are paused; try again later", Err: fmt.Errorf("ledger transfer %s: %s", r.ID, r.Status)}
+		}
+		return fmt.Errorf("ledger transfer %s: %s", r.ID, r.Status)
+	}
+	return nil
+}
+
+// errDenied carries a compliance denial out of a write whose transaction
+// must still commit (so that the refusal is on record).
+type errDenied struct{ reason string }
+
+func (e errDenied) Error() string { return e.reason }
+
+// check passes the movement through the compliance checkpoint. A denial
+// (or a hold, which funding cannot honour: rails do not wait) returns
+// errDenied after the audit row is written.
+func (s *Service) check(ctx context.Context, tx *sql.Tx, kind compliance.Kind, userID string, amount int64, ref string) error {
+	d, err := s.comp.Check(ctx, tx, compliance.Movement{Kind: kind, FromUser: userID, Asset: s.asset.Code, Amount: amount, Reference: ref})
+	if err != nil {
+		return err
+	}
+	if d.Outcome != compliance.Allow {
+		return errDenied{reason: d.Reason}
+	}
+	return nil
+}
+
+// write runs fn in a write transaction; a compliance denial commits the
+// audit row alone and returns Forbidden with the reason.
+func (s *Service) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var denied *errDenied
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		denied = nil
+		err := fn(tx)
+		if d, ok := err.(errDenied); ok {
+			denied = &d
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if denied != nil {
+		return nestegg.Errorf(nestegg.Forbidden, "%s", denied.reason)
+	}
+	return nil
+}
+
+// Movement kinds for compliance: funding's movements, not payments'.
+const (
+	compDeposit    compliance.Kind = "deposit"
+	compWithdrawal compliance.Kind = "withdrawal"
+	compTopUp      compliance.Kind = "card_topup"
+)
+
+func fingerprint(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return base64.RawURLEncoding.EncodeToString(h[:18])
+}
+
+func checkKey(key string) error {
+	if key == "" || len(key) > 255 {
+		return nestegg.ParamErrorf(nestegg.Invalid, "idempotency_key", "an idempotency key of 1 to 255 characters is required")
+	}
+	return nil
+}
+
+// amount vets an amount in the funding asset.
+func (s *Service) amount(a money.Amount, max int64) (int64, error) {
+	if a.Asset.Code != "" && a.Asset.Code != s.asset.Code {
+		return 0, nestegg.ParamErrorf(nestegg.Invalid, "amount", "only %s moves through the bank and card rails", s.asset.Code)
+	}
+	if a.Minor <= 0 {
+		return 0, nestegg.ParamErrorf(nestegg.Invalid, "amount", "the amount must be positive")
+	}
+	if a.Minor > max {
+		return 0, nestegg.ParamErrorf(nestegg.Invalid, "amount", "the most is %s", money.Format(money.Amount{Asset: s.asset, Minor: max}))
+	}
+	return a.Minor, nil
+}
+
+// Money formats minor units of the funding asset.
+func (s *Service) Money(minor int64) money.Amount { return money.Amount{Asset: s.asset, Minor: minor} }

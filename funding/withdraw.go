@@ -1,0 +1,137 @@
+package funding
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/rails"
+)
+
+// Withdraw sends money from the wallet to the member's verified bank
+// account: standard (free) in the next ACH file, or instant (the fee from
+// WithdrawalFee, taken from the wallet beside the amount) through the
+// bank's instant rail, answered at once. The amount and fee are reserved
+// in the wallet (pending transfers) until the bank settles, and released
+// if it refuses.
+//
+// Errors: Invalid (Param "amount", "speed", "idempotency_key");
+// NotFound or Conflict (Param "bank_account_id"); Conflict (Param "fee")
+// when the fee differs from the one the member was shown; Conflict while
+// the member owes a receivable; InsufficientFunds; Forbidden when
+// compliance refuses; Unavailable when the instant rail is not offered.
+func (s *Service) Withdraw(ctx context.Context, userID string, in WithdrawInput) (Movement, error) {
+	if err := checkKey(in.IdempotencyKey); err != nil {
+		return Movement{}, err
+	}
+	if in.Speed == "" {
+		in.Speed = Standard
+	}
+	if in.Speed != Standard && in.Speed != Instant {
+		return Movement{}, nestegg.ParamErrorf(nestegg.Invalid, "speed", "speed is standard or instant")
+	}
+	amt, err := s.amount(in.Amount, s.cfg.MaxWithdrawal)
+	if err != nil {
+		return Movement{}, err
+	}
+	fee, err := s.WithdrawalFee(in.Speed, amt)
+	if err != nil {
+		return Movement{}, err
+	}
+	if in.Fee != nil && in.Fee.Minor != fee {
+		return Movement{}, nestegg.ParamErrorf(nestegg.Conflict, "fee", "the fee is %s, not %s", money.Format(s.Money(fee)), money.Format(s.Money(in.Fee.Minor)))
+	}
+	if err := s.ensureAccounts(ctx, userID); err != nil {
+		return Movement{}, err
+	}
+	if owed, err := s.Receivable(ctx, userID); err != nil {
+		return Movement{}, err
+	} else if owed.Minor > 0 {
+		return Movement{}, nestegg.Errorf(nestegg.Conflict, "you owe %s from a returned deposit; a deposit pays it first", money.Format(owed))
+	}
+	m := Movement{ID: newID("wdr"), Kind: KindWithdrawal, MethodID: in.BankAccountID, Amount: s.Money(amt), Fee: s.Money(fee), Speed: in.Speed, Status: StatusPending}
+	fp := fingerprint(string(KindWithdrawal), in.BankAccountID, strconv.FormatInt(amt, 10), string(in.Speed))
+	replay := false
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := s.verifiedBank(ctx, tx, userID, in.BankAccountID); err != nil {
+			return err
+		}
+		if err := s.check(ctx, tx, compWithdrawal, userID, amt+fee, m.ID); err != nil {
+			return err
+		}
+		got, again, err := s.insert(ctx, tx, userID, m, in.IdempotencyKey, fp)
+		if err != nil || again {
+			m, replay = got, again
+			return err
+		}
+		a := s.asset.Code
+		// The wallet is checked first: the chain below sets cash aside
+		// before it reserves the wallet, so the ledger would otherwise
+		// blame the platform's cash for the member's balance.
+		var avail int64
+		if err := tx.QueryRowContext(ctx, "SELECT credits_posted - debits_posted - debits_pending FROM ledger_accounts WHERE id = $1", walletID(userID, a)).Scan(&avail); err != nil {
+			return err
+		}
+		if avail < amt+fee {
+			return nestegg.ParamErrorf(nestegg.InsufficientFunds, "amount", "you don't have enough money for this")
+		}
+		ts := []ledger.Transfer{
+			// Cash at the bank is set aside for the outgoing entry …
+			{ID: m.ID + ":earmark", DebitAccountID: platformID(a, ledger.KindBankClearing), CreditAccountID: platformID(a, ledger.KindCash), Amount: amt, Code: "withdrawal", Reference: m.ID, Linked: true},
+			// … and the member's money is reserved until the bank settles.
+			{ID: m.ID + ":hold", DebitAccountID: walletID(userID, a), CreditAccountID: platformID(a, ledger.KindBankClearing), Amount: amt, Code: "withdrawal", Reference: m.ID, Pending: true},
+		}
+		if fee > 0 {
+			ts[1].Linked = true
+			ts = append(ts, ledger.Transfer{ID: m.ID + ":fee", DebitAccountID: walletID(userID, a), CreditAccountID: platformID(a, ledger.KindFeeRevenue), Amount: fee, Code: "instant_fee", Reference: m.ID, Pending: true})
+		}
+		return s.submit(ctx, tx, ts)
+	})
+	if err != nil {
+		return Movement{}, fmt.Errorf("withdraw: %w", err)
+	}
+	if in.Speed == Instant && !replay {
+		if err := s.payInstant(ctx, userID, m.ID); err != nil {
+			return Movement{}, err
+		}
+	}
+	return s.Movement(ctx, userID, m.ID)
+}
+
+// payInstant asks the bank's instant rail to pay a pending instant
+// withdrawal and records its answer. When the rail cannot be reached the
+// withdrawal stays pending and Sync asks again (the rail is idempotent by
+// the movement's id).
+func (s *Service) payInstant(ctx context.Context, userID, id string) error {
+	routing, number, name, _, err := s.accountNumber(ctx, s.db.Reader(), s.methodOf(ctx, id))
+	if err != nil {
+		return err
+	}
+	m, err := s.Movement(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	rec, err := s.bank.Instant(ctx, rails.InstantCredit{ID: id, Routing: routing, AccountNumber: number, Name: name, Amount: m.Amount.Minor})
+	if nestegg.Is(err, nestegg.Unavailable) {
+		// The bank offers no instant rail: release the money now.
+		if ferr := s.finish(ctx, id, rails.Record{Status: rails.RecordReturned}, "instant payouts are not available; try a standard withdrawal"); ferr != nil {
+			return ferr
+		}
+		return err
+	}
+	if err != nil {
+		s.cfg.Logger.Warn("instant payout: rail unavailable; will retry", "movement", id, "err", err)
+		return nil
+	}
+	return s.finish(ctx, id, rec, "")
+}
+
+func (s *Service) methodOf(ctx context.Context, id string) string {
+	var mid string
+	s.db.Reader().QueryRowContext(ctx, "SELECT method_id FROM funding_movements WHERE id = $1", id).Scan(&mid)
+	return mid
+}
