@@ -1,0 +1,185 @@
+package funding_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/funding"
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/store"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type env struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *store.DB
+	clock  *clock
+	ledger *ledger.Ledger
+	bank   *rails.SandboxBank
+	cards  *rails.SandboxCards
+	f      *funding.Service
+}
+
+func newEnv(t *testing.T, db *store.DB) *env {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)}
+	l := ledger.New(db, ledger.Options{Clock: c.Now})
+	l.Start()
+	t.Cleanup(func() { l.Close() })
+	cc := compliance.DefaultConfig()
+	cc.Clock = c.Now
+	comp := compliance.New(db, cc)
+	bank, err := rails.NewSandboxBank("", c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards, err := rails.NewSandboxCards("", c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i)
+	}
+	f, err := funding.New(db, l, comp, bank, cards, funding.Config{EncryptionKey: key, Sandbox: true, Clock: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, ctx: context.Background(), db: db, clock: c, ledger: l, bank: bank, cards: cards, f: f}
+}
+
+func usd(minor int64) money.Amount {
+	a, _ := money.Lookup("USD")
+	return money.Amount{Asset: a, Minor: minor}
+}
+
+// verifiedBank links and verifies a bank account.
+func (e *env) verifiedBank(user, account string) string {
+	e.t.Helper()
+	b, err := e.f.LinkBank(e.ctx, user, funding.BankInput{HolderName: "Alice Ample", RoutingNumber: "011000015", AccountNumber: account})
+	if err != nil {
+		e.t.Fatalf("LinkBank: %v", err)
+	}
+	if b.Status != funding.BankPending || b.Masked != "••••"+account[len(account)-4:] {
+		e.t.Fatalf("LinkBank = %+v", b)
+	}
+	m, err := e.f.SandboxMicroDeposits(e.ctx, user, b.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.f.VerifyBank(e.ctx, user, b.ID, m[1], m[0]); err != nil {
+		e.t.Fatalf("VerifyBank: %v", err)
+	}
+	return b.ID
+}
+
+func (e *env) wallet(user string) ledger.Account {
+	e.t.Helper()
+	a, err := e.ledger.Account(e.ctx, "wal:"+user+":USD")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+func (e *env) wantBalance(user string, want int64) {
+	e.t.Helper()
+	if got := e.wallet(user).Balance(); got != want {
+		e.t.Fatalf("balance of %s = %d, want %d", user, got, want)
+	}
+}
+
+func (e *env) deposit(user, bank string, amount int64, key string) funding.Movement {
+	e.t.Helper()
+	m, err := e.f.Deposit(e.ctx, user, funding.DepositInput{BankAccountID: bank, Amount: usd(amount), IdempotencyKey: key})
+	if err != nil {
+		e.t.Fatalf("Deposit: %v", err)
+	}
+	return m
+}
+
+func (e *env) status(user, id string, want funding.Status) funding.Movement {
+	e.t.Helper()
+	m, err := e.f.Movement(e.ctx, user, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if m.Status != want {
+		e.t.Fatalf("movement %s is %s (%s), want %s", id, m.Status, m.Reason, want)
+	}
+	return m
+}
+
+// day exports the ACH file, lets a day pass, and syncs with the bank.
+func (e *env) day() {
+	e.t.Helper()
+	if _, err := e.f.ExportACH(e.ctx); err != nil {
+		e.t.Fatalf("ExportACH: %v", err)
+	}
+	e.clock.Advance(25 * time.Hour)
+	e.sync()
+}
+
+func (e *env) sync() {
+	e.t.Helper()
+	if _, err := e.f.Sync(e.ctx); err != nil {
+		e.t.Fatalf("Sync: %v", err)
+	}
+}
+
+func (e *env) reconciled() {
+	e.t.Helper()
+	rep, err := e.f.Reconcile(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !rep.OK() {
+		e.t.Fatalf("Reconcile found mismatches: %+v", rep.Mismatches)
+	}
+	e.conserved()
+}
+
+// conserved checks the ledger's invariant: Σ debits = Σ credits.
+func (e *env) conserved() {
+	e.t.Helper()
+	var d, c int64
+	err := e.db.Reader().QueryRowContext(e.ctx, "SELECT COALESCE(SUM(debits_posted),0), COALESCE(SUM(credits_posted),0) FROM ledger_accounts WHERE asset = 'USD'").Scan(&d, &c)
+	if err != nil || d != c {
+		e.t.Fatalf("posted debits %d != credits %d (%v)", d, c, err)
+	}
+}
+
+// spend moves money out of user's wallet as a payment would.
+func (e *env) spend(user string, amount int64) {
+	e.t.Helper()
+	if _, err := e.ledger.CreateAccount(e.ctx, ledger.Account{ID: "wal:usr_shop:USD", Asset: "USD", Kind: "wallet", Owner: "usr_shop", DebitsMustNotExceedCredits: true}); err != nil {
+		e.t.Fatal(err)
+	}
+	res, err := e.ledger.Submit(e.ctx, []ledger.Transfer{{ID: ledger.NewID("txf"), DebitAccountID: "wal:" + user + ":USD", CreditAccountID: "wal:usr_shop:USD", Amount: amount, Asset: "USD", Code: "p2p"}})
+	if err != nil || !res[0].OK() {
+		e.t.Fatalf("spend: %v %v", res, err)
+	}
+}
