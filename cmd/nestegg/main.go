@@ -56,6 +56,8 @@ func commands() []command {
 		{"request", "ask for money: nestegg request @bob 20 --note tickets", runRequest},
 		{"balance", "show your balances and limits", runBalance},
 		{"history", "list your payments, newest first", runHistory},
+		{"ach", "operators: nestegg ach export [--out FILE] | nestegg ach import FILE...", runACH},
+		{"reconcile", "operators: compare the clearing accounts with the rails' records", runReconcile},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", runHelp},
 	}

@@ -80,6 +80,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// Posts addressed to the pay handle become payment intents in the
 	// post's own transaction.
 	soc.SetPostHook(pay.OnPost)
+	fund, _, err := openFunding(ctx, e, db, *dsn, l, comp, log)
+	if err != nil {
+		l.Close()
+		return err
+	}
 	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Logger: log, Version: buildVersion()})
 
 	ln, err := net.Listen("tcp", *addr)
@@ -108,12 +113,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		jobLoop(jobs, []job{
+		jobLoop(jobs, append([]job{
 			{"expire pending transfers", l.ExpirePending},
 			{"release held payments", pay.ReleaseHolds},
 			{"expire payment intents", pay.ExpireIntents},
 			{"purge expired sessions", every(time.Hour, func(ctx context.Context) (int, error) { return 0, soc.PurgeExpired(ctx) })},
-		}, log)
+		}, fundingJobs(fund)...), log)
 	}()
 
 	select {
