@@ -251,6 +251,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = payAuthzCases[name]
 			}
 			if !ok {
+				build, ok = shopAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
@@ -29,6 +31,7 @@ type apiEnv struct {
 	social *social.Service
 	pay    *payments.Service
 	comp   *compliance.Service
+	shop   *commerce.Service
 	srv    *web.Server
 	// memberTok is a member's API token, made on first use (memberToken).
 	memberTok string
@@ -55,8 +58,17 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)
 	}
-	soc.SetPostHook(pay.OnPost)
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Version: "test"})
+	shop, err := commerce.New(db, l, soc, comp, commerce.Config{})
+	if err != nil {
+		t.Fatalf("commerce.New: %v", err)
+	}
+	soc.SetPostHook(func(ctx context.Context, tx *sql.Tx, p social.Post) error {
+		if err := pay.OnPost(ctx, tx, p); err != nil {
+			return err
+		}
+		return shop.OnPost(ctx, tx, p)
+	})
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Version: "test"})
 	t.Cleanup(func() {
 		srv.Close()
 		l.Close()
@@ -64,7 +76,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
 		t.Fatalf("EnsureOperatorKey: %v", err)
 	}
-	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, srv: srv}
+	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, srv: srv}
 }
 
 // request builds a request; body "" sends none. Headers come in pairs.

@@ -151,6 +151,31 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{post, "/api/v1/operator/users/{id}/unfreeze", op, smallBody, noIdem}, s.apiStaff("unfreeze"), nil},
 		{Route{post, "/api/v1/operator/users/{id}/tier", op, smallBody, noIdem}, s.apiStaff("tier"), nil},
 		{Route{get, "/api/v1/operator/audit", op, 0, noIdem}, s.apiAudit, nil},
+
+		// The shop (commerce_api*.go): each handler acts for the signed-in
+		// member; commerce decides what is theirs and what they may see.
+		{Route{post, "/api/v1/products", mem, smallBody, optIdem}, s.apiCreateProduct, nil},
+		{Route{get, "/api/v1/products/{id}", opt, 0, noIdem}, s.apiGetProduct, nil},
+		{Route{patch, "/api/v1/products/{id}", mem, smallBody, noIdem}, s.apiUpdateProduct, nil},
+		{Route{get, "/api/v1/users/{handle}/products", opt, 0, noIdem}, s.apiCatalogue, nil},
+		{Route{get, "/api/v1/me/shop", mem, 0, noIdem}, s.apiShopSettings, nil},
+		{Route{http.MethodPut, "/api/v1/me/shop", mem, smallBody, noIdem}, s.apiShopSettings, nil},
+		{Route{post, "/api/v1/offers", mem, smallBody, optIdem}, s.apiCreateOffer, nil},
+		{Route{get, "/api/v1/offers/{id}", opt, 0, noIdem}, s.apiGetOffer, nil},
+		{Route{post, "/api/v1/offers/{id}/end", mem, 0, optIdem}, s.apiEndOffer, nil},
+		{Route{post, "/api/v1/offers/{id}/buy", mem, smallBody, req}, s.apiBuy, nil},
+		{Route{get, "/api/v1/orders", mem, 0, noIdem}, s.apiOrders, nil},
+		{Route{get, "/api/v1/orders/{id}", mem, 0, noIdem}, s.apiGetOrder, nil},
+		{Route{http.MethodPut, "/api/v1/orders/{id}/shipping-address", mem, smallBody, noIdem}, s.apiOrderAddress, nil},
+		{Route{post, "/api/v1/orders/{id}/ship", mem, smallBody, optIdem}, s.apiShipOrder, nil},
+		{Route{post, "/api/v1/orders/{id}/refunds", mem, smallBody, req}, s.apiRefundOrder, nil},
+		{Route{post, "/api/v1/orders/{id}/dispute", mem, smallBody, optIdem}, s.apiOpenDispute, nil},
+		{Route{get, "/api/v1/purchases", mem, 0, noIdem}, s.apiPurchases, nil},
+		{Route{post, "/api/v1/purchases/{id}/confirm", mem, 0, req}, s.apiConfirmPurchase, nil},
+		{Route{get, "/api/v1/vouchers", mem, 0, noIdem}, s.apiVouchers, nil},
+		{Route{post, "/api/v1/vouchers/redeem", mem, smallBody, optIdem}, s.apiRedeemVoucher, nil},
+		{Route{get, "/api/v1/disputes", mem, 0, noIdem}, s.apiDisputes, nil},
+		{Route{post, "/api/v1/disputes/{id}/resolve", mem, smallBody, noIdem}, s.apiResolveDispute, nil},
 	}
 }
 

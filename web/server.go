@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/payments"
@@ -35,6 +36,9 @@ type Deps struct {
 	// checkpoint (staff freeze accounts and set tiers through it).
 	Payments   *payments.Service
 	Compliance *compliance.Service
+	// Commerce sells from posts: catalogues, offers, orders (commerce_api*.go
+	// and pages_shop*.go answer 503 without it).
+	Commerce *commerce.Service
 	// Logger receives access logs and server-side errors (default: discard).
 	Logger *slog.Logger
 	// Clock stamps stored idempotency records and decides when they expire
@@ -60,6 +64,7 @@ type Server struct {
 	ledger    *ledger.Ledger
 	social    *social.Service
 	payments  *payments.Service
+	commerce  *commerce.Service
 	comp      *compliance.Service
 	log       *slog.Logger
 	clock     func() time.Time
@@ -109,6 +114,7 @@ func New(deps Deps) *Server {
 		ledger:    deps.Ledger,
 		social:    deps.Social,
 		payments:  deps.Payments,
+		commerce:  deps.Commerce,
 		comp:      deps.Compliance,
 		log:       deps.Logger,
 		clock:     deps.Clock,
