@@ -56,6 +56,8 @@ func commands() []command {
 		{"request", "ask for money: nestegg request @bob 20 --note tickets", runRequest},
 		{"balance", "show your balances and limits", runBalance},
 		{"history", "list your payments, newest first", runHistory},
+		{"buy", "buy from an offer with your wallet: nestegg buy ofr_… (or --purchase pin_… to confirm)", runBuy},
+		{"orders", "list your orders, newest first (--sold: your shop's)", runOrders},
 		{"ach", "operators: nestegg ach export [--out FILE] | nestegg ach import FILE...", runACH},
 		{"reconcile", "operators: compare the clearing accounts with the rails' records", runReconcile},
 		{"version", "print the version", runVersion},

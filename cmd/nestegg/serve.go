@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/demo"
 	"github.com/nestegg/nestegg/ledger"
@@ -32,6 +34,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	level := fs.String("log-level", "info", "log level: debug, info (logs every request), warn or error")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this (loopback) address, e.g. 127.0.0.1:6060")
 	payHandle := fs.String("pay-handle", "pay", "the platform's pay handle: posts addressed to it are payment commands")
+	shopFeeBps := fs.Int64("shop-fee-bps", 0, "the platform's fee on every sale from a post, in basis points (250 is 2.5%), paid by the merchant")
 	demoFlag := fs.Bool("demo", false, "seed a demo community into an empty database and print how to log in")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -77,15 +80,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		l.Close()
 		return err
 	}
-	// Posts addressed to the pay handle become payment intents in the
-	// post's own transaction.
-	soc.SetPostHook(pay.OnPost)
+	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps})
+	if err != nil {
+		l.Close()
+		return err
+	}
+	// Posts addressed to the pay handle become payment intents, and posts
+	// with a live offer's buy hashtag or a gift handle purchase intents,
+	// all in the post's own transaction.
+	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
 	fund, _, err := openFunding(ctx, e, db, *dsn, l, comp, log)
 	if err != nil {
 		l.Close()
 		return err
 	}
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Logger: log, Version: buildVersion()})
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Logger: log, Version: buildVersion()})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -117,6 +126,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			{"expire pending transfers", l.ExpirePending},
 			{"release held payments", pay.ReleaseHolds},
 			{"expire payment intents", pay.ExpireIntents},
+			{"expire purchase intents", shop.ExpireIntents},
+			{"end offers past their time", shop.EndOffers},
+			{"settle expired vouchers", shop.ExpireVouchers},
 			{"purge expired sessions", every(time.Hour, func(ctx context.Context) (int, error) { return 0, soc.PurgeExpired(ctx) })},
 		}, fundingJobs(fund)...), log)
 	}()
@@ -146,6 +158,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Info("stopped")
 	}
 	return err
+}
+
+// postHooks runs social's one post hook as several, in order, in the
+// post's transaction: the first error aborts the post.
+func postHooks(hooks ...social.PostHook) social.PostHook {
+	return func(ctx context.Context, tx *sql.Tx, p social.Post) error {
+		for _, h := range hooks {
+			if err := h(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // validAsset lets the ledger accept only assets the money package knows.
