@@ -29,6 +29,9 @@ type BankInput struct {
 // "account_number", "account_type"); Conflict when the member already
 // linked this account.
 func (s *Service) LinkBank(ctx context.Context, userID string, in BankInput) (BankAccount, error) {
+	if err := s.needKey(); err != nil {
+		return BankAccount{}, err
+	}
 	name := achName(in.HolderName)
 	if name == "" {
 		return BankAccount{}, nestegg.ParamErrorf(nestegg.Invalid, "holder_name", "the account holder's name is required")
@@ -265,6 +268,9 @@ func (s *Service) verifiedBank(ctx context.Context, q interface {
 func (s *Service) accountNumber(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, bankID string) (routing, number, name string, savings bool, err error) {
+	if err = s.needKey(); err != nil {
+		return "", "", "", false, err
+	}
 	var enc, typ string
 	if err = q.QueryRowContext(ctx, "SELECT routing, account_enc, holder_name, account_type FROM funding_banks WHERE id = $1", bankID).Scan(&routing, &enc, &name, &typ); err != nil {
 		return "", "", "", false, fmt.Errorf("bank %s: %w", bankID, err)

@@ -25,7 +25,9 @@ type Config struct {
 	// (the ACH and card rails are dollar rails).
 	Asset string
 	// EncryptionKey seals bank account numbers (AES-256-GCM): exactly 32
-	// bytes, required. See cmd/nestegg for where serve gets it.
+	// bytes. Without it bank accounts are off (LinkBank, ACH files and
+	// instant payouts answer Unavailable); cards still work. See
+	// cmd/nestegg for where serve gets it.
 	EncryptionKey []byte
 	// CardFeeBps and CardFeeFixed make the card top-up fee: bps of the
 	// amount plus a fixed part, in minor units; default 290 bps + 30.
@@ -113,6 +115,14 @@ func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, bank rails.Ba
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: db, ledger: l, comp: comp, bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}, nil
+}
+
+// needKey refuses work that opens or seals account numbers without a key.
+func (s *Service) needKey() error {
+	if s.seal == nil {
+		return nestegg.Errorf(nestegg.Unavailable, "bank accounts are not enabled here: the operator must set an encryption key")
+	}
+	return nil
 }
 
 // Config returns the configuration in force, defaults filled in (the key

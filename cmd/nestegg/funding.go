@@ -26,10 +26,12 @@ import (
 //	                        numbers. Without it, on SQLite, serve keeps a
 //	                        generated key in "<database>.key" (mode 0600)
 //	                        beside the database — back the two up together;
-//	                        on PostgreSQL it is required.
+//	                        on PostgreSQL, where several servers share the
+//	                        database, nothing is generated: without it bank
+//	                        accounts are off (cards still work).
 //	NESTEGG_RAILS_DIR       where the sandbox rails keep their state
-//	                        (default "<database>.rails" on SQLite,
-//	                        ./nestegg-rails on PostgreSQL)
+//	                        (default "<database>.rails" on SQLite; in
+//	                        memory on PostgreSQL unless set)
 //	NESTEGG_ACH_OUTBOX/_INBOX  use the file bank (real ACH by file
 //	                        exchange) instead of the sandbox bank
 //	NESTEGG_STRIPE_KEY, NESTEGG_STRIPE_URL  use Stripe instead of the
@@ -39,12 +41,22 @@ func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledge
 	if err != nil {
 		return nil, nil, err
 	}
+	if key == nil {
+		log.Warn("NESTEGG_ENCRYPTION_KEY is not set: bank accounts are off")
+	}
 	dir := e.getenv("NESTEGG_RAILS_DIR")
 	if dir == "" {
-		dir = "./nestegg-rails"
 		if db.Dialect == store.SQLite {
 			dir = dsn + ".rails"
+		} else {
+			log.Warn("NESTEGG_RAILS_DIR is not set: the sandbox rails keep their state in memory")
 		}
+	}
+	sub := func(name string) string {
+		if dir == "" {
+			return ""
+		}
+		return dir + "/" + name
 	}
 	sandbox := true
 	var bank rails.Bank
@@ -53,7 +65,7 @@ func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledge
 			return nil, nil, err
 		}
 		sandbox = false
-	} else if bank, err = rails.NewSandboxBank(dir+"/bank", nil); err != nil {
+	} else if bank, err = rails.NewSandboxBank(sub("bank"), nil); err != nil {
 		return nil, nil, err
 	}
 	var cards rails.CardProcessor
@@ -62,7 +74,7 @@ func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledge
 		cards = rails.NewStripe(sk, e.getenv("NESTEGG_STRIPE_URL"), &http.Client{Timeout: 30 * time.Second})
 		sandbox = false
 	} else {
-		if sbxCards, err = rails.NewSandboxCards(dir+"/cards", nil); err != nil {
+		if sbxCards, err = rails.NewSandboxCards(sub("cards"), nil); err != nil {
 			return nil, nil, err
 		}
 		cards = sbxCards
@@ -84,7 +96,7 @@ func encryptionKey(e *env, db *store.DB, dsn string) ([]byte, error) {
 		return nil, nestegg.Errorf(nestegg.Invalid, "NESTEGG_ENCRYPTION_KEY must be 32 bytes in hex or base64")
 	}
 	if db.Dialect != store.SQLite {
-		return nil, nestegg.Errorf(nestegg.Invalid, "set NESTEGG_ENCRYPTION_KEY (32 random bytes, hex or base64): it seals bank account numbers")
+		return nil, nil // bank accounts stay off until the operator sets a key
 	}
 	path := dsn + ".key"
 	if data, err := os.ReadFile(path); err == nil {
