@@ -14,6 +14,7 @@ import (
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/store"
 )
@@ -140,12 +141,8 @@ func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
 
 func newID(prefix string) string { return ledger.NewID(prefix) }
 
-// walletID is the member's wallet, the same account package payments
-// keeps ("wal:<user>:<ASSET>", kind "wallet", never below zero): payments
-// exports no way to name it, so the scheme is repeated here, and
-// ensureAccounts creates it with exactly payments' fields so that either
-// package may create it first.
-func walletID(userID, asset string) string { return "wal:" + userID + ":" + asset }
+// walletID is the member's wallet, the account package payments defines.
+func walletID(userID, asset string) string { return payments.WalletID(userID, asset) }
 
 // receivableID is what a member owes the platform after a deposit was
 // returned when its money was already spent.
@@ -159,7 +156,7 @@ func (s *Service) ensureAccounts(ctx context.Context, userID string) error {
 	if _, err := s.ledger.PlatformAccount(ctx, s.asset.Code, ledger.KindBankClearing); err != nil {
 		return err
 	}
-	if _, err := s.ledger.CreateAccount(ctx, ledger.Account{ID: walletID(userID, s.asset.Code), Asset: s.asset.Code, Kind: "wallet", Owner: userID, DebitsMustNotExceedCredits: true}); err != nil {
+	if _, err := s.ledger.CreateAccount(ctx, payments.WalletAccount(userID, s.asset.Code)); err != nil {
 		return fmt.Errorf("wallet: %w", err)
 	}
 	if _, err := s.ledger.CreateAccount(ctx, ledger.Account{ID: receivableID(userID, s.asset.Code), Asset: s.asset.Code, Kind: "receivable", Owner: userID, CreditsMustNotExceedDebits: true}); err != nil {

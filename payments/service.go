@@ -201,9 +201,18 @@ func fingerprint(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:18])
 }
 
-// walletID is a member's wallet account for an asset: deterministic, so
-// that creating it concurrently is idempotent.
-func walletID(userID, asset string) string { return "wal:" + userID + ":" + asset }
+// WalletID names a member's wallet account for an asset: deterministic, so
+// that creating it concurrently (from any package) is idempotent.
+func WalletID(userID, asset string) string { return "wal:" + userID + ":" + asset }
+
+// WalletAccount is the ledger account that is userID's wallet in asset — the one
+// definition every package that pays into or out of wallets creates it by,
+// so that whichever creates it first, the fields agree.
+func WalletAccount(userID, asset string) ledger.Account {
+	return ledger.Account{ID: WalletID(userID, asset), Asset: asset, Kind: "wallet", Owner: userID, DebitsMustNotExceedCredits: true}
+}
+
+func walletID(userID, asset string) string { return WalletID(userID, asset) }
 
 func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
 
@@ -214,7 +223,7 @@ func (s *Service) ensureWallet(ctx context.Context, userID, asset string) (strin
 	if _, ok := s.known.Load(id); ok {
 		return id, nil
 	}
-	_, err := s.ledger.CreateAccount(ctx, ledger.Account{ID: id, Asset: asset, Kind: "wallet", Owner: userID, DebitsMustNotExceedCredits: true})
+	_, err := s.ledger.CreateAccount(ctx, WalletAccount(userID, asset))
 	if err != nil {
 		return "", fmt.Errorf("wallet %s: %w", id, err)
 	}
