@@ -17,8 +17,10 @@ import (
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/payments"
+	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
@@ -39,6 +41,13 @@ type Deps struct {
 	// Commerce sells from posts: catalogues, offers, orders (commerce_api*.go
 	// and pages_shop*.go answer 503 without it).
 	Commerce *commerce.Service
+	// Funding moves money in and out: bank accounts, cards, deposits,
+	// withdrawals, top-ups (funding_api*.go and pages_funding*.go answer
+	// 503 without it). SandboxCards, when set, serves the sandbox card
+	// processor's tokenization endpoint; with a real processor cards are
+	// tokenized in the member's browser at the processor and it stays nil.
+	Funding      *funding.Service
+	SandboxCards *rails.SandboxCards
 	// Logger receives access logs and server-side errors (default: discard).
 	Logger *slog.Logger
 	// Clock stamps stored idempotency records and decides when they expire
@@ -65,6 +74,8 @@ type Server struct {
 	social    *social.Service
 	payments  *payments.Service
 	commerce  *commerce.Service
+	funding   *funding.Service
+	sbxCards  *rails.SandboxCards
 	comp      *compliance.Service
 	log       *slog.Logger
 	clock     func() time.Time
@@ -115,6 +126,8 @@ func New(deps Deps) *Server {
 		social:    deps.Social,
 		payments:  deps.Payments,
 		commerce:  deps.Commerce,
+		funding:   deps.Funding,
+		sbxCards:  deps.SandboxCards,
 		comp:      deps.Compliance,
 		log:       deps.Logger,
 		clock:     deps.Clock,

@@ -89,12 +89,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	fund, _, err := openFunding(ctx, e, db, *dsn, l, comp, log)
+	fund, sbxCards, err := openFunding(ctx, e, db, *dsn, l, comp, log)
 	if err != nil {
 		l.Close()
 		return err
 	}
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Logger: log, Version: buildVersion()})
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Funding: fund, SandboxCards: sbxCards, Logger: log, Version: buildVersion()})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
