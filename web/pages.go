@@ -95,6 +95,23 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/posts/{id}/award", true, s.awardSubmit},
 		{post, "/intents/{id}/confirm", true, s.intentSubmit},
 		{post, "/intents/{id}/cancel", true, s.intentSubmit},
+		// The shop (pages_shop*.go).
+		{post, "/offers/{id}/buy", true, s.buySubmit},
+		{get, "/orders", true, s.ordersPage},
+		{post, "/orders/{id}/address", true, s.addressSubmit},
+		{post, "/orders/{id}/dispute", true, s.disputeSubmit},
+		{post, "/purchases/{id}/confirm", true, s.confirmPurchaseSubmit},
+		{post, "/purchases/{id}/cancel", true, s.confirmPurchaseSubmit},
+		{get, "/shop", true, s.shopPage},
+		{post, "/shop/products", true, s.productSubmit},
+		{post, "/shop/offers", true, s.offerSubmit},
+		{post, "/shop/offers/{id}/end", true, s.offerEndSubmit},
+		{post, "/shop/orders/{id}/ship", true, s.shipSubmit},
+		{post, "/shop/orders/{id}/refund", true, s.shopRefundSubmit},
+		{post, "/shop/vouchers/redeem", true, s.redeemSubmit},
+		{post, "/shop/settings", true, s.shopSettingsSubmit},
+		{get, "/staff/disputes", true, s.disputesPage},
+		{post, "/staff/disputes/{id}/resolve", true, s.resolveSubmit},
 	}
 }
 

@@ -19,12 +19,14 @@ type postCard struct {
 	Focus      bool // the post a thread page is about
 	CSRF, Next string
 	Money      *postMoney // Tip button, payment badge, earnings (pages_pay_posts.go)
+	Offer      *offerCard // price, stock and Buy button of an offer post (pages_shop.go)
 }
 
 func (pc *pageCtx) card(p social.Post, by *social.User, next string) postCard {
 	c := postCard{Post: p, RepostedBy: by, Mine: pc.me != nil && p.Author.ID == pc.me.ID,
 		SignedIn: pc.me != nil, CSRF: pc.csrf(), Next: next}
 	c.Money = pc.postMoney(p, c.Mine)
+	c.Offer = pc.postOffer(p, next)
 	return c
 }
 

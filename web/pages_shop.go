@@ -1,0 +1,226 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/commerce"
+	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/social"
+)
+
+// The shop's pages (pages_shop*.go): the Buy button on offer posts, the
+// buyer's orders page (orders, purchases waiting for confirmation,
+// vouchers, disputes), the merchant's shop page (catalogue, offers, sales,
+// refunds, voucher redemption) and the staff dispute queue. Every form
+// carries the CSRF token; forms that move money carry a one-time key that
+// commerce keeps as the idempotency key, so a double submit buys once.
+
+// offerCard is what an offer post's card shows: price, stock and the Buy
+// button.
+type offerCard struct {
+	Offer   commerce.Offer
+	Price   string
+	CanBuy  bool   // signed in, not the merchant, live and in stock
+	Key     string // the one-time purchase key of this rendering
+	CSRF    string
+	Next    string
+	Message string // after an htmx buy: what happened
+	OrderID string
+}
+
+// postOffer fills an offer card for posts by business profiles; nil for
+// any other post, or when the look-up fails (a card is not worth failing
+// a timeline for).
+func (pc *pageCtx) postOffer(p social.Post, next string) *offerCard {
+	s := pc.s
+	if s.commerce == nil || p.Author.Kind != social.Business {
+		return nil
+	}
+	offers, err := s.commerce.OffersForPosts(pc.r.Context(), []string{p.ID})
+	o, ok := offers[p.ID]
+	if err != nil || !ok {
+		return nil
+	}
+	return pc.offerCard(o, next)
+}
+
+func (pc *pageCtx) offerCard(o commerce.Offer, next string) *offerCard {
+	return &offerCard{Offer: o, Price: money.Format(o.Product.Price), CSRF: pc.csrf(), Next: next, Key: oneTimeKey(),
+		CanBuy: pc.me != nil && pc.me.ID != o.MerchantID && o.Status == commerce.OfferLive && o.Product.Stock > 0}
+}
+
+// oneTimeKey is a fresh idempotency key for one rendering of a form.
+func oneTimeKey() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "web-" + hex.EncodeToString(b[:])
+}
+
+func (s *Server) needShop() error {
+	if s.commerce == nil || s.payments == nil {
+		return nestegg.Errorf(nestegg.NotFound, "the shop is not enabled on this server")
+	}
+	return nil
+}
+
+// buySubmit is the one-tap buy. With htmx it answers the offer card in
+// place (no page change); without, it redirects to the order.
+func (s *Server) buySubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	if err := s.needShop(); err != nil {
+		return err
+	}
+	key := r.FormValue("key")
+	if key == "" {
+		key = oneTimeKey()
+	}
+	o, err := s.commerce.Buy(r.Context(), commerce.BuyInput{BuyerID: pc.me.ID, OfferID: r.PathValue("id"), Variant: r.FormValue("variant"),
+		IdempotencyKey: key, Via: commerce.ViaButton})
+	htmx := r.Header.Get("HX-Request") == "true"
+	if err != nil && !userError(err) && !nestegg.Is(err, nestegg.InsufficientFunds) {
+		return err
+	}
+	msg := ""
+	if err != nil {
+		msg = "Couldn't buy: " + nestegg.ErrorMessage(err)
+	} else {
+		msg = "Bought " + o.Title + " for " + money.Format(o.Amount) + "."
+		if o.Kind == commerce.Physical {
+			msg += " Add your shipping address on the order."
+		}
+	}
+	if !htmx {
+		if err != nil {
+			return s.seeOther(pc, nextPath(r, "/"), msg)
+		}
+		return s.seeOther(pc, "/orders#o-"+o.ID, msg)
+	}
+	off, oerr := s.commerce.Offer(r.Context(), r.PathValue("id"))
+	if oerr != nil {
+		return oerr
+	}
+	c := pc.offerCard(off, nextPath(r, "/"))
+	c.Message = msg
+	if err == nil {
+		c.OrderID = o.ID
+	}
+	return s.renderPartial(pc, "orders", "postoffer", c)
+}
+
+// ordersPage is the buyer's side: orders bought by or for the member,
+// purchases made by posts waiting for confirmation, vouchers and disputes.
+type ordersPage struct {
+	Base
+	Orders   []orderLine
+	Pending  []pendingLine
+	Vouchers []commerce.Voucher
+	Disputes []commerce.Dispute
+}
+
+type orderLine struct {
+	commerce.Order
+	Price       string
+	Merchant    string // @handle
+	CanAddress  bool   // the member is the recipient of a paid physical order
+	CanDispute  bool
+	ForMe, Sent bool // a gift for the member, or one the member sent
+}
+
+type pendingLine struct {
+	commerce.Intent
+	What string
+}
+
+func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	if err := s.needShop(); err != nil {
+		return err
+	}
+	ctx, me := r.Context(), pc.me.ID
+	d := &ordersPage{Base: pc.base("Orders")}
+	os, err := s.commerce.Orders(ctx, me, commerce.AsBuyer, time.Time{}, 100)
+	if err != nil {
+		return err
+	}
+	for _, o := range os {
+		l := orderLine{Order: o, Price: money.Format(o.Amount), Merchant: s.shopHandle(pc, o.MerchantID),
+			ForMe: o.Gift && o.RecipientID == me, Sent: o.Gift && o.BuyerID == me}
+		l.CanAddress = o.RecipientID == me && o.Kind == commerce.Physical && o.Status == commerce.StatusPaid
+		l.CanDispute = o.BuyerID == me && o.Refundable() > 0 && !(o.Gift && o.Status == commerce.StatusPaid)
+		d.Orders = append(d.Orders, l)
+	}
+	ins, err := s.commerce.PendingIntents(ctx, me)
+	if err != nil {
+		return err
+	}
+	for _, in := range ins {
+		what := "a purchase"
+		if p, err := s.commerce.Product(ctx, me, in.ProductID); err == nil {
+			what = p.Title + " for " + money.Format(p.Price)
+		}
+		if in.Kind == commerce.IntentGift {
+			what = "a gift of " + what + " for " + s.shopHandle(pc, in.RecipientID)
+		}
+		d.Pending = append(d.Pending, pendingLine{Intent: in, What: what})
+	}
+	if d.Vouchers, err = s.commerce.Vouchers(ctx, me); err != nil {
+		return err
+	}
+	if d.Disputes, err = s.commerce.Disputes(ctx, me, ""); err != nil {
+		return err
+	}
+	return s.render(pc, "orders", d)
+}
+
+// shopHandle is "@handle" of a member, or "someone" when it can't be read.
+func (s *Server) shopHandle(pc *pageCtx, userID string) string {
+	u, err := s.social.UserByID(pc.r.Context(), userID)
+	if err != nil {
+		return "someone"
+	}
+	return "@" + u.Handle
+}
+
+// orderAction runs one buyer's or merchant's action from a form and
+// returns to next with what happened.
+func (s *Server) orderAction(pc *pageCtx, fallback string, act func() (string, error)) error {
+	if err := s.needShop(); err != nil {
+		return err
+	}
+	msg, err := act()
+	if err != nil {
+		if !userError(err) && !nestegg.Is(err, nestegg.InsufficientFunds) {
+			return err
+		}
+		msg = "Couldn't do that: " + nestegg.ErrorMessage(err)
+	}
+	return s.seeOther(pc, nextPath(pc.r, fallback), msg)
+}
+
+func (s *Server) confirmPurchaseSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	return s.orderAction(pc, "/orders", func() (string, error) {
+		if strings.HasSuffix(r.URL.Path, "/cancel") {
+			_, err := s.commerce.CancelIntent(r.Context(), pc.me.ID, r.PathValue("id"))
+			return "Cancelled; nothing was charged.", err
+		}
+		o, err := s.commerce.ConfirmIntent(r.Context(), pc.me.ID, r.PathValue("id"))
+		return "Bought " + o.Title + " for " + money.Format(o.Amount) + ".", err
+	})
+}
+
+func (s *Server) addressSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	return s.orderAction(pc, "/orders", func() (string, error) {
+		_, err := s.commerce.SetShippingAddress(r.Context(), pc.me.ID, r.PathValue("id"), r.FormValue("address"))
+		return "Saved your shipping address. Only the shop sees it.", err
+	})
+}
+
+func (s *Server) disputeSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	return s.orderAction(pc, "/orders", func() (string, error) {
+		d, err := s.commerce.OpenDispute(r.Context(), pc.me.ID, r.PathValue("id"), r.FormValue("reason"))
+		return "Dispute opened: " + money.Format(d.Amount) + " of the shop's money is held until our staff decide.", err
+	})
+}
