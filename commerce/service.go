@@ -17,6 +17,7 @@ import (
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
@@ -98,22 +99,20 @@ func (s *Service) Config() Config { return s.cfg }
 
 func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
 
-// walletID is a member's wallet account. It follows payments' naming,
-// because payments exports no way to ask for it; a member's wallet is the
-// one account both domains must agree on.
-func walletID(userID, asset string) string { return "wal:" + userID + ":" + asset }
+// walletID is a member's wallet account, as package payments defines it.
+func walletID(userID, asset string) string { return payments.WalletID(userID, asset) }
 
 func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
 
-// ensureWallet creates userID's wallet in asset, exactly as payments does
-// (same id and fields, so either may create it first). It writes, so it
-// must run outside any transaction.
+// ensureWallet creates userID's wallet in asset from payments' definition
+// (so either package may create it first). It writes, so it must run
+// outside any transaction.
 func (s *Service) ensureWallet(ctx context.Context, userID, asset string) error {
 	id := walletID(userID, asset)
 	if _, ok := s.known.Load(id); ok {
 		return nil
 	}
-	if _, err := s.ledger.CreateAccount(ctx, ledger.Account{ID: id, Asset: asset, Kind: "wallet", Owner: userID, DebitsMustNotExceedCredits: true}); err != nil {
+	if _, err := s.ledger.CreateAccount(ctx, payments.WalletAccount(userID, asset)); err != nil {
 		return fmt.Errorf("wallet %s: %w", id, err)
 	}
 	s.known.Store(id, true)
