@@ -138,7 +138,7 @@ func (s *Service) confirmByPost(ctx context.Context, tx *sql.Tx, p social.Post, 
 	if err != nil {
 		return err
 	}
-	if !s.accountsExist(ctx, walletID(in.BuyerID, asset), walletID(in.MerchantID, asset), platformID(asset, ledger.KindFeeRevenue)) {
+	if !s.ledger.Exists(ctx, walletID(in.BuyerID, asset), walletID(in.MerchantID, asset), platformID(asset, ledger.KindFeeRevenue)) {
 		return s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, "your wallet isn't set up yet: confirm this purchase in your orders")
 	}
 	// A savepoint, so that a purchase that fails (no money, sold out)

@@ -48,7 +48,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Refund, error) {
 	if err != nil || o.MerchantID != in.MerchantID {
 		return Refund{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such order")
 	}
-	if err := s.ensureWallet(ctx, o.BuyerID, o.Amount.Asset.Code); err != nil {
+	if err := s.ensureAccounts(ctx, o.Amount.Asset.Code, o.BuyerID); err != nil {
 		return Refund{}, err
 	}
 	var r Refund

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -70,8 +69,6 @@ type Service struct {
 	social *social.Service
 	comp   *compliance.Service
 	cfg    Config
-
-	known sync.Map // ledger account ids known to exist
 }
 
 // New returns a Service on db (migrated), moving money with l (started),
@@ -104,53 +101,17 @@ func walletID(userID, asset string) string { return payments.WalletID(userID, as
 
 func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
 
-// ensureWallet creates userID's wallet in asset from payments' definition
-// (so either package may create it first). It writes, so it must run
-// outside any transaction.
-func (s *Service) ensureWallet(ctx context.Context, userID, asset string) error {
-	id := walletID(userID, asset)
-	if _, ok := s.known.Load(id); ok {
-		return nil
-	}
-	if _, err := s.ledger.CreateAccount(ctx, payments.WalletAccount(userID, asset)); err != nil {
-		return fmt.Errorf("wallet %s: %w", id, err)
-	}
-	s.known.Store(id, true)
-	return nil
-}
-
 // ensureAccounts prepares, outside any transaction, every account a sale
-// in asset between buyer and merchant may touch.
+// in asset between the users may touch: their wallets (payments'
+// definition) and the platform's chart of accounts.
 func (s *Service) ensureAccounts(ctx context.Context, asset string, users ...string) error {
 	for _, u := range users {
-		if err := s.ensureWallet(ctx, u, asset); err != nil {
-			return err
+		if _, err := s.ledger.CreateAccount(ctx, payments.WalletAccount(u, asset)); err != nil {
+			return fmt.Errorf("wallet: %w", err)
 		}
 	}
-	id := platformID(asset, ledger.KindLiability)
-	if _, ok := s.known.Load(id); ok {
-		return nil
-	}
-	if _, err := s.ledger.PlatformAccount(ctx, asset, ledger.KindFeeRevenue); err != nil {
-		return err
-	}
-	s.known.Store(id, true)
-	return nil
-}
-
-// accountsExist reports, without writing, whether the accounts exist: a
-// post hook runs inside the post's transaction and cannot create them.
-func (s *Service) accountsExist(ctx context.Context, ids ...string) bool {
-	for _, id := range ids {
-		if _, ok := s.known.Load(id); ok {
-			continue
-		}
-		if _, err := s.ledger.Account(ctx, id); err != nil {
-			return false
-		}
-		s.known.Store(id, true)
-	}
-	return true
+	_, err := s.ledger.PlatformAccount(ctx, asset, ledger.KindFeeRevenue)
+	return err
 }
 
 // submit applies transfers in tx and turns any refusal into an error, so
@@ -160,21 +121,7 @@ func (s *Service) submit(ctx context.Context, tx *sql.Tx, ts []ledger.Transfer) 
 	if err != nil {
 		return err
 	}
-	for _, r := range res {
-		if r.OK() || r.Status == ledger.StatusLinkedEventFailed {
-			continue
-		}
-		switch r.Status {
-		case ledger.StatusExceedsCredits:
-			return nestegg.ParamErrorf(nestegg.InsufficientFunds, "amount", "there isn't enough money in the wallet for this")
-		case ledger.StatusExistsWithDifferentFields:
-			return nestegg.Errorf(nestegg.Conflict, "this was already done differently")
-		case ledger.StatusPendingTransferAlreadyPosted, ledger.StatusPendingTransferAlreadyVoided, ledger.StatusPendingTransferExpired:
-			return &nestegg.Error{Code: nestegg.Conflict, Message: "the held money is no longer pending", Err: fmt.Errorf("ledger %s: %s", r.ID, r.Status)}
-		}
-		return fmt.Errorf("ledger transfer %s: %s", r.ID, r.Status)
-	}
-	return nil
+	return ledger.Refused(res)
 }
 
 // sale is the linked transfers that pay merchant amount from debit (a

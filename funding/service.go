@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -175,19 +176,13 @@ func (s *Service) submit(ctx context.Context, tx *sql.Tx, ts []ledger.Transfer) 
 	if err != nil {
 		return err
 	}
-	for _, r := range res {
-		if r.OK() || r.Status == ledger.StatusLinkedEventFailed {
-			continue
-		}
-		if r.Status == ledger.StatusExceedsCredits {
-			return nestegg.ParamErrorf(nestegg.InsufficientFunds, "amount", "you don't have enough money for this")
-		}
-		if r.Status == ledger.StatusExceedsDebits {
-			// The platform's cash at the bank cannot cover it: an operator
-			// matter, never the member's fault.
-			return &nestegg.Error{Code: nestegg.Unavailable, Message: "payouts are paused; try again later", Err: fmt.Errorf("ledger transfer %s: %s", r.ID, r.Status)}
-		}
-		return fmt.Errorf("ledger transfer %s: %s", r.ID, r.Status)
+	var refused *ledger.RefusedError
+	if err := ledger.Refused(res); errors.As(err, &refused) && refused.Status == ledger.StatusExceedsDebits {
+		// The platform's cash at the bank cannot cover it: an operator
+		// matter, never the member's fault.
+		return &nestegg.Error{Code: nestegg.Unavailable, Message: "payouts are paused; try again later", Err: err}
+	} else if err != nil {
+		return err
 	}
 	return nil
 }

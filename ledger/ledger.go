@@ -48,6 +48,11 @@ type Ledger struct {
 
 	startOnce sync.Once
 	b         *batcher
+
+	// known holds accounts known to exist, by id, with their static fields
+	// (balances are never read from it). Accounts are never deleted or
+	// changed, so creating or finding one again needs no database write.
+	known sync.Map // id -> Account
 }
 
 // New returns a Ledger on db. Call Start before Submit and Close after.
@@ -170,6 +175,9 @@ func (l *Ledger) CreateAccount(ctx context.Context, a Account) (Account, error) 
 }
 
 func (l *Ledger) createAccount(ctx context.Context, a Account) (Account, error) {
+	if k, ok := l.known.Load(a.ID); ok && sameStatic(k.(Account), a) {
+		return l.Account(ctx, a.ID) // a read, not a write: it exists
+	}
 	a.CreatedAt = unixNano(l.opt.Clock().UnixNano())
 	a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted = 0, 0, 0, 0
 	err := l.db.Write(ctx, func(tx *sql.Tx) error {
@@ -182,15 +190,22 @@ func (l *Ledger) createAccount(ctx context.Context, a Account) (Account, error) 
 		if gerr != nil {
 			return Account{}, gerr
 		}
-		if got.Asset != a.Asset || got.Kind != a.Kind || got.Owner != a.Owner || got.flags() != a.flags() {
+		if !sameStatic(got, a) {
 			return Account{}, nestegg.ParamErrorf(nestegg.Conflict, "id", "account %s exists with different fields", a.ID)
 		}
+		l.known.Store(a.ID, got)
 		return got, nil
 	}
 	if err != nil {
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
+	l.known.Store(a.ID, a)
 	return a, nil
+}
+
+// sameStatic compares what never changes about an account.
+func sameStatic(a, b Account) bool {
+	return a.ID == b.ID && a.Asset == b.Asset && a.Kind == b.Kind && a.Owner == b.Owner && a.flags() == b.flags()
 }
 
 // PlatformOwner is the owner of the chart of accounts.

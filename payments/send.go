@@ -112,7 +112,7 @@ func (s *Service) prepare(ctx context.Context, a *payArgs, inTx bool) error {
 	}
 	code := a.amount.Asset.Code
 	if inTx {
-		if !s.walletsExist(ctx, walletID(a.payer, code), walletID(a.payee, code), platformID(code, ledger.KindFeeRevenue)) {
+		if !s.ledger.Exists(ctx, walletID(a.payer, code), walletID(a.payee, code), platformID(code, ledger.KindFeeRevenue)) {
 			return errNoWallet
 		}
 		return nil

@@ -11,7 +11,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -78,7 +77,6 @@ type Service struct {
 	coin      money.Asset
 	payHandle string // the pay handle, lower-case
 
-	known sync.Map // ledger account ids known to exist
 }
 
 // New returns a Service on db (migrated) moving money with l (started),
@@ -216,48 +214,21 @@ func walletID(userID, asset string) string { return WalletID(userID, asset) }
 
 func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
 
-// ensureWallet creates userID's wallet in asset if needed. It runs its own
-// write, so it must be called outside any transaction.
+// ensureWallet creates userID's wallet in asset if needed. It may write,
+// so it must be called outside any transaction.
 func (s *Service) ensureWallet(ctx context.Context, userID, asset string) (string, error) {
-	id := walletID(userID, asset)
-	if _, ok := s.known.Load(id); ok {
-		return id, nil
-	}
-	_, err := s.ledger.CreateAccount(ctx, WalletAccount(userID, asset))
+	a, err := s.ledger.CreateAccount(ctx, WalletAccount(userID, asset))
 	if err != nil {
-		return "", fmt.Errorf("wallet %s: %w", id, err)
+		return "", fmt.Errorf("wallet %s: %w", WalletID(userID, asset), err)
 	}
-	s.known.Store(id, true)
-	return id, nil
+	return a.ID, nil
 }
 
 // ensurePlatform creates the chart of accounts for asset if needed;
 // outside any transaction.
 func (s *Service) ensurePlatform(ctx context.Context, asset string) error {
-	id := platformID(asset, ledger.KindFeeRevenue)
-	if _, ok := s.known.Load(id); ok {
-		return nil
-	}
-	if _, err := s.ledger.PlatformAccount(ctx, asset, ledger.KindFeeRevenue); err != nil {
-		return err
-	}
-	s.known.Store(id, true)
-	return nil
-}
-
-// walletsExist reports, without writing, whether the accounts exist: a
-// post hook runs inside another transaction and cannot create them.
-func (s *Service) walletsExist(ctx context.Context, ids ...string) bool {
-	for _, id := range ids {
-		if _, ok := s.known.Load(id); ok {
-			continue
-		}
-		if _, err := s.ledger.Account(ctx, id); err != nil {
-			return false
-		}
-		s.known.Store(id, true)
-	}
-	return true
+	_, err := s.ledger.PlatformAccount(ctx, asset, ledger.KindFeeRevenue)
+	return err
 }
 
 // member checks that userID is a member; payments to or from anyone else
@@ -299,22 +270,11 @@ func blocked(ctx context.Context, q store.Querier, a, b string) (bool, error) {
 // that the caller's transaction rolls back with nothing partial.
 func (s *Service) submit(ctx context.Context, tx *sql.Tx, ts []ledger.Transfer) ([]ledger.Result, error) {
 	res, err := s.ledger.SubmitTx(ctx, tx, ts)
+	if err == nil {
+		err = ledger.Refused(res)
+	}
 	if err != nil {
 		return nil, err
-	}
-	for _, r := range res {
-		if r.OK() || r.Status == ledger.StatusLinkedEventFailed {
-			continue
-		}
-		switch r.Status {
-		case ledger.StatusExceedsCredits:
-			return nil, nestegg.ParamErrorf(nestegg.InsufficientFunds, "amount", "you don't have enough money for this")
-		case ledger.StatusExistsWithDifferentFields:
-			return nil, nestegg.Errorf(nestegg.Conflict, "this was already done differently")
-		case ledger.StatusPendingTransferExpired, ledger.StatusPendingTransferAlreadyVoided, ledger.StatusPendingTransferAlreadyPosted:
-			return nil, &nestegg.Error{Code: nestegg.Conflict, Message: "the held payment is no longer pending", Err: fmt.Errorf("ledger %s: %s", r.ID, r.Status)}
-		}
-		return nil, fmt.Errorf("ledger transfer %s: %s", r.ID, r.Status)
 	}
 	return res, nil
 }

@@ -1,0 +1,61 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nestegg/nestegg"
+)
+
+// RefusedError is a transfer the ledger refused, as an error: what a domain
+// returns from its transaction when one of its transfers did not commit,
+// so that the transaction — its own rows with it — rolls back.
+type RefusedError struct {
+	ID     string
+	Status Status
+}
+
+func (e *RefusedError) Error() string { return fmt.Sprintf("ledger refused transfer %s: %s", e.ID, e.Status) }
+
+// Refused returns nil when every result committed (ok or an exact replay)
+// and otherwise an error for the first refusal, wrapping a *RefusedError:
+// InsufficientFunds (Param "amount") when a debit would exceed an account's
+// credits; Conflict when an id was reused with different fields or a
+// pending transfer was already posted, voided or expired; Internal for the
+// rest, which are bugs in the caller. linked_event_failed results are
+// skipped: the chain's failing member says why.
+func Refused(results []Result) error {
+	for _, r := range results {
+		if r.OK() || r.Status == StatusLinkedEventFailed {
+			continue
+		}
+		cause := &RefusedError{ID: r.ID, Status: r.Status}
+		switch r.Status {
+		case StatusExceedsCredits:
+			return &nestegg.Error{Code: nestegg.InsufficientFunds, Param: "amount", Message: "there is not enough money for this", Err: cause}
+		case StatusExistsWithDifferentFields:
+			return &nestegg.Error{Code: nestegg.Conflict, Message: "this was already done differently", Err: cause}
+		case StatusPendingTransferAlreadyPosted, StatusPendingTransferAlreadyVoided, StatusPendingTransferExpired:
+			return &nestegg.Error{Code: nestegg.Conflict, Message: "the held money is no longer pending", Err: cause}
+		}
+		return &nestegg.Error{Code: nestegg.Internal, Err: cause}
+	}
+	return nil
+}
+
+// Exists reports whether an account exists, without writing — for code
+// running inside another transaction (a post hook), which cannot create
+// accounts. Accounts are never deleted, so a yes is remembered.
+func (l *Ledger) Exists(ctx context.Context, ids ...string) bool {
+	for _, id := range ids {
+		if _, ok := l.known.Load(id); ok {
+			continue
+		}
+		a, err := l.Account(ctx, id)
+		if err != nil {
+			return false
+		}
+		l.known.Store(id, a)
+	}
+	return true
+}
