@@ -254,6 +254,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = shopAuthzCases[name]
 			}
 			if !ok {
+				build, ok = fundingAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}

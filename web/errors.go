@@ -15,6 +15,8 @@ import (
 const (
 	codeMethodNotAllowed     nestegg.Code = "method_not_allowed"
 	codeUnsupportedMediaType nestegg.Code = "unsupported_media_type"
+	// codeCardDeclined is a card processor's decline (funding_api.go).
+	codeCardDeclined nestegg.Code = "card_declined"
 )
 
 // httpStatus is the one place that maps error codes to an HTTP status and
@@ -51,6 +53,10 @@ func httpStatus(code nestegg.Code) (int, string) {
 		return http.StatusMethodNotAllowed, "invalid_request_error"
 	case codeUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType, "invalid_request_error"
+	case codeCardDeclined:
+		// As card processors answer: the request was fine, the card
+		// was refused; decline_code says why.
+		return http.StatusPaymentRequired, "card_error"
 	default:
 		return http.StatusInternalServerError, "api_error"
 	}
@@ -121,6 +127,9 @@ type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Param   string `json:"param,omitempty"`
+	// DeclineCode is a card processor's reason for a decline
+	// ("insufficient_funds"), on card_error only.
+	DeclineCode string `json:"decline_code,omitempty"`
 }
 
 // errorResponse renders err in the one error shape.
@@ -135,11 +144,17 @@ func errorResponse(err error) (int, errorBody) {
 	if status == http.StatusInternalServerError {
 		shown = string(nestegg.Internal)
 	}
+	var decline string
+	var de *declineError
+	if errors.As(err, &de) {
+		decline = de.declineCode
+	}
 	return status, errorBody{Error: errorDetail{
-		Type:    typ,
-		Code:    shown,
-		Message: nestegg.ErrorMessage(err),
-		Param:   nestegg.ErrorParam(err),
+		Type:        typ,
+		Code:        shown,
+		Message:     nestegg.ErrorMessage(err),
+		Param:       nestegg.ErrorParam(err),
+		DeclineCode: decline,
 	}}
 }
 

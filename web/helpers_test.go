@@ -13,9 +13,11 @@ import (
 
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
+	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
@@ -33,6 +35,11 @@ type apiEnv struct {
 	comp   *compliance.Service
 	shop   *commerce.Service
 	srv    *web.Server
+	// funds moves money in and out through the sandbox rails, on fclock
+	// (tests advance it for the bank to settle).
+	funds  *funding.Service
+	cards  *rails.SandboxCards
+	fclock *pageClock
 	// memberTok is a member's API token, made on first use (memberToken).
 	memberTok string
 }
@@ -68,7 +75,9 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 		}
 		return shop.OnPost(ctx, tx, p)
 	})
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Version: "test"})
+	fclock := &pageClock{t: time.Now()}
+	fund, cards := newSandboxFunding(t, db, l, comp, fclock, nil)
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Funding: fund, SandboxCards: cards, Version: "test"})
 	t.Cleanup(func() {
 		srv.Close()
 		l.Close()
@@ -76,7 +85,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
 		t.Fatalf("EnsureOperatorKey: %v", err)
 	}
-	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, srv: srv}
+	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, srv: srv, funds: fund, cards: cards, fclock: fclock}
 }
 
 // request builds a request; body "" sends none. Headers come in pairs.

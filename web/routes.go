@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/social"
 )
 
@@ -176,6 +177,38 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{post, "/api/v1/vouchers/redeem", mem, smallBody, optIdem}, s.apiRedeemVoucher, nil},
 		{Route{get, "/api/v1/disputes", mem, 0, noIdem}, s.apiDisputes, nil},
 		{Route{post, "/api/v1/disputes/{id}/resolve", mem, smallBody, noIdem}, s.apiResolveDispute, nil},
+
+		// Money in and out (funding_api*.go): bank accounts, cards,
+		// deposits, withdrawals and top-ups, each the caller's own; money
+		// moves only with an Idempotency-Key. The sandbox tokenization is
+		// the one route that receives a card number; it keeps no record.
+		{Route{post, "/api/v1/bank-accounts", mem, smallBody, optIdem}, s.apiLinkBank, nil},
+		{Route{get, "/api/v1/bank-accounts", mem, 0, noIdem}, s.apiBanks, nil},
+		{Route{get, "/api/v1/bank-accounts/{id}", mem, 0, noIdem}, s.apiBank, nil},
+		{Route{del, "/api/v1/bank-accounts/{id}", mem, 0, noIdem}, s.apiRemoveBank, nil},
+		{Route{post, "/api/v1/bank-accounts/{id}/verify", mem, smallBody, noIdem}, s.apiVerifyBank, nil},
+		{Route{get, "/api/v1/sandbox/bank-accounts/{id}/micro-deposits", mem, 0, noIdem}, s.apiSandboxMicroDeposits, nil},
+		{Route{post, "/api/v1/sandbox/cards/tokens", mem, smallBody, noIdem}, s.apiTokenizeCard, nil},
+		{Route{post, "/api/v1/cards", mem, smallBody, optIdem}, s.apiLinkCard, nil},
+		{Route{get, "/api/v1/cards", mem, 0, noIdem}, s.apiCards, nil},
+		{Route{del, "/api/v1/cards/{id}", mem, 0, noIdem}, s.apiRemoveCard, nil},
+		{Route{post, "/api/v1/deposits", mem, smallBody, req}, s.apiDeposit, nil},
+		{Route{get, "/api/v1/deposits", mem, 0, noIdem}, s.apiMovementsOf(funding.KindDeposit), nil},
+		{Route{get, "/api/v1/deposits/{id}", mem, 0, noIdem}, s.apiMovementOf(funding.KindDeposit), nil},
+		{Route{get, "/api/v1/withdrawals/quote", mem, 0, noIdem}, s.apiWithdrawalQuote, nil},
+		{Route{post, "/api/v1/withdrawals", mem, smallBody, req}, s.apiWithdraw, nil},
+		{Route{get, "/api/v1/withdrawals", mem, 0, noIdem}, s.apiMovementsOf(funding.KindWithdrawal), nil},
+		{Route{get, "/api/v1/withdrawals/{id}", mem, 0, noIdem}, s.apiMovementOf(funding.KindWithdrawal), nil},
+		{Route{get, "/api/v1/topups/quote", mem, 0, noIdem}, s.apiTopUpQuote, nil},
+		{Route{post, "/api/v1/topups", mem, smallBody, req}, s.apiTopUp, nil},
+		{Route{get, "/api/v1/topups", mem, 0, noIdem}, s.apiMovementsOf(funding.KindTopUp), nil},
+		{Route{get, "/api/v1/topups/{id}", mem, 0, noIdem}, s.apiMovementOf(funding.KindTopUp), nil},
+		{Route{post, "/api/v1/topups/{id}/confirm", mem, 0, req}, s.apiConfirmTopUp, nil},
+		{Route{get, "/api/v1/movements", mem, 0, noIdem}, s.apiMovementsOf(""), nil},
+		{Route{get, "/api/v1/movements/{id}", mem, 0, noIdem}, s.apiMovementOf(""), nil},
+		{Route{get, "/api/v1/operator/reconciliation", op, 0, noIdem}, s.apiReconciliation, nil},
+		{Route{post, "/api/v1/operator/ach/export", op, 0, optIdem}, s.apiExportACH, nil},
+		{Route{post, "/api/v1/operator/ach/returns", op, batchBody, optIdem}, s.apiImportACHReturns, nil},
 	}
 }
 
