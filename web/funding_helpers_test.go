@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
+	"github.com/nestegg/nestegg/web"
 )
 
 // Test card numbers of the sandbox processor, and a bank account.
@@ -96,5 +101,48 @@ func (e *apiEnv) fundWallet(t testing.TB, userID string, minor int64) {
 	t.Helper()
 	if _, err := e.pay.Credit(context.Background(), userID, usd(minor), "fund-"+userID, "test funds"); err != nil {
 		t.Fatalf("Credit: %v", err)
+	}
+}
+
+// newFundingEnv is newAPI with every log line (access logs included, at
+// debug level) going to log, behind a real HTTP server for the pages.
+func newFundingEnv(t testing.TB, db *store.DB, log *slog.Logger) (*apiEnv, *pageSite) {
+	t.Helper()
+	fclock := &pageClock{t: time.Now()}
+	l := ledger.New(db, ledger.Options{ValidAsset: validAsset, Logger: log})
+	l.Start()
+	soc := social.New(db, social.Options{PayHandle: "pay", Clock: fclock.Now, Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}})
+	comp := compliance.New(db, compliance.DefaultConfig())
+	pay, err := payments.New(db, l, soc, comp, payments.Config{})
+	if err != nil {
+		t.Fatalf("payments.New: %v", err)
+	}
+	soc.SetPostHook(pay.OnPost)
+	fund, cards := newSandboxFunding(t, db, l, comp, fclock, log)
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Funding: fund, SandboxCards: cards, Logger: log, Version: "test"})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+		l.Close()
+	})
+	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e := &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, srv: srv, funds: fund, cards: cards, fclock: fclock}
+	return e, &pageSite{t: t, url: hs.URL, social: soc, clock: fclock}
+}
+
+// settleDay exports the ACH file, lets a day pass and syncs with the bank,
+// as serve's jobs do.
+func (e *apiEnv) settleDay(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.funds.ExportACH(ctx); err != nil {
+		t.Fatalf("ExportACH: %v", err)
+	}
+	e.fclock.Advance(25 * time.Hour)
+	if _, err := e.funds.Sync(ctx); err != nil {
+		t.Fatalf("Sync: %v", err)
 	}
 }

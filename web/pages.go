@@ -112,6 +112,20 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/shop/settings", true, s.shopSettingsSubmit},
 		{get, "/staff/disputes", true, s.disputesPage},
 		{post, "/staff/disputes/{id}/resolve", true, s.resolveSubmit},
+		// Money in and out (pages_funding*.go): deposits, withdrawals and
+		// top-ups show their fee on a confirmation page first.
+		{get, "/money", true, s.moneyPage},
+		{post, "/money/banks", true, s.bankSubmit},
+		{post, "/money/banks/{id}/verify", true, s.verifySubmit},
+		{post, "/money/banks/{id}/remove", true, s.removeBankSubmit},
+		{post, "/money/cards", true, s.cardSubmit},
+		{post, "/money/cards/{id}/remove", true, s.removeCardSubmit},
+		{post, "/money/deposit", true, s.depositSubmit},
+		{post, "/money/withdraw", true, s.withdrawSubmit},
+		{post, "/money/topup", true, s.topUpSubmit},
+		{get, "/money/movements/{id}", true, s.movementPage},
+		{post, "/money/movements/{id}/confirm", true, s.confirmTopUpSubmit},
+		{get, "/staff/reconciliation", true, s.reconciliationPage},
 	}
 }
 

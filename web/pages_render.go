@@ -156,11 +156,14 @@ type Base struct {
 	Flash  string
 	Path   string
 	Money  bool // payments are on: show the wallet and money buttons
+	// Funding is on: show "Bank & cards" (and, to staff admins, the
+	// reconciliation).
+	Funding bool
 }
 
 // base fills a page's Base, consuming the flash cookie.
 func (pc *pageCtx) base(title string) Base {
-	b := Base{Title: title, Me: pc.me, CSRF: pc.csrf(), Path: pc.r.URL.RequestURI(), Money: pc.s.payments != nil}
+	b := Base{Title: title, Me: pc.me, CSRF: pc.csrf(), Path: pc.r.URL.RequestURI(), Money: pc.s.payments != nil, Funding: pc.s.funding != nil}
 	if pc.me != nil && pc.s.social != nil {
 		// The nav count is a nicety: a failure here must not fail the page.
 		b.Unread, _ = pc.s.social.UnreadCount(pc.r.Context(), pc.me.ID)
