@@ -45,6 +45,7 @@ type env struct {
 	social *social.Service
 	ledger *ledger.Ledger
 	pay    *payments.Service
+	comp   *compliance.Service
 	shop   *commerce.Service
 	ctx    context.Context
 	users  []string // everyone signed up, for the books
@@ -77,7 +78,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 		}
 		return shop.OnPost(ctx, tx, p)
 	})
-	return &env{t: t, db: db, clock: c, social: soc, ledger: l, pay: pay, shop: shop, ctx: context.Background()}
+	return &env{t: t, db: db, clock: c, social: soc, ledger: l, pay: pay, comp: comp, shop: shop, ctx: context.Background()}
 }
 
 func (e *env) signup(handle string, kind social.Kind) string {

@@ -40,6 +40,20 @@ func (s *Service) Buy(ctx context.Context, in BuyInput) (Order, error) {
 	if err := checkKey(in.IdempotencyKey); err != nil {
 		return Order{}, err
 	}
+	_, a, err := s.buyArgs(ctx, in)
+	if err != nil {
+		return Order{}, err
+	}
+	ord, err := s.takeOrder(ctx, a)
+	if err != nil {
+		return Order{}, fmt.Errorf("buy: %w", err)
+	}
+	return ord, nil
+}
+
+// buyArgs resolves a one-tap buy's offer and buyer into the order to
+// place, its accounts ready.
+func (s *Service) buyArgs(ctx context.Context, in BuyInput) (Offer, orderArgs, error) {
 	if in.Via == "" {
 		in.Via = ViaButton
 	}
@@ -48,33 +62,37 @@ func (s *Service) Buy(ctx context.Context, in BuyInput) (Order, error) {
 	if in.OfferID == "" && in.PostID != "" {
 		offers, ferr := s.OffersForPosts(ctx, []string{in.PostID})
 		if ferr != nil {
-			return Order{}, ferr
+			return Offer{}, orderArgs{}, ferr
 		}
 		var ok bool
 		if o, ok = offers[in.PostID]; !ok {
-			return Order{}, nestegg.ParamErrorf(nestegg.NotFound, "post_id", "that post is not an offer")
+			return Offer{}, orderArgs{}, nestegg.ParamErrorf(nestegg.NotFound, "post_id", "that post is not an offer")
 		}
 	} else if o, err = s.Offer(ctx, in.OfferID); err != nil {
-		return Order{}, nestegg.ParamErrorf(nestegg.NotFound, "offer_id", "no such offer")
+		return Offer{}, orderArgs{}, nestegg.ParamErrorf(nestegg.NotFound, "offer_id", "no such offer")
 	}
 	if _, err := s.member(ctx, in.BuyerID, "buyer"); err != nil {
-		return Order{}, err
+		return Offer{}, orderArgs{}, err
 	}
 	if err := s.ensureAccounts(ctx, o.Product.Price.Asset.Code, in.BuyerID, o.MerchantID); err != nil {
-		return Order{}, err
+		return Offer{}, orderArgs{}, err
 	}
-	a := orderArgs{buyer: in.BuyerID, recipient: in.BuyerID, merchant: o.MerchantID, productID: o.ProductID, offerID: o.ID,
-		variant: strings.TrimSpace(in.Variant), via: in.Via, key: in.IdempotencyKey}
+	return o, orderArgs{buyer: in.BuyerID, recipient: in.BuyerID, merchant: o.MerchantID, productID: o.ProductID, offerID: o.ID,
+		variant: strings.TrimSpace(in.Variant), via: in.Via, key: in.IdempotencyKey}, nil
+}
+
+// takeOrder places a in its own transaction, masked for the buyer.
+func (s *Service) takeOrder(ctx context.Context, a orderArgs) (Order, error) {
 	var ord Order
-	err = s.retryReplay(ctx, func(tx *sql.Tx) error {
+	err := s.retryReplay(ctx, func(tx *sql.Tx) error {
 		var err error
 		ord, err = s.placeOrder(ctx, tx, a)
 		return err
 	})
 	if err != nil {
-		return Order{}, fmt.Errorf("buy: %w", err)
+		return Order{}, err
 	}
-	return ord.masked(in.BuyerID), nil
+	return ord.masked(a.buyer), nil
 }
 
 // orderArgs is one purchase to place.
@@ -86,10 +104,16 @@ type orderArgs struct {
 	via                        Via
 	key                        string
 	postID                     string // the post that asked for it, for notifications
+	card                       string // the card that paid into the wallet for it, "" for none
 }
 
 func (a orderArgs) fingerprint() string {
-	return fingerprint(a.recipient, a.productID, a.offerID, a.variant, strconv.FormatBool(a.gift), string(a.via))
+	parts := []string{a.recipient, a.productID, a.offerID, a.variant, strconv.FormatBool(a.gift), string(a.via)}
+	if a.card != "" {
+		// Only card buys add it, so wallet orders keep their fingerprints.
+		parts = append(parts, "card:"+a.card)
+	}
+	return fingerprint(parts...)
 }
 
 // errReplay means a concurrent request with the same key committed first.
@@ -124,28 +148,9 @@ func (s *Service) placeOrder(ctx context.Context, tx *sql.Tx, a orderArgs) (Orde
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Order{}, err
 	}
-	if a.buyer == a.merchant {
-		return Order{}, nestegg.Errorf(nestegg.Invalid, "you can't buy from yourself")
-	}
-	p, err := scanProduct(tx.QueryRowContext(ctx, "SELECT "+productCols+" FROM commerce_products WHERE id = $1", a.productID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Order{}, nestegg.ParamErrorf(nestegg.NotFound, "product_id", "no such product")
-	}
+	p, err := s.orderable(ctx, tx, a)
 	if err != nil {
 		return Order{}, err
-	}
-	if err := checkVariant(p, a.variant); err != nil {
-		return Order{}, err
-	}
-	if a.offerID != "" {
-		var status string
-		var ends int64
-		if err := tx.QueryRowContext(ctx, "SELECT status, ends_at FROM commerce_offers WHERE id = $1", a.offerID).Scan(&status, &ends); err != nil {
-			return Order{}, err
-		}
-		if status != string(OfferLive) || (ends != 0 && ends <= nanos(s.now())) {
-			return Order{}, nestegg.Errorf(nestegg.Conflict, "this offer has ended")
-		}
 	}
 	code := p.Price.Asset.Code
 	fee, err := s.fee(p.Price.Minor)
@@ -208,6 +213,38 @@ func (s *Service) placeOrder(ctx context.Context, tx *sql.Tx, a orderArgs) (Orde
 		}
 	}
 	return o, s.notify(ctx, tx, a.merchant, NotifyOrder, a.buyer, a.postID, "new order: "+p.Title+" for "+price)
+}
+
+// orderable checks that a may be ordered (not from yourself, a known
+// product and variant, a live offer) and returns the product. It does
+// not look at stock: placeOrder takes it or refuses.
+func (s *Service) orderable(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, a orderArgs) (Product, error) {
+	if a.buyer == a.merchant {
+		return Product{}, nestegg.Errorf(nestegg.Invalid, "you can't buy from yourself")
+	}
+	p, err := scanProduct(q.QueryRowContext(ctx, "SELECT "+productCols+" FROM commerce_products WHERE id = $1", a.productID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Product{}, nestegg.ParamErrorf(nestegg.NotFound, "product_id", "no such product")
+	}
+	if err != nil {
+		return Product{}, err
+	}
+	if err := checkVariant(p, a.variant); err != nil {
+		return Product{}, err
+	}
+	if a.offerID != "" {
+		var status string
+		var ends int64
+		if err := q.QueryRowContext(ctx, "SELECT status, ends_at FROM commerce_offers WHERE id = $1", a.offerID).Scan(&status, &ends); err != nil {
+			return Product{}, err
+		}
+		if status != string(OfferLive) || (ends != 0 && ends <= nanos(s.now())) {
+			return Product{}, nestegg.Errorf(nestegg.Conflict, "this offer has ended")
+		}
+	}
+	return p, nil
 }
 
 func deliveryNote(o Order) string {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
@@ -35,6 +36,9 @@ type Config struct {
 	DisputeWindow time.Duration
 	// Clock returns the current time; default time.Now.
 	Clock func() time.Time
+	// Funding charges saved cards for BuyWithCard (its card top-up, fee
+	// and all); nil turns card buys off.
+	Funding *funding.Service
 }
 
 // KindPurchase is the compliance movement kind of a purchase. Frozen
