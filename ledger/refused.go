@@ -15,7 +15,9 @@ type RefusedError struct {
 	Status Status
 }
 
-func (e *RefusedError) Error() string { return fmt.Sprintf("ledger refused transfer %s: %s", e.ID, e.Status) }
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("ledger refused transfer %s: %s", e.ID, e.Status)
+}
 
 // Refused returns nil when every result committed (ok or an exact replay)
 // and otherwise an error for the first refusal, wrapping a *RefusedError:
