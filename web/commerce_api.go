@@ -2,10 +2,13 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/commerce"
+	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/money"
 )
 
@@ -251,21 +254,51 @@ func (s *Server) apiEndOffer(w http.ResponseWriter, r *http.Request, _ []byte) e
 }
 
 // apiBuy is the one-tap buy: one unit of the offer, paid from the
-// caller's wallet. The Idempotency-Key is commerce's own key for the
-// order, so a retry never charges twice.
+// caller's wallet, or with payment_method "card:<id>" from one of their
+// saved cards (commerce.BuyWithCard: the card is charged the price plus
+// the card fee, which card_fee may repeat as quoted by GET
+// /api/v1/topups/quote). The Idempotency-Key is commerce's own key for the
+// order, so a retry never charges twice. A card buy answers 201 with the
+// card charge beside the order, 402 card_error when the card is declined,
+// and 202 when the card's bank wants 3-D Secure: confirm the charge, then
+// buy from the wallet.
 func (s *Server) apiBuy(w http.ResponseWriter, r *http.Request, body []byte) error {
 	me, err := s.apiShop(r)
 	if err != nil {
 		return err
 	}
 	var req struct {
-		Variant string `json:"variant"`
+		Variant       string `json:"variant"`
+		PaymentMethod string `json:"payment_method"`
+		CardFee       *int64 `json:"card_fee"`
 	}
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	o, err := s.commerce.Buy(r.Context(), commerce.BuyInput{BuyerID: me, OfferID: r.PathValue("id"), Variant: req.Variant,
-		IdempotencyKey: apiIdemKey(r), Via: commerce.ViaButton})
+	in := commerce.BuyInput{BuyerID: me, OfferID: r.PathValue("id"), Variant: req.Variant, IdempotencyKey: apiIdemKey(r), Via: commerce.ViaButton}
+	cardID, err := paymentCard(req.PaymentMethod)
+	if err != nil {
+		return err
+	}
+	if cardID != "" {
+		cin := commerce.CardBuyInput{BuyInput: in, CardID: cardID}
+		if req.CardFee != nil {
+			off, err := s.commerce.Offer(r.Context(), in.OfferID)
+			if err != nil {
+				return nestegg.ParamErrorf(nestegg.NotFound, "offer_id", "no such offer")
+			}
+			cin.CardFee = &money.Amount{Asset: off.Product.Price.Asset, Minor: *req.CardFee}
+		}
+		b, err := s.commerce.BuyWithCard(r.Context(), cin)
+		if err != nil {
+			return err
+		}
+		return writeCardBuy(w, b)
+	}
+	if req.CardFee != nil {
+		return nestegg.ParamErrorf(nestegg.Invalid, "card_fee", "card_fee goes with a card payment_method")
+	}
+	o, err := s.commerce.Buy(r.Context(), in)
 	if err != nil {
 		if nestegg.Is(err, nestegg.InsufficientFunds) {
 			if off, oerr := s.commerce.Offer(r.Context(), r.PathValue("id")); oerr == nil {
@@ -275,6 +308,57 @@ func (s *Server) apiBuy(w http.ResponseWriter, r *http.Request, body []byte) err
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, toOrderJSON(o))
+}
+
+// paymentCard reads a buy's payment_method: "" or "wallet" for the
+// wallet (no card id), "card:<id>" for a saved card.
+func paymentCard(method string) (string, error) {
+	switch {
+	case method == "" || method == "wallet":
+		return "", nil
+	case strings.HasPrefix(method, "card:") && len(method) > len("card:"):
+		return strings.TrimPrefix(method, "card:"), nil
+	}
+	return "", nestegg.ParamErrorf(nestegg.Invalid, "payment_method", `payment_method is "wallet" or "card:<card id>"`)
+}
+
+// cardBuyJSON is a card buy's answer: the order when it was taken, and
+// always the card charge into the wallet that paid for it.
+type cardBuyJSON struct {
+	orderJSON
+	CardCharge movementJSON `json:"card_charge"`
+}
+
+// writeCardBuy answers a card buy by what happened to the card.
+func writeCardBuy(w http.ResponseWriter, b commerce.CardBuy) error {
+	switch {
+	case b.Paid():
+		return writeJSON(w, http.StatusCreated, cardBuyJSON{orderJSON: toOrderJSON(b.Order), CardCharge: jsonMovement(b.TopUp)})
+	case b.TopUp.Status == funding.StatusDeclined:
+		return cardBuyDeclined(b.TopUp)
+	}
+	return writeJSON(w, http.StatusAccepted, struct {
+		Status     string       `json:"status"`
+		Message    string       `json:"message"`
+		ConfirmURL string       `json:"confirm_url"`
+		CardCharge movementJSON `json:"card_charge"`
+	}{"requires_action", cardConfirmMessage, "/api/v1/topups/" + url.PathEscape(b.TopUp.ID) + "/confirm", jsonMovement(b.TopUp)})
+}
+
+// cardConfirmMessage is what a card buy waiting for 3-D Secure tells the
+// buyer, on the API and the Buy block.
+// The API's idempotency record keeps answering the buy's key with this
+// 202, so the buyer finishes from the wallet, where the confirmed money
+// lands.
+const cardConfirmMessage = "Your card's bank wants you to confirm this payment (3-D Secure). Nothing is bought yet: confirm the charge and the money lands in your wallet, then buy from your wallet."
+
+func cardBuyDeclined(m funding.Movement) error {
+	reason := m.Reason
+	if reason == "" {
+		reason = "no reason given."
+	}
+	return &declineError{declineCode: m.ReturnCode, err: &nestegg.Error{Code: codeCardDeclined, Param: "payment_method",
+		Message: "Your card was declined: " + reason + " Nothing was charged and nothing bought."}}
 }
 
 type shopSettingsJSON struct {

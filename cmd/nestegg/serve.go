@@ -80,7 +80,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		l.Close()
 		return err
 	}
-	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps})
+	fund, sbxCards, err := openFunding(ctx, e, db, *dsn, l, comp, log)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	// The shop charges saved cards through funding's card top-up.
+	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps, Funding: fund})
 	if err != nil {
 		l.Close()
 		return err
@@ -89,11 +95,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	fund, sbxCards, err := openFunding(ctx, e, db, *dsn, l, comp, log)
-	if err != nil {
-		l.Close()
-		return err
-	}
 	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Funding: fund, SandboxCards: sbxCards, Logger: log, Version: buildVersion()})
 
 	ln, err := net.Listen("tcp", *addr)
