@@ -31,6 +31,12 @@ type offerCard struct {
 	Next    string
 	Message string // after an htmx buy: what happened
 	OrderID string
+	// Cards are the buyer's saved cards, offered beside the wallet, with
+	// the card fee shown before buying (pages_shop_card.go).
+	Cards              []cardChoice
+	CardFee, CardTotal string
+	FeeMinor           int64
+	ConfirmURL         string // after a card buy that wants 3-D Secure
 }
 
 // postOffer fills an offer card for posts by business profiles; nil for
@@ -50,8 +56,10 @@ func (pc *pageCtx) postOffer(p social.Post, next string) *offerCard {
 }
 
 func (pc *pageCtx) offerCard(o commerce.Offer, next string) *offerCard {
-	return &offerCard{Offer: o, Price: money.Format(o.Product.Price), CSRF: pc.csrf(), Next: next, Key: oneTimeKey(),
+	c := &offerCard{Offer: o, Price: money.Format(o.Product.Price), CSRF: pc.csrf(), Next: next, Key: oneTimeKey(),
 		CanBuy: pc.me != nil && pc.me.ID != o.MerchantID && o.Status == commerce.OfferLive && o.Product.Stock > 0}
+	pc.payChoices(c)
+	return c
 }
 
 // oneTimeKey is a fresh idempotency key for one rendering of a form.
@@ -78,23 +86,32 @@ func (s *Server) buySubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) 
 	if key == "" {
 		key = oneTimeKey()
 	}
-	o, err := s.commerce.Buy(r.Context(), commerce.BuyInput{BuyerID: pc.me.ID, OfferID: r.PathValue("id"), Variant: r.FormValue("variant"),
-		IdempotencyKey: key, Via: commerce.ViaButton})
-	htmx := r.Header.Get("HX-Request") == "true"
-	if err != nil && !userError(err) && !nestegg.Is(err, nestegg.InsufficientFunds) {
-		return err
-	}
-	msg := ""
-	if err != nil {
-		msg = "Couldn't buy: " + nestegg.ErrorMessage(err)
+	in := commerce.BuyInput{BuyerID: pc.me.ID, OfferID: r.PathValue("id"), Variant: r.FormValue("variant"), IdempotencyKey: key, Via: commerce.ViaButton}
+	var o commerce.Order
+	var msg, confirm string
+	var err error
+	if pay := r.FormValue("pay"); strings.HasPrefix(pay, "card:") {
+		o, msg, confirm, err = s.buyByCard(pc, in, strings.TrimPrefix(pay, "card:"), r.FormValue("card_fee"))
 	} else {
-		msg = "Bought " + o.Title + " for " + money.Format(o.Amount) + "."
-		if o.Kind == commerce.Physical {
-			msg += " Add your shipping address on the order."
+		o, err = s.commerce.Buy(r.Context(), in)
+		if err == nil {
+			msg = "Bought " + o.Title + " for " + money.Format(o.Amount) + "."
 		}
 	}
+	htmx := r.Header.Get("HX-Request") == "true"
+	if err != nil && !userError(err) && !nestegg.Is(err, nestegg.InsufficientFunds) && !nestegg.Is(err, nestegg.Unavailable) {
+		return err
+	}
+	if err != nil {
+		msg = "Couldn't buy: " + nestegg.ErrorMessage(err)
+	} else if o.ID != "" && o.Kind == commerce.Physical {
+		msg += " Add your shipping address on the order."
+	}
 	if !htmx {
-		if err != nil {
+		switch {
+		case confirm != "":
+			return s.seeOther(pc, confirm, msg)
+		case o.ID == "":
 			return s.seeOther(pc, nextPath(r, "/"), msg)
 		}
 		return s.seeOther(pc, "/orders#o-"+o.ID, msg)
@@ -104,10 +121,7 @@ func (s *Server) buySubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) 
 		return oerr
 	}
 	c := pc.offerCard(off, nextPath(r, "/"))
-	c.Message = msg
-	if err == nil {
-		c.OrderID = o.ID
-	}
+	c.Message, c.OrderID, c.ConfirmURL = msg, o.ID, confirm
 	return s.renderPartial(pc, "orders", "postoffer", c)
 }
 
