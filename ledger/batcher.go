@@ -150,9 +150,12 @@ func (b *batcher) commit(batch []*request) {
 	}
 	results, err := b.l.apply(context.Background(), reqs, riders, false)
 	for i, r := range live {
-		if err != nil {
+		switch {
+		case err != nil:
 			r.done <- reply{err: err}
-		} else {
+		case results[i] == nil: // its rider's key was taken: a replay
+			r.done <- reply{err: ErrRiderExists}
+		default:
 			r.done <- reply{results: results[i]}
 		}
 	}
@@ -193,11 +196,18 @@ func (l *Ledger) applyTx(ctx context.Context, tx *sql.Tx, reqs [][]Transfer, rid
 		expiry:   expiry,
 	}
 	e.nextTS = func() int64 { return l.nextTimestamp(e.now) }
+	taken, err := takenRiders(ctx, tx, l.db.Dialect, riders)
+	if err != nil {
+		return nil, err
+	}
 	if err := load(ctx, tx, l.db.Dialect, e, reqs); err != nil {
 		return nil, err
 	}
 	results := make([][]Result, len(reqs))
 	for i, ts := range reqs {
+		if i < len(taken) && taken[i] {
+			continue // a replay: nothing applied, results[i] stays nil
+		}
 		results[i] = e.run(ts)
 	}
 	if err := save(ctx, tx, l.db.Dialect, e); err != nil {

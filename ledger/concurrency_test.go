@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -305,6 +306,51 @@ func TestRiders(t *testing.T) {
 		var got string
 		if err := db.Reader().QueryRowContext(ctx, "SELECT key_hash FROM operator_keys WHERE id = 'k-r1'").Scan(&got); err != nil || got != "first:ok" {
 			t.Fatalf("rider row = %q, %v; want first:ok", got, err)
+		}
+	})
+}
+
+// TestRiderKeys: a request whose rider key is taken — stored earlier, or
+// earlier in the same batch — applies nothing and returns ErrRiderExists.
+func TestRiderKeys(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := ledger.New(db, ledger.Options{MaxWait: 50 * time.Millisecond})
+		l.Start()
+		defer l.Close()
+		eq, _ := l.PlatformAccount(ctx, "USD", ledger.KindEquity)
+		a := wallet(t, l, "a")
+		rider := func(key string) *ledger.Rider {
+			return &ledger.Rider{Table: "idempotency_keys", Columns: []string{"principal", "idem_key", "request_hash", "status", "response", "created_at"},
+				Key: 2, KeyValues: []any{"p", key},
+				Row: func(res []ledger.Result) []any { return []any{"p", key, "h", 200, string(res[0].Status), 1} }}
+		}
+		tr := func(id string) []ledger.Transfer {
+			return []ledger.Transfer{{ID: id, DebitAccountID: eq.ID, CreditAccountID: a.ID, Amount: 1, Asset: "USD", Code: "x"}}
+		}
+		if _, err := l.SubmitWith(ctx, tr("t1"), rider("k1")); err != nil {
+			t.Fatal(err)
+		}
+		// The same key with another transfer: refused before anything applies.
+		if _, err := l.SubmitWith(ctx, tr("t2"), rider("k1")); !errors.Is(err, ledger.ErrRiderExists) {
+			t.Fatalf("taken key = %v, want ErrRiderExists", err)
+		}
+		// Two requests with one key in one batch: the first wins.
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range errs {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, errs[i] = l.SubmitWith(ctx, tr(fmt.Sprintf("t3-%d", i)), rider("k3"))
+			}(i)
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("same key in one batch: %v, %v; want exactly one ErrRiderExists", errs[0], errs[1])
+		}
+		if acc, _ := l.Account(ctx, a.ID); acc.Balance() != 2 {
+			t.Fatalf("balance %d, want 2 (t1 and one t3)", acc.Balance())
 		}
 	})
 }

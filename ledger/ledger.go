@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -105,15 +106,26 @@ func (l *Ledger) Submit(ctx context.Context, transfers []Transfer) ([]Result, er
 // Rider is a row written in the same transaction as one request's
 // transfers, so that it commits exactly when they do — the API's stored
 // response for an idempotency key, for one. The ledger does not interpret
-// it. Rows are inserted with ON CONFLICT DO NOTHING: a row that already
-// exists (written by a concurrent replay) is left as it is.
+// it. Rows without a Key are inserted with ON CONFLICT DO NOTHING: a row
+// that already exists (written by a concurrent replay) is left as it is.
 type Rider struct {
 	Table   string
 	Columns []string
+	// Key, when above zero, says that the first Key columns are a unique
+	// key of Table whose values are KeyValues. The batch then looks the key
+	// up before applying the request: if a row with it exists (the request
+	// is a replay), the request's transfers are not applied and Submit
+	// returns ErrRiderExists. One query per batch replaces one per request.
+	Key       int
+	KeyValues []any
 	// Row computes the row's values from the request's results, inside the
 	// transaction; nil writes nothing.
 	Row func(results []Result) []any
 }
+
+// ErrRiderExists is returned by SubmitWith when the rider's key is already
+// taken: nothing was applied, and the caller answers from the stored row.
+var ErrRiderExists = errors.New("ledger: a row with the rider's key already exists")
 
 // SubmitWith is Submit with a Rider written atomically with the transfers.
 func (l *Ledger) SubmitWith(ctx context.Context, transfers []Transfer, rider *Rider) ([]Result, error) {

@@ -235,7 +235,7 @@ func saveRiders(ctx context.Context, tx *sql.Tx, d store.Dialect, riders []*Ride
 	var groups []*group
 	byKey := map[string]*group{}
 	for i, r := range riders {
-		if r == nil {
+		if r == nil || results[i] == nil {
 			continue
 		}
 		row := r.Row(results[i])
@@ -264,12 +264,110 @@ func saveRiders(ctx context.Context, tx *sql.Tx, d store.Dialect, riders []*Ride
 			for _, row := range part {
 				args = append(args, row...)
 			}
+			// A keyed rider was checked by takenRiders, but a concurrent batch
+			// (another committer or process) may have taken the key since:
+			// then the plain INSERT's unique violation reruns the batch, whose
+			// check now sees the key and treats the request as a replay.
+			suffix := " ON CONFLICT DO NOTHING"
+			if g.r.Key > 0 {
+				suffix = ""
+			}
 			q := "INSERT INTO " + g.r.Table + " (" + strings.Join(g.r.Columns, ", ") + ") VALUES " +
-				d.Placeholders(1, len(part), cols) + " ON CONFLICT DO NOTHING"
+				d.Placeholders(1, len(part), cols) + suffix
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("insert riders into %s: %w", g.r.Table, err)
 			}
 		}
 	}
 	return nil
+}
+
+// takenRiders reports, per request, whether its rider's key already exists
+// in its table — or appears in an earlier request of the same batch, which
+// commits first. One query per table and batch.
+func takenRiders(ctx context.Context, tx *sql.Tx, d store.Dialect, riders []*Rider) ([]bool, error) {
+	taken := make([]bool, len(riders))
+	byTable := map[string][]int{}
+	var tables []string
+	for i, r := range riders {
+		if r == nil || r.Key <= 0 {
+			continue
+		}
+		if _, ok := byTable[r.Table]; !ok {
+			tables = append(tables, r.Table)
+		}
+		byTable[r.Table] = append(byTable[r.Table], i)
+	}
+	for _, table := range tables {
+		idx := byTable[table]
+		r0 := riders[idx[0]]
+		cols := r0.Columns[:r0.Key]
+		keyOf := func(vals []any) string {
+			var b strings.Builder
+			for _, v := range vals {
+				fmt.Fprintf(&b, "%v\x00", v)
+			}
+			return b.String()
+		}
+		found := map[string]bool{}
+		per := d.MaxParams() / len(cols)
+		for start := 0; start < len(idx); start += per {
+			part := idx[start:min(start+per, len(idx))]
+			var where strings.Builder
+			var args []any
+			for n, i := range part {
+				if n > 0 {
+					where.WriteString(" OR ")
+				}
+				where.WriteByte('(')
+				for c, col := range cols {
+					if c > 0 {
+						where.WriteString(" AND ")
+					}
+					fmt.Fprintf(&where, "%s = $%d", col, len(args)+1)
+					args = append(args, riders[i].KeyValues[c])
+				}
+				where.WriteByte(')')
+			}
+			rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+table+" WHERE "+where.String(), args...)
+			if err != nil {
+				return nil, fmt.Errorf("rider keys in %s: %w", table, err)
+			}
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for rows.Next() {
+				for c := range vals {
+					ptrs[c] = &vals[c]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("rider keys in %s: %w", table, err)
+				}
+				found[keyOf(normalize(vals))] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("rider keys in %s: %w", table, err)
+			}
+		}
+		for _, i := range idx {
+			k := keyOf(normalize(riders[i].KeyValues))
+			taken[i] = found[k]
+			found[k] = true // a later request in this batch with the same key is a replay of this one
+		}
+	}
+	return taken, nil
+}
+
+// normalize makes scanned and given key values print alike ([]byte from
+// SQLite TEXT becomes string).
+func normalize(vals []any) []any {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		if b, ok := v.([]byte); ok {
+			v = string(b)
+		}
+		out[i] = v
+	}
+	return out
 }

@@ -49,7 +49,11 @@
 //
 // # Idempotency records
 //
-// Responses to requests with an Idempotency-Key are stored (status < 500)
-// through a group-commit writer and kept 24 hours (Deps.IdempotencyTTL), then
+// Routes marked IdempotencyInLedger (the transfer endpoints) look their key
+// up and store their response inside the ledger's batch commit, as a keyed
+// ledger.Rider: no query of their own on the hot path, and the transfers
+// and the stored response commit together. Other responses to requests
+// with an Idempotency-Key are stored (status < 500) through a group-commit
+// writer and kept 24 hours (Deps.IdempotencyTTL), then
 // swept; transfer ids stay idempotent forever in the ledger regardless.
 package web

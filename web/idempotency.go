@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/store"
 )
 
@@ -27,7 +28,16 @@ const (
 	IdempotencyOptional
 	// IdempotencyRequired: a POST without a key is rejected (money moves).
 	IdempotencyRequired
+	// IdempotencyInLedger is IdempotencyRequired for routes whose handler
+	// submits to the ledger through submit: the key is looked up and its
+	// response stored inside the ledger's batch commit (a keyed
+	// ledger.Rider), so a hot transfer route costs no query of its own for
+	// the key; only a replay reads the stored response.
+	IdempotencyInLedger
 )
+
+// required reports whether a POST must carry an Idempotency-Key.
+func (i Idempotency) required() bool { return i == IdempotencyRequired || i == IdempotencyInLedger }
 
 const headerIdempotencyKey = "Idempotency-Key"
 
@@ -132,6 +142,13 @@ type stored struct {
 	response string
 }
 
+// errNotReplay says a lookup found no stored response for the key.
+var errNotReplay = errors.New("no stored response")
+
+// errInFlightElsewhere: the ledger saw the key taken but its response is not
+// readable yet — another process's request with it is committing now.
+var errInFlightElsewhere = nestegg.Errorf(nestegg.InFlight, "a request with this Idempotency-Key is being processed; retry shortly")
+
 func (id *idempotency) lookup(ctx context.Context, k idemKey) (stored, bool, error) {
 	// Every idempotent POST asks this, so it runs as a prepared statement.
 	id.prepare.Do(func() { id.find, _ = id.db.PrepareRead(context.Background(), findRecord) })
@@ -157,7 +174,7 @@ func (id *idempotency) lookup(ctx context.Context, k idemKey) (stored, bool, err
 func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Request, body []byte) error {
 	key := r.Header.Get(headerIdempotencyKey)
 	if key == "" {
-		if rt.Idempotency == IdempotencyRequired {
+		if rt.Idempotency.required() {
 			return nestegg.ParamErrorf(nestegg.Invalid, headerIdempotencyKey,
 				"this endpoint requires an Idempotency-Key header")
 		}
@@ -181,21 +198,40 @@ func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Reque
 		s.testHook(r)
 	}
 	hexHash := hex.EncodeToString(hash[:])
-	prev, found, err := s.idem.lookup(r.Context(), k)
-	if err != nil {
-		return err
-	}
-	if found {
-		if prev.hash != hexHash {
+	replay := func() error {
+		prev, found, err := s.idem.lookup(r.Context(), k)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return errNotReplay
+		case prev.hash != hexHash:
 			return errMismatch
 		}
 		w.Header().Set("Idempotent-Replayed", "true")
 		writeRaw(w, prev.status, []byte(prev.response))
 		return nil
 	}
+	if rt.Idempotency != IdempotencyInLedger {
+		if err := replay(); err != errNotReplay {
+			return err
+		}
+	}
 
 	cw := &captureWriter{header: w.Header(), rec: &record{key: k, hash: hexHash}}
-	if err := rt.handler(cw, r, body); err != nil {
+	err = rt.handler(cw, r, body)
+	if err != nil && rt.Idempotency == IdempotencyInLedger {
+		// The key was not looked up in advance. The ledger found it taken,
+		// or the request failed before reaching the ledger — where a key
+		// already used with another body must still answer 422.
+		if rerr := replay(); rerr != errNotReplay {
+			return rerr
+		}
+		if errors.Is(err, ledger.ErrRiderExists) {
+			return errInFlightElsewhere
+		}
+	}
+	if err != nil {
 		s.writeError(cw, r, err)
 	}
 	if cw.status == 0 {

@@ -102,7 +102,7 @@ func TestEveryRouteRejectsBadInput(t *testing.T) {
 					t.Errorf("%s: param %q, want %q", r.what, got.Error.Param, p.name)
 				}
 			}
-			if rt.Idempotency == web.IdempotencyRequired {
+			if rt.Idempotency == web.IdempotencyRequired || rt.Idempotency == web.IdempotencyInLedger {
 				w := e.serve(request(rt.Method, path, `{}`, auth...))
 				if got := wantError(t, name+" without Idempotency-Key", w, http.StatusBadRequest, "invalid"); got.Error.Param != "Idempotency-Key" {
 					t.Errorf("%s without Idempotency-Key: param %q", name, got.Error.Param)

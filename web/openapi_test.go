@@ -64,6 +64,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 			web.IdempotencyNone:     "",
 			web.IdempotencyOptional: "#/components/parameters/IdempotencyKey",
 			web.IdempotencyRequired: "#/components/parameters/IdempotencyKeyRequired",
+			web.IdempotencyInLedger: "#/components/parameters/IdempotencyKeyRequired",
 		}[rt.Idempotency]
 		if idem != want {
 			t.Errorf("%s: Idempotency-Key parameter %q, want %q", k, idem, want)

@@ -70,11 +70,11 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/accounts/{id}/transfers", op, 0, IdempotencyNone}, s.accountTransfers, nil},
 		{Route{get, "/api/v1/platform/accounts/{asset}/{kind}", op, 0, IdempotencyNone}, s.platformAccount, nil},
 
-		{Route{post, "/api/v1/transfers", op, smallBody, req}, s.createTransfer, nil},
-		{Route{post, "/api/v1/transfers/batch", op, batchBody, req}, s.createTransferBatch, nil},
+		{Route{post, "/api/v1/transfers", op, smallBody, IdempotencyInLedger}, s.createTransfer, nil},
+		{Route{post, "/api/v1/transfers/batch", op, batchBody, IdempotencyInLedger}, s.createTransferBatch, nil},
 		{Route{get, "/api/v1/transfers/{id}", op, 0, IdempotencyNone}, s.getTransfer, nil},
-		{Route{post, "/api/v1/transfers/{id}/post", op, smallBody, req}, s.postPending, nil},
-		{Route{post, "/api/v1/transfers/{id}/void", op, smallBody, req}, s.voidPending, nil},
+		{Route{post, "/api/v1/transfers/{id}/post", op, smallBody, IdempotencyInLedger}, s.postPending, nil},
+		{Route{post, "/api/v1/transfers/{id}/void", op, smallBody, IdempotencyInLedger}, s.voidPending, nil},
 
 		// The social network (social_api*.go). Each handler acts for the
 		// signed-in member only; social decides what that member may do.

@@ -120,6 +120,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, ts []ledger.Tran
 	var status int
 	var body []byte
 	rider := &ledger.Rider{Table: "idempotency_keys", Columns: idempotencyColumns,
+		Key: 2, KeyValues: []any{rec.key.principal, rec.key.key}, // (principal, idem_key)
 		Row: func(res []ledger.Result) []any {
 			// May run more than once if the commit is retried; the values of
 			// the run that committed are the ones read after SubmitWith.
