@@ -107,6 +107,10 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	// Durability is not negotiable: acknowledge only what is on disk.
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	// pgx prepares and caches statements per connection; a generic plan made
+	// while a table was still small (a seq scan) would then stay for the
+	// connection's life. Planning each execution keeps index plans as tables grow.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)

@@ -35,6 +35,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this (loopback) address, e.g. 127.0.0.1:6060")
 	payHandle := fs.String("pay-handle", "pay", "the platform's pay handle: posts addressed to it are payment commands")
 	shopFeeBps := fs.Int64("shop-fee-bps", 0, "the platform's fee on every sale from a post, in basis points (250 is 2.5%), paid by the merchant")
+	batchMax := fs.Int("batch-max", ledger.MaxBatch, "group commit: the most transfers one database commit carries")
+	batchWait := fs.Duration("batch-wait", 0, "group commit: how long a committer waits for more requests once it has some (0: never; requests arriving during a commit form the next batch)")
+	committers := fs.Int("committers", 0, "group commit: batches committing at once (default 1 on SQLite, 2 on PostgreSQL)")
 	demoFlag := fs.Bool("demo", false, "seed a demo community into an empty database and print how to log in")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -66,7 +69,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	l := ledger.New(db, ledger.Options{Logger: log, ValidAsset: validAsset})
+	l := ledger.New(db, ledger.Options{Logger: log, ValidAsset: validAsset, MaxBatch: *batchMax, MaxWait: *batchWait, Committers: *committers})
 	l.Start()
 	if *debugAddr != "" {
 		if err := serveDebug(ctx, *debugAddr, log); err != nil {
