@@ -14,13 +14,19 @@ import (
 
 // serveForTest runs `nestegg serve` in-process on dsn with the operator key
 // and returns its base URL; the server stops (gracefully) when the test ends.
-func serveForTest(t *testing.T, dsn, key string) string {
+// env adds environment variables as "NAME=value".
+func serveForTest(t *testing.T, dsn, key string, env ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	getenv := func(k string) string {
 		if k == "NESTEGG_OPERATOR_KEY" {
 			return key
+		}
+		for _, kv := range env {
+			if name, v, _ := strings.Cut(kv, "="); name == k {
+				return v
+			}
 		}
 		return ""
 	}

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nestegg/nestegg/store/storetest"
 )
@@ -18,47 +15,7 @@ import (
 // bank accounts work on PostgreSQL too.
 func serveFundingForTest(t *testing.T, dsn, key string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	getenv := func(k string) string {
-		switch k {
-		case "NESTEGG_OPERATOR_KEY":
-			return key
-		case "NESTEGG_ENCRYPTION_KEY":
-			return strings.Repeat("ab", 32)
-		}
-		return ""
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database", dsn, "--log-level", "warn"}, getenv, strings.NewReader(""), pw, io.Discard)
-		pw.Close()
-	}()
-	sc := bufio.NewScanner(pr)
-	url := ""
-	for sc.Scan() {
-		if u, ok := strings.CutPrefix(sc.Text(), "nestegg listening on "); ok {
-			url = u
-			break
-		}
-	}
-	if url == "" {
-		cancel()
-		t.Fatalf("server did not start: %v", <-done)
-	}
-	go io.Copy(io.Discard, pr)
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("serve did not stop within 30s")
-		}
-	})
-	return url
+	return serveForTest(t, dsn, key, "NESTEGG_ENCRYPTION_KEY="+strings.Repeat("ab", 32))
 }
 
 // TestFundingCLI deposits, withdraws (standard and instant, with the fee
