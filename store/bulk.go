@@ -106,8 +106,9 @@ func column(rows [][]any, i int) any {
 	}
 }
 
-// Insert runs "INSERT INTO table (cols) SELECT … FROM source" for every
-// row added, in as few statements as the database's limits allow. suffix is
+// Insert runs "INSERT INTO table (cols) SELECT … FROM unnest(…)" on
+// PostgreSQL, "INSERT INTO table (cols) VALUES …" on SQLite, for every row
+// added, in as few statements as the database's limits allow. suffix is
 // appended to each (e.g. " ON CONFLICT DO NOTHING").
 func (b *Bulk) Insert(ctx context.Context, tx *sql.Tx, table, suffix string) error {
 	names := make([]string, len(b.cols))
@@ -120,6 +121,11 @@ func (b *Bulk) Insert(ctx context.Context, tx *sql.Tx, table, suffix string) err
 		rows = rows[len(part):]
 		src, args := b.source(part)
 		q := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") SELECT " + strings.Join(sel, ", ") + " FROM " + src + suffix
+		if b.d != Postgres {
+			// SQLite runs INSERT … SELECT FROM (VALUES …) through a
+			// subquery; a plain VALUES list inserts directly.
+			q = "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES " + b.d.Placeholders(1, len(part), len(b.cols)) + suffix
+		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
