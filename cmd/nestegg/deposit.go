@@ -57,7 +57,7 @@ func defaultBank(ctx context.Context, c *apiClient, id string) (string, error) {
 	}
 	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("you have no verified bank account: link one on the web (Bank & cards) or with the API")
+		return "", fmt.Errorf("you have no verified bank account: link one with nestegg bank link, or on the web (Bank & cards)")
 	case 1:
 		return found[0].ID, nil
 	}

@@ -58,6 +58,8 @@ func commands() []command {
 		{"history", "list your payments, newest first", runHistory},
 		{"buy", "buy from an offer with your wallet: nestegg buy ofr_… (or --purchase pin_… to confirm)", runBuy},
 		{"orders", "list your orders, newest first (--sold: your shop's)", runOrders},
+		{"bank", "link, verify or remove a bank account: nestegg bank link --routing 110000000 (number on stdin)", runBank},
+		{"card", "add or remove a card: nestegg card add --exp 12/30 (number and CVC on stdin)", runCard},
 		{"deposit", "add money from your bank: nestegg deposit 50 [--bank bnk_…]", runDeposit},
 		{"withdraw", "send money to your bank: nestegg withdraw 20 [--instant] (shows the fee first)", runWithdraw},
 		{"topup", "add money from a card: nestegg topup 10 --card crd_… (shows the fee first)", runTopUp},
