@@ -313,23 +313,12 @@ func takenRiders(ctx context.Context, tx *sql.Tx, d store.Dialect, riders []*Rid
 		per := d.MaxParams() / len(cols)
 		for start := 0; start < len(idx); start += per {
 			part := idx[start:min(start+per, len(idx))]
-			var where strings.Builder
-			var args []any
+			keys := make([][]any, len(part))
 			for n, i := range part {
-				if n > 0 {
-					where.WriteString(" OR ")
-				}
-				where.WriteByte('(')
-				for c, col := range cols {
-					if c > 0 {
-						where.WriteString(" AND ")
-					}
-					fmt.Fprintf(&where, "%s = $%d", col, len(args)+1)
-					args = append(args, riders[i].KeyValues[c])
-				}
-				where.WriteByte(')')
+				keys[n] = riders[i].KeyValues
 			}
-			rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+table+" WHERE "+where.String(), args...)
+			in, args := d.InTuples(cols, keys)
+			rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+table+" WHERE "+in, args...)
 			if err != nil {
 				return nil, fmt.Errorf("rider keys in %s: %w", table, err)
 			}

@@ -190,3 +190,30 @@ func anys(ss []string) []any {
 	}
 	return out
 }
+
+// InTuples returns "(c1, c2, …) IN (…)" for rows of key values and its
+// arguments: on PostgreSQL the tuples come from unnest over one array per
+// column (a short statement, planned fast, whatever the count); on SQLite
+// from a VALUES list of row values. Values must be string, int64 or int. It
+// must be the statement's only placeholder use.
+func (d Dialect) InTuples(cols []string, rows [][]any) (string, []any) {
+	lhs := "(" + strings.Join(cols, ", ") + ")"
+	if d == Postgres {
+		parts := make([]string, len(cols))
+		args := make([]any, len(cols))
+		for i := range cols {
+			typ := "BIGINT"
+			if _, ok := rows[0][i].(string); ok {
+				typ = "TEXT"
+			}
+			parts[i] = fmt.Sprintf("CAST($%d AS %s[])", i+1, typ)
+			args[i] = column(rows, i)
+		}
+		return lhs + " IN (SELECT * FROM unnest(" + strings.Join(parts, ", ") + "))", args
+	}
+	args := make([]any, 0, len(rows)*len(cols))
+	for _, r := range rows {
+		args = append(args, r...)
+	}
+	return lhs + " IN (VALUES " + d.Placeholders(1, len(rows), len(cols)) + ")", args
+}
