@@ -110,12 +110,11 @@ func platformID(asset, kind string) string { return "platform:" + asset + ":" + 
 // definition) and the platform's chart of accounts.
 func (s *Service) ensureAccounts(ctx context.Context, asset string, users ...string) error {
 	for _, u := range users {
-		if _, err := s.ledger.CreateAccount(ctx, payments.WalletAccount(u, asset)); err != nil {
+		if err := s.ledger.Ensure(ctx, payments.WalletAccount(u, asset)); err != nil {
 			return fmt.Errorf("wallet: %w", err)
 		}
 	}
-	_, err := s.ledger.PlatformAccount(ctx, asset, ledger.KindFeeRevenue)
-	return err
+	return s.ledger.EnsurePlatform(ctx, asset)
 }
 
 // submit applies transfers in tx and turns any refusal into an error, so

@@ -247,17 +247,17 @@ func (s *Service) Sync(ctx context.Context) (SyncResult, error) {
 		return res, err
 	}
 	type open struct{ id, user, kind, speed, status, trace string }
-	var todo []open
+	var due []open
 	for rows.Next() {
 		var o open
 		if err := rows.Scan(&o.id, &o.user, &o.kind, &o.speed, &o.status, &o.trace); err != nil {
 			rows.Close()
 			return res, err
 		}
-		todo = append(todo, o)
+		due = append(due, o)
 	}
 	rows.Close()
-	for _, o := range todo {
+	for _, o := range due {
 		if o.speed == string(Instant) && o.status == string(StatusPending) {
 			if err := s.payInstant(ctx, o.user, o.id); err != nil && !nestegg.Is(err, nestegg.Unavailable) {
 				return res, err

@@ -259,19 +259,19 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 		id, user, status, ext string
 		gross, at             int64
 	}
-	var todo []open
+	var due []open
 	for rows.Next() {
 		var o open
 		if err := rows.Scan(&o.id, &o.user, &o.status, &o.ext, &o.gross, &o.at); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		todo = append(todo, o)
+		due = append(due, o)
 	}
 	rows.Close()
 	n := 0
 	now := s.now()
-	for _, o := range todo {
+	for _, o := range due {
 		switch Status(o.status) {
 		case StatusPending:
 			if now.Sub(time.Unix(0, o.at)) > time.Minute {

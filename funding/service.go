@@ -154,13 +154,13 @@ func platformID(asset, kind string) string { return "platform:" + asset + ":" + 
 // ensureAccounts creates the member's wallet and receivable and the chart
 // of accounts; outside any transaction (each is its own write).
 func (s *Service) ensureAccounts(ctx context.Context, userID string) error {
-	if _, err := s.ledger.PlatformAccount(ctx, s.asset.Code, ledger.KindBankClearing); err != nil {
+	if err := s.ledger.EnsurePlatform(ctx, s.asset.Code); err != nil {
 		return err
 	}
-	if _, err := s.ledger.CreateAccount(ctx, payments.WalletAccount(userID, s.asset.Code)); err != nil {
+	if err := s.ledger.Ensure(ctx, payments.WalletAccount(userID, s.asset.Code)); err != nil {
 		return fmt.Errorf("wallet: %w", err)
 	}
-	if _, err := s.ledger.CreateAccount(ctx, ledger.Account{ID: receivableID(userID, s.asset.Code), Asset: s.asset.Code, Kind: "receivable", Owner: userID, CreditsMustNotExceedDebits: true}); err != nil {
+	if err := s.ledger.Ensure(ctx, ledger.Account{ID: receivableID(userID, s.asset.Code), Asset: s.asset.Code, Kind: "receivable", Owner: userID, CreditsMustNotExceedDebits: true}); err != nil {
 		return fmt.Errorf("receivable: %w", err)
 	}
 	return nil

@@ -236,6 +236,9 @@ func (l *Ledger) PlatformAccount(ctx context.Context, asset string, kind string)
 	}
 	id := "platform:" + asset + ":" + kind
 	if a, err := l.Account(ctx, id); err == nil {
+		// The chart is created whole, so one of its accounts standing
+		// means all do.
+		l.known.Store(id, a)
 		return a, nil
 	} else if !nestegg.Is(err, nestegg.NotFound) {
 		return Account{}, err

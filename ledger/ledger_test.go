@@ -160,3 +160,29 @@ func TestLedgerBasics(t *testing.T) {
 		}
 	})
 }
+
+// TestEnsure: Ensure creates an account once, is a no-op after, and still
+// refuses the same id with other fields.
+func TestEnsure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db, time.Now)
+		a := ledger.Account{ID: "w", Asset: "USD", Kind: "wallet", Owner: "usr_w", DebitsMustNotExceedCredits: true}
+		for i := 0; i < 2; i++ {
+			if err := l.Ensure(ctx, a); err != nil {
+				t.Fatalf("Ensure #%d: %v", i, err)
+			}
+		}
+		if err := l.EnsurePlatform(ctx, "USD"); err != nil {
+			t.Fatalf("EnsurePlatform: %v", err)
+		}
+		if _, err := l.Account(ctx, "platform:USD:"+ledger.KindFeeRevenue); err != nil {
+			t.Fatalf("chart of accounts after EnsurePlatform: %v", err)
+		}
+		b := a
+		b.Owner = "usr_other"
+		if err := l.Ensure(ctx, b); !nestegg.Is(err, nestegg.Conflict) {
+			t.Fatalf("Ensure with other fields = %v, want conflict", err)
+		}
+	})
+}

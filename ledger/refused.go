@@ -61,3 +61,26 @@ func (l *Ledger) Exists(ctx context.Context, ids ...string) bool {
 	}
 	return true
 }
+
+// Ensure makes sure the account exists with these fields, as CreateAccount
+// does, but once this Ledger has seen it, without any database work — for
+// hot paths that prepare a wallet before every payment. Errors are
+// CreateAccount's.
+func (l *Ledger) Ensure(ctx context.Context, a Account) error {
+	if k, ok := l.known.Load(a.ID); ok && sameStatic(k.(Account), a) {
+		return nil
+	}
+	_, err := l.CreateAccount(ctx, a)
+	return err
+}
+
+// EnsurePlatform makes sure asset's chart of accounts exists, without any
+// database work once this Ledger has seen it. Errors are PlatformAccount's.
+func (l *Ledger) EnsurePlatform(ctx context.Context, asset string) error {
+	id := "platform:" + asset + ":" + KindCash
+	if _, ok := l.known.Load(id); ok {
+		return nil
+	}
+	_, err := l.PlatformAccount(ctx, asset, KindCash)
+	return err
+}

@@ -217,18 +217,17 @@ func platformID(asset, kind string) string { return "platform:" + asset + ":" + 
 // ensureWallet creates userID's wallet in asset if needed. It may write,
 // so it must be called outside any transaction.
 func (s *Service) ensureWallet(ctx context.Context, userID, asset string) (string, error) {
-	a, err := s.ledger.CreateAccount(ctx, WalletAccount(userID, asset))
-	if err != nil {
-		return "", fmt.Errorf("wallet %s: %w", WalletID(userID, asset), err)
+	id := WalletID(userID, asset)
+	if err := s.ledger.Ensure(ctx, WalletAccount(userID, asset)); err != nil {
+		return "", fmt.Errorf("wallet %s: %w", id, err)
 	}
-	return a.ID, nil
+	return id, nil
 }
 
 // ensurePlatform creates the chart of accounts for asset if needed;
 // outside any transaction.
 func (s *Service) ensurePlatform(ctx context.Context, asset string) error {
-	_, err := s.ledger.PlatformAccount(ctx, asset, ledger.KindFeeRevenue)
-	return err
+	return s.ledger.EnsurePlatform(ctx, asset)
 }
 
 // member checks that userID is a member; payments to or from anyone else
