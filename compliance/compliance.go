@@ -35,34 +35,57 @@ const (
 
 func (t Tier) valid() bool { return t == Unverified || t == Verified }
 
-// Kind says what a movement is; the rules treat kinds differently.
+// Kind names what a movement is, for the audit log ("p2p", "purchase",
+// "withdrawal", …). The kinds and how each counts are declared once, in
+// package movement's table; the checkpoint goes by Movement.Class.
 type Kind string
 
-// Movement kinds.
+// Movement kinds named by packages that call the checkpoint directly.
 const (
-	KindP2P        Kind = "p2p"         // a payment to another member, or of a request
-	KindTip        Kind = "tip"         // a tip to a creator
-	KindAward      Kind = "award"       // coins given to a post
-	KindCoinBuy    Kind = "coin_buy"    // balance turned into coins
-	KindCoinRedeem Kind = "coin_redeem" // coins turned back into balance
-	KindRefund     Kind = "refund"      // a receiver returning a payment
-	KindCredit     Kind = "credit"      // the operator crediting a member
+	KindP2P    Kind = "p2p"    // a payment to another member
+	KindCredit Kind = "credit" // the operator crediting a member
+
+	// Transitional: for domains not yet moved onto the movement kernel.
+	KindTip        Kind = "tip"
+	KindAward      Kind = "award"
+	KindCoinBuy    Kind = "coin_buy"
+	KindCoinRedeem Kind = "coin_redeem"
+	KindRefund     Kind = "refund"
 )
 
-// Limits caps a tier's outgoing movements, in minor units of Config.Asset.
-// Zero means no limit.
+// Class says how a movement counts toward limits.
+type Class string
+
+// The classes.
+const (
+	// Uncounted: refunds, releases, the operator's own money.
+	Uncounted Class = ""
+	// Spend: money leaving a member — payments, tips, coin and shop
+	// purchases, gifts, withdrawals. Per-transfer, daily and monthly
+	// limits; cooling-off when the movement has a payee.
+	Spend Class = "spend"
+	// Funding: money coming in from outside — card top-ups, bank
+	// deposits. Velocity limits of their own (Config.FundingLimits).
+	Funding Class = "funding"
+)
+
+// Limits caps a tier's movements of one class, in minor units of
+// Config.Asset. Zero means no limit.
 type Limits struct {
 	PerTransfer int64
-	PerDay      int64 // rolling 24 hours
-	PerMonth    int64 // rolling 30 days
+	PerDay      int64 // rolling 24 hours, counted by the hour
+	PerMonth    int64 // rolling 30 days, counted by the day
 }
 
 // Config is the policy. DefaultConfig gives sane USD values.
 type Config struct {
 	// Asset is the asset limits and the cooling-off threshold count in.
 	Asset string
-	// Limits per tier; a tier missing from the map is unlimited.
+	// Limits per tier on Spend movements; a tier missing from the map is
+	// unlimited.
 	Limits map[Tier]Limits
+	// FundingLimits per tier on Funding movements (top-ups, deposits).
+	FundingLimits map[Tier]Limits
 	// CoolingOffAbove turns cooling-off on when positive: a first p2p
 	// payment to a new payee of more than this is held.
 	CoolingOffAbove int64
@@ -73,8 +96,9 @@ type Config struct {
 }
 
 // DefaultConfig returns limits in USD: unverified members may send $500 per
-// transfer, $1,000 a day and $2,000 a month; verified members ten times
-// that. Cooling-off is off.
+// transfer, $1,000 a day and $2,000 a month, and bring in $2,500 a day and
+// $5,000 a month from banks and cards; verified members ten times that.
+// Cooling-off is off.
 func DefaultConfig() Config {
 	return Config{
 		Asset: "USD",
@@ -82,13 +106,21 @@ func DefaultConfig() Config {
 			Unverified: {PerTransfer: 500_00, PerDay: 1_000_00, PerMonth: 2_000_00},
 			Verified:   {PerTransfer: 5_000_00, PerDay: 10_000_00, PerMonth: 20_000_00},
 		},
+		FundingLimits: map[Tier]Limits{
+			Unverified: {PerDay: 2_500_00, PerMonth: 5_000_00},
+			Verified:   {PerDay: 25_000_00, PerMonth: 50_000_00},
+		},
 		CoolingOffHold: 24 * time.Hour,
 	}
 }
 
 // Movement is one movement of money asking to pass.
 type Movement struct {
-	Kind     Kind
+	Kind  Kind
+	Class Class // how it counts toward limits
+	// Holdable says the movement can wait (a payment to a member): a first
+	// large one to someone new is held rather than denied.
+	Holdable bool
 	FromUser string // who starts it and whose money leaves; "" for the operator
 	ToUser   string // who receives it; "" for the platform
 	Asset    string
@@ -167,42 +199,57 @@ func (s *Service) decide(ctx context.Context, tx *sql.Tx, m Movement) (Decision,
 	if st.Frozen {
 		return Decision{Outcome: Deny, Reason: "your account is frozen; contact support"}, nil
 	}
-	if m.Asset != s.cfg.Asset || !counted(m.Kind) {
+	if m.Asset != s.cfg.Asset || m.Class == Uncounted {
 		return allow, nil
 	}
-	lim := s.cfg.Limits[st.Tier]
+	lim, what := s.cfg.Limits[st.Tier], "per payment"
+	if m.Class == Funding {
+		lim, what = s.cfg.FundingLimits[st.Tier], "per deposit"
+	}
 	if lim.PerTransfer > 0 && m.Amount > lim.PerTransfer {
-		return Decision{Outcome: Deny, Reason: fmt.Sprintf("%s is over the limit of %s per payment for %s accounts",
-			s.fmt(m.Amount), s.fmt(lim.PerTransfer), st.Tier)}, nil
+		return Decision{Outcome: Deny, Reason: fmt.Sprintf("%s is over the limit of %s %s for %s accounts",
+			s.fmt(m.Amount), s.fmt(lim.PerTransfer), what, st.Tier)}, nil
 	}
 	now := s.now()
-	for _, w := range []struct {
-		limit int64
-		since time.Duration
-		name  string
-	}{{lim.PerDay, 24 * time.Hour, "in 24 hours"}, {lim.PerMonth, 30 * 24 * time.Hour, "in 30 days"}} {
-		if w.limit <= 0 {
-			continue
-		}
-		used, err := s.used(ctx, tx, m.FromUser, now.Add(-w.since))
+	if lim.PerDay > 0 || lim.PerMonth > 0 {
+		day, month, err := s.used(ctx, tx, m.FromUser, m.Class, now)
 		if err != nil {
 			return Decision{}, err
 		}
-		total, err := money.Add(used, m.Amount)
-		if err != nil || total > w.limit {
-			return Decision{Outcome: Deny, Reason: fmt.Sprintf("this would take you over your limit of %s %s (%s used) for %s accounts",
-				s.fmt(w.limit), w.name, s.fmt(used), st.Tier)}, nil
+		for _, w := range []struct {
+			limit, used int64
+			name        string
+		}{{lim.PerDay, day, "in 24 hours"}, {lim.PerMonth, month, "in 30 days"}} {
+			if w.limit <= 0 {
+				continue
+			}
+			total, err := money.Add(w.used, m.Amount)
+			if err != nil || total > w.limit {
+				noun := "limit"
+				if m.Class == Funding {
+					noun = "limit for adding money"
+				}
+				return Decision{Outcome: Deny, Reason: fmt.Sprintf("this would take you over your %s of %s %s (%s used) for %s accounts",
+					noun, s.fmt(w.limit), w.name, s.fmt(w.used), st.Tier)}, nil
+			}
 		}
 	}
-	if m.Kind == KindP2P && s.cfg.CoolingOffAbove > 0 && m.Amount > s.cfg.CoolingOffAbove && m.ToUser != "" {
+	if m.Class == Spend && s.cfg.CoolingOffAbove > 0 && m.Amount > s.cfg.CoolingOffAbove && m.ToUser != "" {
 		var n int
-		err := tx.QueryRowContext(ctx, "SELECT count(*) FROM payments WHERE payer_id = $1 AND payee_id = $2 AND kind = 'send' AND status = 'completed'",
+		err := tx.QueryRowContext(ctx, "SELECT count(*) FROM compliance_payees WHERE user_id = $1 AND payee_id = $2",
 			m.FromUser, m.ToUser).Scan(&n)
 		if err != nil {
 			return Decision{}, err
 		}
 		if n == 0 {
 			until := now.Add(s.cfg.CoolingOffHold)
+			if !m.Holdable {
+				// A purchase cannot wait a day, and must not be a way around
+				// the hold a payment of the same size would get.
+				return Decision{Outcome: Deny, Reason: fmt.Sprintf(
+					"a first payment of more than %s to someone new waits %s before it arrives, and this one cannot wait; pay %s or less, or send it as a payment",
+					s.fmt(s.cfg.CoolingOffAbove), s.cfg.CoolingOffHold, s.fmt(s.cfg.CoolingOffAbove))}, nil
+			}
 			return Decision{Outcome: Hold, HoldUntil: until, Reason: fmt.Sprintf(
 				"a first payment of more than %s to someone new is held until %s; you can cancel it until then",
 				s.fmt(s.cfg.CoolingOffAbove), until.Format("2006-01-02 15:04 MST"))}, nil
@@ -211,16 +258,66 @@ func (s *Service) decide(ctx context.Context, tx *sql.Tx, m Movement) (Decision,
 	return allow, nil
 }
 
-// counted reports whether a kind spends the member's balance toward limits.
-func counted(k Kind) bool { return k == KindP2P || k == KindTip || k == KindCoinBuy }
+// Usage is what a movement used of a member's limits, for Record.
+type Usage struct {
+	UserID string
+	Class  Class
+	Asset  string
+	// Amount is added to the windows At falls in; negative gives back what
+	// an earlier movement used (a held payment cancelled).
+	Amount int64
+	At     time.Time
+	// PayeeID, when set, is someone the member has now paid: cooling-off
+	// no longer holds payments to them.
+	PayeeID string
+}
 
-// used sums the member's outgoing payments in the limit asset since t.
-func (s *Service) used(ctx context.Context, q store.Querier, userID string, since time.Time) (int64, error) {
-	var n int64
-	err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM payments
-		WHERE payer_id = $1 AND asset = $2 AND status IN ('completed', 'held') AND created_at > $3`,
-		userID, s.cfg.Asset, since.UnixNano()).Scan(&n)
-	return n, err
+const (
+	hourNanos = int64(time.Hour)
+	dayNanos  = 24 * int64(time.Hour)
+)
+
+// Record adds u to the member's usage inside tx, the movement's own
+// transaction, so that usage commits exactly when the movement does. For
+// the movement kernel, which calls it for every movement that counts.
+// Errors: database failures only.
+func (s *Service) Record(ctx context.Context, tx *sql.Tx, u Usage) error {
+	if u.UserID == "" {
+		return nil
+	}
+	if u.Class != Uncounted && u.Amount != 0 && u.Asset == s.cfg.Asset {
+		at := u.At.UnixNano()
+		_, err := tx.ExecContext(ctx, `INSERT INTO compliance_usage (user_id, class, asset, span, bucket, amount)
+			VALUES ($1, $2, $3, 'h', $4, $6), ($1, $2, $3, 'd', $5, $6)
+			ON CONFLICT (user_id, class, asset, span, bucket) DO UPDATE SET amount = compliance_usage.amount + excluded.amount`,
+			u.UserID, string(u.Class), u.Asset, at/hourNanos, at/dayNanos, u.Amount)
+		if err != nil {
+			return fmt.Errorf("record usage: %w", err)
+		}
+	}
+	if u.PayeeID != "" && u.PayeeID != u.UserID {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO compliance_payees (user_id, payee_id, first_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, payee_id) DO NOTHING",
+			u.UserID, u.PayeeID, u.At.UnixNano()); err != nil {
+			return fmt.Errorf("record payee: %w", err)
+		}
+	}
+	return nil
+}
+
+// used returns what the member used of class in the limit asset in the
+// rolling day (the last 24 hourly buckets, this one included) and month
+// (the last 30 daily buckets): one indexed range of at most 54 rows. A
+// movement thus leaves the daily window within the hour after 24 hours,
+// and the monthly one within the day after 30 days — never sooner.
+func (s *Service) used(ctx context.Context, q store.Querier, userID string, class Class, now time.Time) (day, month int64, err error) {
+	n := now.UnixNano()
+	err = q.QueryRowContext(ctx, `SELECT
+			COALESCE(SUM(CASE WHEN span = 'h' AND bucket > $4 THEN amount ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN span = 'd' AND bucket > $5 THEN amount ELSE 0 END), 0)
+		FROM compliance_usage WHERE user_id = $1 AND class = $2 AND asset = $3
+			AND ((span = 'h' AND bucket > $4) OR (span = 'd' AND bucket > $5))`,
+		userID, string(class), s.cfg.Asset, n/hourNanos-24, n/dayNanos-30).Scan(&day, &month)
+	return day, month, err
 }
 
 func (s *Service) fmt(minor int64) string {

@@ -177,11 +177,7 @@ func (s *Service) Allowance(ctx context.Context, userID string) (Allowance, erro
 		return Allowance{}, err
 	}
 	a := Allowance{Tier: st.Tier, Asset: s.cfg.Asset, Limits: s.cfg.Limits[st.Tier]}
-	now := s.now()
-	r := s.db.Reader()
-	if a.UsedDay, err = s.used(ctx, r, userID, now.Add(-24*time.Hour)); err == nil {
-		a.UsedMonth, err = s.used(ctx, r, userID, now.Add(-30*24*time.Hour))
-	}
+	a.UsedDay, a.UsedMonth, err = s.used(ctx, s.db.Reader(), userID, Spend, s.now())
 	if err != nil {
 		return Allowance{}, fmt.Errorf("allowance: %w", err)
 	}

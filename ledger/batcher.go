@@ -15,12 +15,24 @@ type request struct {
 	ctx       context.Context
 	transfers []Transfer
 	rider     *Rider
-	done      chan reply
+	// work, when set, is a Do call: run inside the batch in a SAVEPOINT of
+	// its own, instead of transfers.
+	work func(ctx context.Context, tx *sql.Tx) error
+	done chan reply
 }
 
 type reply struct {
 	results []Result
 	err     error
+}
+
+// weight is what a request counts toward MaxBatch: its transfers, or one
+// for a unit of work.
+func (r *request) weight() int {
+	if r.work != nil {
+		return 1
+	}
+	return len(r.transfers)
 }
 
 // batcher implements group commit: committers take whatever requests are
@@ -49,7 +61,11 @@ func newBatcher(l *Ledger, committers int) *batcher {
 var errClosed = nestegg.Errorf(nestegg.Unavailable, "the ledger is shutting down; retry with the same transfer ids")
 
 func (b *batcher) submit(ctx context.Context, ts []Transfer, rider *Rider) ([]Result, error) {
-	r := &request{ctx: ctx, transfers: ts, rider: rider, done: make(chan reply, 1)}
+	return b.enqueue(&request{ctx: ctx, transfers: ts, rider: rider, done: make(chan reply, 1)})
+}
+
+func (b *batcher) enqueue(r *request) ([]Result, error) {
+	ctx := r.ctx
 	b.mu.RLock()
 	if b.closed {
 		b.mu.RUnlock()
@@ -87,13 +103,13 @@ func (b *batcher) loop() {
 		var batch []*request
 		n := 0
 		if carry != nil {
-			batch, n, carry = append(batch, carry), len(carry.transfers), nil
+			batch, n, carry = append(batch, carry), carry.weight(), nil
 		} else {
 			r, ok := <-b.queue
 			if !ok {
 				return
 			}
-			batch, n = append(batch, r), len(r.transfers)
+			batch, n = append(batch, r), r.weight()
 		}
 		var timer <-chan time.Time
 		if b.l.opt.MaxWait > 0 {
@@ -119,11 +135,11 @@ func (b *batcher) loop() {
 			if !ok {
 				break
 			}
-			if n+len(r.transfers) > max {
+			if n+r.weight() > max {
 				carry = r
 				break
 			}
-			batch, n = append(batch, r), n+len(r.transfers)
+			batch, n = append(batch, r), n+r.weight()
 		}
 		b.commit(batch)
 	}
@@ -143,13 +159,21 @@ func (b *batcher) commit(batch []*request) {
 	if len(live) == 0 {
 		return
 	}
-	reqs := make([][]Transfer, len(live))
-	riders := make([]*Rider, len(live))
-	for i, r := range live {
-		reqs[i], riders[i] = r.transfers, r.rider
+	var reqs [][]Transfer
+	var riders []*Rider
+	var transferReqs, workReqs []*request
+	var works []work
+	for _, r := range live {
+		if r.work != nil {
+			workReqs = append(workReqs, r)
+			works = append(works, work{ctx: context.WithoutCancel(r.ctx), fn: r.work})
+			continue
+		}
+		transferReqs = append(transferReqs, r)
+		reqs, riders = append(reqs, r.transfers), append(riders, r.rider)
 	}
-	results, err := b.l.apply(context.Background(), reqs, riders, false)
-	for i, r := range live {
+	results, workErrs, err := b.l.apply(context.Background(), reqs, riders, works, false)
+	for i, r := range transferReqs {
 		switch {
 		case err != nil:
 			r.done <- reply{err: err}
@@ -159,18 +183,37 @@ func (b *batcher) commit(batch []*request) {
 			r.done <- reply{results: results[i]}
 		}
 	}
+	for i, r := range workReqs {
+		if err != nil {
+			r.done <- reply{err: err}
+		} else {
+			r.done <- reply{err: workErrs[i]}
+		}
+	}
+}
+
+// work is a Do call inside a batch.
+type work struct {
+	ctx context.Context
+	fn  func(ctx context.Context, tx *sql.Tx) error
 }
 
 // apply runs requests in one write transaction (retrying it whole on
 // serialization failures and on a transfer id inserted concurrently by
 // another process) and returns results per request.
-func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, expiry bool) ([][]Result, error) {
+func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, works []work, expiry bool) ([][]Result, []error, error) {
 	var results [][]Result
+	var workErrs []error
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = l.db.Write(ctx, func(tx *sql.Tx) error {
 			var e error
-			results, e = l.applyTx(ctx, tx, reqs, riders, expiry)
+			if len(reqs) > 0 {
+				if results, e = l.applyTx(ctx, tx, reqs, riders, expiry); e != nil {
+					return e
+				}
+			}
+			workErrs, e = l.runWorks(tx, works)
 			return e
 		})
 		// A unique violation means another process committed one of these
@@ -180,9 +223,39 @@ func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, 
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ledger commit: %w", err)
+		return nil, nil, fmt.Errorf("ledger commit: %w", err)
 	}
-	return results, nil
+	return results, workErrs, nil
+}
+
+// runWorks runs each unit of work in its own SAVEPOINT, so that one that
+// fails rolls back alone and the others commit with the batch. A work's
+// error is its own answer — except a serialization failure or deadlock,
+// which aborts the batch so that the whole of it runs again.
+func (l *Ledger) runWorks(tx *sql.Tx, works []work) ([]error, error) {
+	if len(works) == 0 {
+		return nil, nil
+	}
+	errs := make([]error, len(works))
+	for i, w := range works {
+		if _, err := tx.ExecContext(w.ctx, "SAVEPOINT work"); err != nil {
+			return nil, err
+		}
+		err := w.fn(w.ctx, tx)
+		if err != nil {
+			if l.db.Dialect.Retryable(err) {
+				return nil, err
+			}
+			if _, rerr := tx.ExecContext(w.ctx, "ROLLBACK TO SAVEPOINT work"); rerr != nil {
+				return nil, rerr
+			}
+		}
+		if _, rerr := tx.ExecContext(w.ctx, "RELEASE SAVEPOINT work"); rerr != nil {
+			return nil, rerr
+		}
+		errs[i] = err
+	}
+	return errs, nil
 }
 
 func (l *Ledger) applyTx(ctx context.Context, tx *sql.Tx, reqs [][]Transfer, riders []*Rider, expiry bool) ([][]Result, error) {

@@ -138,6 +138,23 @@ func (l *Ledger) SubmitWith(ctx context.Context, transfers []Transfer, rider *Ri
 	return l.b.submit(ctx, transfers, rider)
 }
 
+// Do runs work inside the group commit: work from concurrent calls shares
+// one database transaction, each in a SAVEPOINT of its own, and Do returns
+// only after that transaction has committed (or failed). work returning an
+// error rolls back its own savepoint alone, and Do returns that error; a
+// serialization failure or deadlock reruns the whole batch, so work may
+// run more than once and must have no effect outside tx. work must use tx
+// for every read and write (on SQLite the batch holds the one write
+// connection): it submits its transfers with SubmitTx. For the movement
+// kernel (package movement), the one caller outside the ledger.
+func (l *Ledger) Do(ctx context.Context, work func(ctx context.Context, tx *sql.Tx) error) error {
+	if l.b == nil {
+		return nestegg.Errorf(nestegg.Unavailable, "the ledger is not started")
+	}
+	_, err := l.b.enqueue(&request{ctx: ctx, work: work, done: make(chan reply, 1)})
+	return err
+}
+
 // SubmitTx applies transfers inside the caller's write transaction, so that a
 // domain (payments, commerce) commits its own rows and its transfers at once.
 // The caller must commit or roll back tx; the results hold only if it commits.
@@ -382,7 +399,7 @@ func (l *Ledger) ExpirePending(ctx context.Context) (int, error) {
 	if len(voids) == 0 {
 		return 0, nil
 	}
-	res, err := l.apply(ctx, [][]Transfer{voids}, nil, true)
+	res, _, err := l.apply(ctx, [][]Transfer{voids}, nil, nil, true)
 	if err != nil {
 		return 0, err
 	}

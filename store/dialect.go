@@ -112,6 +112,10 @@ func List(start, n int) string {
 	return b.String()
 }
 
+// Retryable reports whether err is a serialization failure, a deadlock or
+// (SQLite) a busy database: the whole transaction may be run again.
+func (d Dialect) Retryable(err error) bool { return d.retryable(err) }
+
 func (d Dialect) retryable(err error) bool {
 	if err == nil {
 		return false

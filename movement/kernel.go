@@ -1,0 +1,452 @@
+package movement
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/store"
+)
+
+// Kernel runs movements. It is safe for concurrent use; several kernels (in
+// several processes) may share one PostgreSQL database.
+type Kernel struct {
+	db     *store.DB
+	ledger *ledger.Ledger
+	comp   *compliance.Service
+	clock  func() time.Time
+}
+
+// New returns a kernel moving money with l (started) on db (migrated),
+// deciding with comp. clock may be nil (time.Now).
+func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, clock func() time.Time) *Kernel {
+	if clock == nil {
+		clock = time.Now
+	}
+	return &Kernel{db: db, ledger: l, comp: comp, clock: clock}
+}
+
+// Ledger returns the ledger the kernel moves money with, for reads.
+func (k *Kernel) Ledger() *ledger.Ledger { return k.ledger }
+
+// Request is one movement asked for.
+type Request struct {
+	Kind Kind
+	// ID is the movement's id, and the Reference of every transfer it
+	// makes; "" picks "mv_…". Domains pass their object's id (pay_…, ord_…)
+	// when one object is one movement.
+	ID string
+	// Reference is the domain's object the movement belongs to; default ID.
+	Reference string
+	// Actor and Key are the idempotency key: whose (a member's id, or
+	// "operator", or "job") and the key. Required.
+	Actor, Key string
+	// Fingerprint hashes the request's fields (nestegg.Fingerprint): the
+	// same key with another fingerprint is IdempotencyMismatch.
+	Fingerprint string
+	// From is the member whose money leaves (and whose limits count), To the
+	// member it reaches; "" for the platform or the outside world.
+	From, To string
+	Asset    string
+	Amount   int64 // minor units, > 0 for kinds the checkpoint decides
+	Fee      int64 // the platform's part, shown separately in statements
+	Note     string
+	// Unuse gives back usage an earlier movement recorded (a held payment
+	// cancelled): Amount at At, in Class, for From.
+	Unuse *compliance.Usage
+}
+
+// Result is what happened.
+type Result struct {
+	ID        string
+	Reference string
+	// Replayed: the key was used before with the same fingerprint; the
+	// movement is the earlier one and nothing ran now.
+	Replayed bool
+	Status   Status
+	// Held and HoldUntil: the checkpoint held the movement.
+	HoldUntil time.Time
+}
+
+// Status is a movement's state.
+type Status string
+
+// The statuses.
+const (
+	Done      Status = "done"
+	Held      Status = "held"
+	Denied    Status = "denied"
+	Cancelled Status = "cancelled"
+)
+
+// Tx is a movement in progress, handed to the domain's work: its rows go
+// through SQL, its transfers through Submit, so that all of them, the
+// checkpoint's decision and the usage commit together.
+type Tx struct {
+	// SQL is the transaction. Use it for every read and write: the movement
+	// may share it with others (group commit) and it holds the one write
+	// connection on SQLite.
+	SQL      *sql.Tx
+	k        *Kernel
+	req      *Request
+	decision compliance.Decision
+	now      time.Time
+}
+
+// ID is the movement's id.
+func (t *Tx) ID() string { return t.req.ID }
+
+// Now is the movement's time.
+func (t *Tx) Now() time.Time { return t.now }
+
+// Held reports whether the checkpoint held the movement, and until when:
+// the domain then reserves (pending transfers) instead of paying.
+func (t *Tx) Held() (bool, time.Time) {
+	return t.decision.Outcome == compliance.Hold, t.decision.HoldUntil
+}
+
+// Reason is what the checkpoint said, for people; "" without remark.
+func (t *Tx) Reason() string { return t.decision.Reason }
+
+// Submit applies transfers as part of the movement: each gets the
+// movement's id as its reference. Any transfer refused is an error (see
+// refused) that rolls the whole movement back.
+func (t *Tx) Submit(ctx context.Context, ts ...ledger.Transfer) ([]ledger.Result, error) {
+	for i := range ts {
+		ts[i].Reference = t.req.ID
+	}
+	res, err := t.k.ledger.SubmitTx(ctx, t.SQL, ts)
+	if err != nil {
+		return nil, err
+	}
+	if err := refused(res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// SubmitMaybe applies transfers like Submit, but hands back refusals as
+// results instead of an error — for settling jobs that decide what a
+// refusal means (a hold that lapsed).
+func (t *Tx) SubmitMaybe(ctx context.Context, ts ...ledger.Transfer) ([]ledger.Result, error) {
+	for i := range ts {
+		ts[i].Reference = t.req.ID
+	}
+	return t.k.ledger.SubmitTx(ctx, t.SQL, ts)
+}
+
+// SetStatus moves another movement from status from to status to (a held
+// payment released or cancelled), guarded by from. Conflict when that
+// movement is not in from.
+func (t *Tx) SetStatus(ctx context.Context, movementID string, from, to Status) error {
+	res, err := t.SQL.ExecContext(ctx, "UPDATE movements SET status = $3 WHERE id = $1 AND status = $2", movementID, string(from), string(to))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return nestegg.Errorf(nestegg.Conflict, "movement %s is not %s", movementID, from)
+	}
+	return nil
+}
+
+// refused maps the ledger's refusals to the one error vocabulary. A
+// platform account that cannot take a debit back (exceeds_debits: the
+// cash at the bank cannot cover a payout) is the operator's matter, never
+// the member's fault.
+func refused(res []ledger.Result) error {
+	err := ledger.Refused(res)
+	var r *ledger.RefusedError
+	if errors.As(err, &r) && r.Status == ledger.StatusExceedsDebits {
+		return &nestegg.Error{Code: nestegg.Unavailable, Message: "payouts are paused; try again later", Err: err}
+	}
+	return err
+}
+
+// denial is a checkpoint refusal: its audit row and the movement's denied
+// row commit; the caller gets Forbidden with the reason.
+type denial struct{ reason string }
+
+func (d *denial) Error() string { return d.reason }
+
+// Move runs one movement through the group commit:
+//
+//	key + fingerprint → replay? → checkpoint (allow / hold / deny, audited)
+//	  → work (the domain's rows and transfers) → usage → commit → answer
+//
+// A replay (the key used before with the same fingerprint) runs nothing
+// and returns the earlier movement with Replayed set; a concurrent request
+// with the same key waits for the first to commit and then replays it. A
+// denial commits its audit row and returns Forbidden. Any error from work
+// rolls the movement back alone (its SAVEPOINT) and is returned; other
+// movements in the batch commit. Move returns only after the commit.
+//
+// work may run more than once (the batch retries whole on a serialization
+// failure or deadlock): it must have no effects outside tx.
+//
+// Errors: Invalid for an undeclared kind or a bad key; IdempotencyMismatch
+// (Param "idempotency_key") for the key used with another fingerprint;
+// Forbidden for a denial; what work returns; Unavailable when the ledger is
+// closed.
+func (k *Kernel) Move(ctx context.Context, req Request, work func(ctx context.Context, tx *Tx) error) (Result, error) {
+	if err := k.vet(&req); err != nil {
+		return Result{}, err
+	}
+	rec := recordFrom(ctx)
+	var res Result
+	var answer error
+	err := k.ledger.Do(ctx, func(ctx context.Context, sqlTx *sql.Tx) error {
+		var err error
+		res, answer, err = k.run(ctx, sqlTx, &req, rec, work)
+		return err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if rec != nil && rec.pending {
+		rec.pending, rec.stored = false, true
+	}
+	return res, answer
+}
+
+// MoveIn is Move inside tx, a write transaction the caller owns (a post
+// hook's): the movement is a SAVEPOINT in it and holds only if tx commits.
+func (k *Kernel) MoveIn(ctx context.Context, tx *sql.Tx, req Request, work func(ctx context.Context, tx *Tx) error) (Result, error) {
+	if err := k.vet(&req); err != nil {
+		return Result{}, err
+	}
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT movement_in"); err != nil {
+		return Result{}, err
+	}
+	res, answer, err := k.run(ctx, tx, &req, nil, work)
+	if err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT movement_in"); rerr != nil {
+			return Result{}, rerr
+		}
+	}
+	if _, rerr := tx.ExecContext(ctx, "RELEASE SAVEPOINT movement_in"); rerr != nil {
+		return Result{}, rerr
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return res, answer
+}
+
+func (k *Kernel) vet(req *Request) error {
+	info, ok := Lookup(req.Kind)
+	if !ok {
+		return nestegg.Errorf(nestegg.Invalid, "movement: undeclared kind %q", req.Kind)
+	}
+	if err := nestegg.CheckKey(req.Key); err != nil {
+		return err
+	}
+	if req.Actor == "" || req.Asset == "" || req.Amount < 0 || req.Fee < 0 || (info.Check && req.Amount == 0) {
+		return nestegg.Errorf(nestegg.Invalid, "movement %s: an actor, an asset and an amount are required", req.Kind)
+	}
+	if req.ID == "" {
+		req.ID = nestegg.NewID("mv")
+	}
+	if req.Reference == "" {
+		req.Reference = req.ID
+	}
+	return nil
+}
+
+// run is one movement inside sqlTx. It returns the result, the answer for
+// the caller (a denial or a refusal whose record it stored: err nil so
+// that what it wrote commits), and err to roll the movement back.
+func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Record, work func(ctx context.Context, tx *Tx) error) (Result, error, error) {
+	info, _ := Lookup(req.Kind)
+	now := k.clock().UTC()
+	// The claim comes first: a concurrent movement with the same key (in
+	// another batch or process) waits here for the first to commit, and
+	// then replays it, instead of being decided against its effects.
+	if rec != nil {
+		rec.pending = false // this run may be a retry of the batch
+	}
+	// With a record to keep, the movement is a savepoint of its own, so
+	// that a refusal can roll it back and still commit the record.
+	if rec != nil {
+		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT movement"); err != nil {
+			return Result{}, nil, err
+		}
+	}
+	claimed, err := k.claim(ctx, sqlTx, req, now)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	if !claimed {
+		res, err := k.replay(ctx, sqlTx, req)
+		if rec != nil {
+			// Answered by the earlier movement: the key's record is its.
+			if _, rerr := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT movement"); rerr != nil {
+				return Result{}, nil, rerr
+			}
+		}
+		if err == nil || nestegg.Is(err, nestegg.Forbidden) {
+			return res, err, nil
+		}
+		return res, nil, err
+	}
+	res := Result{ID: req.ID, Reference: req.Reference, Status: Done}
+	tx := &Tx{SQL: sqlTx, k: k, req: req, now: now, decision: compliance.Decision{Outcome: compliance.Allow}}
+	err = k.decideAndWork(ctx, tx, info, &res, work)
+	var d *denial
+	switch {
+	case err == nil:
+		if rec != nil {
+			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT movement"); err != nil {
+				return Result{}, nil, err
+			}
+			return res, nil, rec.insert(ctx, sqlTx, req.ID, 0, "", now)
+		}
+		return res, nil, nil
+	case errors.As(err, &d):
+		// The denied row and its audit row stay: refusals are on record.
+		answer := nestegg.Errorf(nestegg.Forbidden, "%s", d.reason)
+		res.Status = Denied
+		if rec != nil {
+			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT movement"); err != nil {
+				return Result{}, nil, err
+			}
+			status, body := rec.Render(answer)
+			return res, answer, rec.insert(ctx, sqlTx, req.ID, status, body, now)
+		}
+		return res, answer, nil
+	case rec != nil && storable(k.db, err):
+		// A refusal (insufficient funds, sold out): nothing happened but
+		// the record of the answer, which commits instead.
+		if _, rerr := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT movement"); rerr != nil {
+			return Result{}, nil, rerr
+		}
+		if _, rerr := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT movement"); rerr != nil {
+			return Result{}, nil, rerr
+		}
+		status, body := rec.Render(err)
+		if status >= 500 {
+			return Result{}, nil, err
+		}
+		return Result{}, err, rec.insert(ctx, sqlTx, "", status, body, now)
+	}
+	return Result{}, nil, err
+}
+
+// storable reports whether err is an answer to keep for the key rather than
+// a failure to retry: a business refusal, not a database or internal error.
+func storable(db *store.DB, err error) bool {
+	if db.Dialect.Retryable(err) {
+		return false
+	}
+	switch nestegg.ErrorCode(err) {
+	case nestegg.Internal, nestegg.Unavailable, nestegg.InFlight, "":
+		return false
+	}
+	return true
+}
+
+func (k *Kernel) decideAndWork(ctx context.Context, tx *Tx, info Info, res *Result, work func(ctx context.Context, tx *Tx) error) error {
+	req := tx.req
+	if info.Check {
+		d, err := k.comp.Check(ctx, tx.SQL, compliance.Movement{Kind: compliance.Kind(req.Kind), Class: info.Class, Holdable: info.Holdable,
+			FromUser: req.From, ToUser: req.To, Asset: req.Asset, Amount: req.Amount, Reference: req.ID})
+		if err != nil {
+			return err
+		}
+		tx.decision = d
+		switch d.Outcome {
+		case compliance.Deny:
+			if _, err := tx.SQL.ExecContext(ctx, "UPDATE movements SET status = 'denied', reason = $2 WHERE id = $1", req.ID, d.Reason); err != nil {
+				return err
+			}
+			return &denial{reason: d.Reason}
+		case compliance.Hold:
+			if !info.Holdable {
+				return fmt.Errorf("movement %s: the checkpoint held a kind that cannot be held", req.Kind)
+			}
+			if _, err := tx.SQL.ExecContext(ctx, "UPDATE movements SET status = 'held', reason = $2 WHERE id = $1", req.ID, d.Reason); err != nil {
+				return err
+			}
+			res.Status, res.HoldUntil = Held, d.HoldUntil
+		}
+	}
+	if err := work(ctx, tx); err != nil {
+		return err
+	}
+	if req.Unuse != nil {
+		u := *req.Unuse
+		u.UserID, u.Asset, u.Amount = req.From, req.Asset, -u.Amount
+		if err := k.comp.Record(ctx, tx.SQL, u); err != nil {
+			return err
+		}
+	}
+	u := compliance.Usage{UserID: req.From, Class: info.Class, Asset: req.Asset, Amount: req.Amount, At: tx.now}
+	if info.Payee && res.Status == Done {
+		u.PayeeID = req.To
+	}
+	if u.Class == compliance.Uncounted {
+		u.Amount = 0
+	}
+	if u.Amount != 0 || u.PayeeID != "" {
+		return k.comp.Record(ctx, tx.SQL, u)
+	}
+	return nil
+}
+
+// claim inserts the movement's row unless its key is taken; false means it
+// is (by a committed movement: a concurrent one's insert waits for its
+// transaction to end).
+func (k *Kernel) claim(ctx context.Context, tx *sql.Tx, req *Request, now time.Time) (bool, error) {
+	r, err := tx.ExecContext(ctx, `INSERT INTO movements (id, kind, actor, idem_key, fingerprint, reference, from_user, to_user, asset, amount, fee, note, status, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'done', $13) ON CONFLICT (actor, idem_key) DO NOTHING`,
+		req.ID, string(req.Kind), req.Actor, req.Key, req.Fingerprint, req.Reference, req.From, req.To, req.Asset, req.Amount, req.Fee, req.Note, now.UnixNano())
+	if err != nil {
+		return false, fmt.Errorf("movement claim: %w", err)
+	}
+	n, err := r.RowsAffected()
+	return n == 1, err
+}
+
+var errMismatch = nestegg.ParamErrorf(nestegg.IdempotencyMismatch, "idempotency_key", "this idempotency key was used for a different request; use a new key")
+
+// replay answers a key already used: the earlier movement, or its denial.
+func (k *Kernel) replay(ctx context.Context, q store.Querier, req *Request) (Result, error) {
+	var fp, status, reason string
+	res := Result{Replayed: true}
+	err := q.QueryRowContext(ctx, "SELECT id, reference, fingerprint, status, reason FROM movements WHERE actor = $1 AND idem_key = $2",
+		req.Actor, req.Key).Scan(&res.ID, &res.Reference, &fp, &status, &reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Claimed, then rolled back between our insert and this read: the
+		// movement may run again.
+		return Result{}, nestegg.Errorf(nestegg.InFlight, "a request with this idempotency key was being processed; retry with the same key")
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("movement replay: %w", err)
+	}
+	if fp != req.Fingerprint {
+		return Result{}, errMismatch
+	}
+	res.Status = Status(status)
+	if res.Status == Denied {
+		return res, nestegg.Errorf(nestegg.Forbidden, "%s", reason)
+	}
+	return res, nil
+}
+
+// Find returns the movement an earlier request with (actor, key) made, for
+// domains that answer a replay before doing any work of their own. found is
+// false when the key is unused. Errors: IdempotencyMismatch for another
+// fingerprint; Forbidden (with the reason) when it was denied.
+func (k *Kernel) Find(ctx context.Context, actor, key, fingerprint string) (res Result, found bool, err error) {
+	res, err = k.replay(ctx, k.db.Reader(), &Request{Actor: actor, Key: key, Fingerprint: fingerprint})
+	if nestegg.Is(err, nestegg.InFlight) {
+		return Result{}, false, nil
+	}
+	return res, err == nil || res.ID != "", err
+}

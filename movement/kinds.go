@@ -1,0 +1,119 @@
+package movement
+
+import "github.com/nestegg/nestegg/compliance"
+
+// Kind is what a movement is. Every kind is declared once, in kinds below.
+type Kind string
+
+// Direction is which way a kind moves a member's money.
+type Direction string
+
+// The directions.
+const (
+	Out      Direction = "out"      // leaves the member who starts it (to a member, a shop, a bank)
+	In       Direction = "in"       // reaches a member from outside (a card, a bank, the operator)
+	Back     Direction = "back"     // returns money an earlier movement moved (refunds, returns, expiries)
+	Internal Direction = "internal" // settles an earlier movement (a hold released, a deposit cleared)
+)
+
+// Info is what the table says about a kind.
+type Info struct {
+	Kind Kind
+	// Label is what a statement calls it.
+	Label     string
+	Direction Direction
+	// Class is how it counts toward the starting member's limits.
+	Class compliance.Class
+	// Check says the checkpoint decides it (every movement a member starts;
+	// not the jobs that settle one already decided).
+	Check bool
+	// Holdable: the checkpoint may hold it (cooling-off) rather than deny.
+	Holdable bool
+	// Payee: completing it means its sender has paid its receiver
+	// (cooling-off no longer applies between them).
+	Payee bool
+}
+
+// The kinds. Names are stable: they are stored and shown in the API.
+const (
+	P2P               Kind = "p2p"
+	Tip               Kind = "tip"
+	Award             Kind = "award"
+	CoinBuy           Kind = "coin_buy"
+	CoinRedeem        Kind = "coin_redeem"
+	Refund            Kind = "refund"
+	Credit            Kind = "credit"
+	HoldRelease       Kind = "hold_release"
+	HoldCancel        Kind = "hold_cancel"
+	Purchase          Kind = "purchase"
+	Gift              Kind = "gift"
+	VoucherRedeem     Kind = "voucher_redeem"
+	VoucherExpiry     Kind = "voucher_expiry"
+	OrderRefund       Kind = "order_refund"
+	DisputeHold       Kind = "dispute_hold"
+	DisputeResolve    Kind = "dispute_resolve"
+	TopUp             Kind = "card_topup"
+	TopUpSettle       Kind = "card_topup_settle"
+	Deposit           Kind = "deposit"
+	DepositSettle     Kind = "deposit_settle"
+	DepositReturn     Kind = "deposit_return"
+	Withdrawal        Kind = "withdrawal"
+	InstantWithdrawal Kind = "instant_withdrawal"
+	WithdrawalSettle  Kind = "withdrawal_settle"
+	WithdrawalReturn  Kind = "withdrawal_return"
+	MicroDeposit      Kind = "micro_deposit"
+	CardPayout        Kind = "card_payout"
+)
+
+// kinds is the one table of movement kinds.
+var kinds = map[Kind]Info{
+	// Money between people (package payments).
+	P2P:         {Label: "Payment", Direction: Out, Class: compliance.Spend, Check: true, Holdable: true, Payee: true},
+	Tip:         {Label: "Tip", Direction: Out, Class: compliance.Spend, Check: true, Payee: true},
+	Award:       {Label: "Award", Direction: Out, Class: compliance.Spend, Check: true},
+	CoinBuy:     {Label: "Coins bought", Direction: Out, Class: compliance.Spend, Check: true},
+	CoinRedeem:  {Label: "Coins redeemed", Direction: In, Check: true},
+	Refund:      {Label: "Refund", Direction: Back, Check: true},
+	Credit:      {Label: "Credit from the operator", Direction: In, Check: true},
+	HoldRelease: {Label: "Held payment released", Direction: Internal, Payee: true},
+	HoldCancel:  {Label: "Held payment cancelled", Direction: Back},
+
+	// Buying from posts (package commerce).
+	Purchase:       {Label: "Purchase", Direction: Out, Class: compliance.Spend, Check: true},
+	Gift:           {Label: "Gift", Direction: Out, Class: compliance.Spend, Check: true},
+	VoucherRedeem:  {Label: "Voucher redeemed", Direction: Internal},
+	VoucherExpiry:  {Label: "Voucher expired", Direction: Back},
+	OrderRefund:    {Label: "Refund of a purchase", Direction: Back, Check: true},
+	DisputeHold:    {Label: "Dispute: money held", Direction: Internal},
+	DisputeResolve: {Label: "Dispute resolved", Direction: Back},
+
+	// Money in and out (package funding).
+	TopUp:             {Label: "Top-up from a card", Direction: In, Class: compliance.Funding, Check: true},
+	TopUpSettle:       {Label: "Card top-up settled", Direction: Internal},
+	Deposit:           {Label: "Bank deposit", Direction: In, Class: compliance.Funding, Check: true},
+	DepositSettle:     {Label: "Bank deposit cleared", Direction: Internal},
+	DepositReturn:     {Label: "Bank deposit returned", Direction: Back},
+	Withdrawal:        {Label: "Withdrawal to a bank", Direction: Out, Class: compliance.Spend, Check: true},
+	InstantWithdrawal: {Label: "Instant withdrawal", Direction: Out, Class: compliance.Spend, Check: true},
+	WithdrawalSettle:  {Label: "Withdrawal sent", Direction: Internal},
+	WithdrawalReturn:  {Label: "Withdrawal returned", Direction: Back},
+	MicroDeposit:      {Label: "Verification deposits", Direction: Internal},
+	CardPayout:        {Label: "Card payout", Direction: Internal},
+}
+
+// Lookup returns what the table says about k, and whether k is declared.
+func Lookup(k Kind) (Info, bool) {
+	i, ok := kinds[k]
+	i.Kind = k
+	return i, ok
+}
+
+// Kinds returns the whole table, for documentation and tests.
+func Kinds() []Info {
+	out := make([]Info, 0, len(kinds))
+	for k := range kinds {
+		i, _ := Lookup(k)
+		out = append(out, i)
+	}
+	return out
+}
