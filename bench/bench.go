@@ -148,6 +148,38 @@ func checkTarget(raw string, allowRemote bool) error {
 	return fmt.Errorf("refusing to load %s: not a loopback address (pass --allow-remote if you mean it)", host)
 }
 
+// forEach calls fn(i) for every i in [0, n) from up to workers goroutines
+// and returns the first error (after which no further i starts), or ctx's.
+func forEach(ctx context.Context, n, workers int, fn func(i int) error) error {
+	var next atomic.Int64
+	var failed atomic.Bool
+	var once sync.Once
+	var first error
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() && ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					once.Do(func() { first = err })
+					failed.Store(true)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
 type client struct {
 	base string
 	key  string
@@ -248,17 +280,28 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 // enough that Accounts × it never overflows.
 const fundingPerAccount = 1_000_000_00
 
-func setup(ctx context.Context, c *client, cfg *Config, progress io.Writer, retries *atomic.Int64) ([]string, int64, error) {
+// platformEquity returns the id of the platform's equity account in the
+// run's asset, which funds transfer runs; asking for it first also tells
+// an unreachable server or a wrong operator key apart before any setup.
+func platformEquity(ctx context.Context, c *client, cfg *Config, retries *atomic.Int64) (string, error) {
 	code, b, _, err := c.retry(ctx, cfg, "GET", "/api/v1/platform/accounts/"+cfg.Asset+"/equity", "", nil, retries)
 	if err != nil {
-		return nil, 0, fmt.Errorf("server unreachable at %s: %w", cfg.URL, err)
+		return "", fmt.Errorf("server unreachable at %s: %w", cfg.URL, err)
 	}
 	if code != 200 {
-		return nil, 0, fmt.Errorf("platform account: %d %s (is --key the operator key?)", code, bytes.TrimSpace(b))
+		return "", fmt.Errorf("platform account: %d %s (is --key the operator key?)", code, bytes.TrimSpace(b))
 	}
 	var eq struct{ ID string }
 	if err := json.Unmarshal(b, &eq); err != nil {
-		return nil, 0, fmt.Errorf("platform account: %w", err)
+		return "", fmt.Errorf("platform account: %w", err)
+	}
+	return eq.ID, nil
+}
+
+func setup(ctx context.Context, c *client, cfg *Config, progress io.Writer, retries *atomic.Int64) ([]string, int64, error) {
+	equity, err := platformEquity(ctx, c, cfg, retries)
+	if err != nil {
+		return nil, 0, err
 	}
 	fmt.Fprintf(progress, "creating and funding %d accounts (run %s)…\n", cfg.Accounts, cfg.RunID)
 	ids := make([]string, cfg.Accounts)
@@ -266,44 +309,16 @@ func setup(ctx context.Context, c *client, cfg *Config, progress io.Writer, retr
 		ids[i] = fmt.Sprintf("%s-a%d", cfg.RunID, i)
 	}
 	// Accounts are created concurrently, then funded in batches.
-	work := make(chan int)
-	errs := make(chan error, cfg.Concurrency)
-	var wg sync.WaitGroup
-	for w := 0; w < min(cfg.Concurrency, 32); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				body := fmt.Appendf(nil, `{"id":%q,"asset":%q,"kind":"wallet","owner":%q,"debits_must_not_exceed_credits":true}`, ids[i], cfg.Asset, cfg.RunID)
-				code, b, _, err := c.retry(ctx, cfg, "POST", "/api/v1/accounts", "acct-"+ids[i], body, retries)
-				if err == nil && code != 201 && code != 200 {
-					err = fmt.Errorf("create account: %d %s", code, bytes.TrimSpace(b))
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-feed:
-	for i := range ids {
-		select {
-		case work <- i:
-		case err := <-errs:
-			close(work)
-			wg.Wait()
-			return nil, 0, err
-		case <-ctx.Done():
-			break feed
+	err = forEach(ctx, len(ids), min(cfg.Concurrency, 32), func(i int) error {
+		body := fmt.Appendf(nil, `{"id":%q,"asset":%q,"kind":"wallet","owner":%q,"debits_must_not_exceed_credits":true}`, ids[i], cfg.Asset, cfg.RunID)
+		code, b, _, err := c.retry(ctx, cfg, "POST", "/api/v1/accounts", "acct-"+ids[i], body, retries)
+		if err == nil && code != 201 && code != 200 {
+			err = fmt.Errorf("create account: %d %s", code, bytes.TrimSpace(b))
 		}
-	}
-	close(work)
-	wg.Wait()
-	select {
-	case err := <-errs:
+		return err
+	})
+	if err != nil {
 		return nil, 0, err
-	default:
 	}
 	for start := 0; start < len(ids); start += 8190 {
 		part := ids[start:min(start+8190, len(ids))]
@@ -313,7 +328,7 @@ feed:
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			fmt.Fprintf(&buf, `{"id":"fund-%s","debit_account_id":%q,"credit_account_id":%q,"amount":%d,"asset":%q,"code":"bench_fund"}`, id, eq.ID, id, fundingPerAccount, cfg.Asset)
+			fmt.Fprintf(&buf, `{"id":"fund-%s","debit_account_id":%q,"credit_account_id":%q,"amount":%d,"asset":%q,"code":"bench_fund"}`, id, equity, id, fundingPerAccount, cfg.Asset)
 		}
 		buf.WriteString(`]}`)
 		code, b, _, err := c.retry(ctx, cfg, "POST", "/api/v1/transfers/batch", fmt.Sprintf("%s-fund-%d", cfg.RunID, start), buf.Bytes(), retries)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -50,33 +49,16 @@ func load(ctx context.Context, clients []*client, cfg *Config, ids []string, pro
 		rep.Mode, path = "batch", "/api/v1/transfers/batch"
 	}
 	requests := (cfg.Transfers + cfg.Batch - 1) / cfg.Batch
-	var next, doneTransfers, refused, errCount atomic.Int64
+	var next atomic.Int64
+	var m meter
 	deadline := time.Now().Add(cfg.MaxDuration)
 	type result struct {
 		lat   []time.Duration
 		acked []string
 	}
 	results := make([]result, cfg.Concurrency)
-	var firstErr atomic.Value
 	start := time.Now()
-	stopProgress := make(chan struct{})
-	progressDone := make(chan struct{})
-	go func() {
-		defer close(progressDone)
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		last := int64(0)
-		for {
-			select {
-			case <-stopProgress:
-				return
-			case <-t.C:
-				d := doneTransfers.Load()
-				fmt.Fprintf(progress, "  %d/%d transfers  %d/s  refused %d  errors %d\n", d, cfg.Transfers, d-last, refused.Load(), errCount.Load())
-				last = d
-			}
-		}
-	}()
+	stopProgress := m.progress(progress, cfg.Transfers, "transfers")
 	var wg sync.WaitGroup
 	for w := 0; w < cfg.Concurrency; w++ {
 		wg.Add(1)
@@ -112,8 +94,7 @@ func load(ctx context.Context, clients []*client, cfg *Config, ids []string, pro
 				}
 				code, b, lat, err := c.retry(ctx, cfg, "POST", path, batchIDs[0], body, retries)
 				if err != nil {
-					errCount.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
+					m.fail(err.Error())
 					continue
 				}
 				res.lat = append(res.lat, lat)
@@ -121,59 +102,36 @@ func load(ctx context.Context, clients []*client, cfg *Config, ids []string, pro
 				case cfg.Batch == 1 && (code == 201 || code == 200):
 					res.acked = append(res.acked, batchIDs[0])
 				case cfg.Batch == 1 && code == 422:
-					refused.Add(1)
+					m.refused.Add(1)
 				case cfg.Batch > 1 && code == 200:
 					var out struct{ Results []struct{ ID, Status string } }
 					if err := json.Unmarshal(b, &out); err != nil || len(out.Results) != n {
-						errCount.Add(1)
-						firstErr.CompareAndSwap(nil, fmt.Sprintf("batch response: %v", err))
+						m.fail(fmt.Sprintf("batch response: %v", err))
 						continue
 					}
 					for _, x := range out.Results {
 						if x.Status == "ok" || x.Status == "exists" {
 							res.acked = append(res.acked, x.ID)
 						} else {
-							refused.Add(1)
+							m.refused.Add(1)
 						}
 					}
 				default:
-					errCount.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %s", code, bytes.TrimSpace(b)))
+					m.fail(fmt.Sprintf("%d %s", code, bytes.TrimSpace(b)))
 				}
-				doneTransfers.Add(int64(n))
+				m.done.Add(int64(n))
 			}
 		}(w)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	close(stopProgress)
-	<-progressDone // progress shares its writer with what follows
-	if e, ok := firstErr.Load().(string); ok {
-		fmt.Fprintf(progress, "first error: %s\n", e)
-	}
+	stopProgress()
 	var lat []time.Duration
 	var acked []string
 	for _, r := range results {
 		lat = append(lat, r.lat...)
 		acked = append(acked, r.acked...)
 	}
-	slices.Sort(lat)
-	pct := func(p int) float64 {
-		if len(lat) == 0 {
-			return 0
-		}
-		return float64(lat[min(len(lat)-1, len(lat)*p/100)].Microseconds()) / 1000
-	}
-	rep.Attempted = int(doneTransfers.Load())
-	rep.Acknowledged = len(acked)
-	rep.Refused = int(refused.Load())
-	rep.Errors = int(errCount.Load())
-	rep.Seconds = elapsed.Seconds()
-	rep.TransfersPerSec = float64(len(acked)) / elapsed.Seconds()
-	rep.RequestsPerSec = float64(len(lat)) / elapsed.Seconds()
-	rep.P50ms, rep.P90ms, rep.P99ms = pct(50), pct(90), pct(99)
-	if len(lat) > 0 {
-		rep.Maxms = float64(lat[len(lat)-1].Microseconds()) / 1000
-	}
+	m.tally(&rep, len(acked), lat, elapsed)
 	return rep, acked, nil
 }
