@@ -39,6 +39,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	batchWait := fs.Duration("batch-wait", 0, "group commit: how long a committer waits for more requests once it has some (0: never; requests arriving during a commit form the next batch)")
 	committers := fs.Int("committers", 0, "group commit: batches committing at once (default 1 on SQLite, 2 on PostgreSQL)")
 	demoFlag := fs.Bool("demo", false, "seed a demo community into an empty database and print how to log in")
+	fastPasswords := fs.Bool("bench-fast-passwords", e.getenv("NESTEGG_BENCH_FAST_PASSWORDS") == "1",
+		"FOR BENCHMARKS ONLY (env NESTEGG_BENCH_FAST_PASSWORDS=1): hash passwords with a tiny argon2id cost, so that 'nestegg bench --p2p' signs members up quickly; passwords set meanwhile are easy to crack: never on a server people use")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -76,7 +78,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	soc := social.New(db, social.Options{PayHandle: *payHandle})
+	var argon social.Argon2 // zero: production cost
+	if *fastPasswords {
+		// Microseconds a hash instead of a quarter second, and no protection.
+		argon = social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}
+		log.Warn("FOR BENCHMARKS ONLY: --bench-fast-passwords hashes passwords with a tiny argon2id cost, so passwords set now are easy to crack; never run a server people use like this")
+	}
+	soc := social.New(db, social.Options{PayHandle: *payHandle, Argon2: argon})
 	comp := compliance.New(db, compliance.DefaultConfig())
 	pay, err := payments.New(db, l, soc, comp, payments.Config{})
 	if err != nil {
