@@ -3,6 +3,11 @@
 // creates, then checks the server's books — every acknowledged transfer
 // exists exactly once, the accounts' total is unchanged, none is negative.
 //
+// With P2P it drives the path members use instead: members it signs up,
+// credited by the operator, pay each other through POST /api/v1/payments
+// with their own tokens, and the same books are checked through the
+// members' eyes (see p2p.go).
+//
 // It only ever targets loopback unless told AllowRemote, and it is bounded in
 // both count (Transfers) and time (MaxDuration).
 package bench
@@ -31,8 +36,8 @@ type Config struct {
 	// use the first.
 	URL         string
 	Key         string // operator API key
-	Accounts    int    // accounts to create and fund
-	Transfers   int    // transfers to attempt
+	Accounts    int    // accounts to create and fund (members, with P2P)
+	Transfers   int    // transfers to attempt (payments, with P2P)
 	Concurrency int    // concurrent clients
 	// Batch is transfers per request: 1 posts to /api/v1/transfers, more
 	// posts batches to /api/v1/transfers/batch.
@@ -47,9 +52,13 @@ type Config struct {
 	AllowRemote bool
 	// RunID prefixes every id the run creates, so runs never collide.
 	RunID string
+	// P2P makes the run members paying members through the payments API
+	// instead of operator transfers between ledger accounts.
+	P2P bool
 }
 
 // Report is the outcome, printed as one JSON line by `nestegg bench --json`.
+// In a p2p run, accounts are members and transfers are payments.
 type Report struct {
 	Mode            string  `json:"mode"`
 	Servers         int     `json:"servers"`
@@ -72,7 +81,15 @@ type Report struct {
 	Duplicates      int     `json:"duplicates"` // found more than once
 	ConservationOK  bool    `json:"conservation_ok"`
 	Negative        int     `json:"negative_accounts"`
-	OK              bool    `json:"ok"`
+	// RefusedBy counts refusals by why (p2p only): the error code
+	// (insufficient_funds, or forbidden for a compliance denial) and its
+	// message with amounts elided.
+	RefusedBy map[string]int `json:"refused_by,omitempty"`
+	// Drift counts members whose balance is not what the run's
+	// acknowledged payments make it (p2p only): a payment made twice, or
+	// made though it was answered as refused, shows here.
+	Drift int  `json:"drift_accounts,omitempty"`
+	OK    bool `json:"ok"`
 }
 
 func (c *Config) defaults() error {
@@ -115,6 +132,8 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("--concurrency must be 1 to 4096")
 	case c.Batch < 1 || c.Batch > 8190:
 		return fmt.Errorf("--batch must be 1 to 8190")
+	case c.P2P && c.Batch != 1:
+		return fmt.Errorf("--batch is for transfers: --p2p sends one payment per request")
 	case c.Skew < 0 || c.Skew > 100:
 		return fmt.Errorf("--skew is a percentage, 0 to 100")
 	case c.Hot < 2 || c.Hot > c.Accounts:
@@ -182,8 +201,14 @@ func forEach(ctx context.Context, n, workers int, fn func(i int) error) error {
 
 type client struct {
 	base string
-	key  string
+	key  string // bearer token: the operator key, or a member's session
 	hc   *http.Client
+}
+
+// as returns the client acting with another bearer token (a member's) on
+// the same server and connections.
+func (c *client) as(token string) *client {
+	return &client{base: c.base, key: token, hc: c.hc}
 }
 
 // do sends one request and returns the status and body. Bodies are read
@@ -258,6 +283,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 	}
 	c := clients[0]
 	var retries atomic.Int64
+	if cfg.P2P {
+		return runP2P(ctx, clients, &cfg, progress, &retries)
+	}
 
 	ids, funding, err := setup(ctx, c, &cfg, progress, &retries)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nestegg/nestegg/bench"
 	"github.com/nestegg/nestegg/store/storetest"
 )
 
@@ -94,6 +95,31 @@ func TestBenchSmall(t *testing.T) {
 			if !rep.ConservationOK || rep.Errors != 0 || rep.Duplicates != 0 || rep.Acknowledged+rep.Refused == 0 || rep.TransfersPerSec <= 0 {
 				t.Errorf("bench %v report = %+v", mode, rep)
 			}
+		}
+	})
+}
+
+// TestBenchP2P runs `nestegg bench --p2p` at a small size against a server
+// with fast passwords on each database: members sign up, are credited and
+// pay each other through the payments API, and the books verify.
+func TestBenchP2P(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, dsn string) {
+		const key = "bench-test-operator-key"
+		url := serveForTest(t, dsn, key, "NESTEGG_BENCH_FAST_PASSWORDS=1")
+		var out, errOut strings.Builder
+		args := []string{"bench", "--p2p", "--url", url, "--key", key, "--accounts", "20", "--transfers", "300", "--concurrency", "8", "--json"}
+		if err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut); err != nil {
+			t.Fatalf("bench --p2p: %v\n%s\n%s", err, out.String(), errOut.String())
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		var rep bench.Report
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil {
+			t.Fatalf("last line is not the JSON report: %v\n%s", err, out.String())
+		}
+		if rep.Mode != "p2p" || rep.Accounts != 20 || rep.Acknowledged+rep.Refused != 300 || rep.Acknowledged == 0 ||
+			rep.Errors != 0 || rep.Missing != 0 || rep.Duplicates != 0 || rep.Drift != 0 || rep.Negative != 0 ||
+			!rep.ConservationOK || !rep.OK || rep.TransfersPerSec <= 0 {
+			t.Errorf("bench --p2p report = %+v", rep)
 		}
 	})
 }
