@@ -169,6 +169,16 @@ func refused(res []ledger.Result) error {
 	return err
 }
 
+// ErrDenied is the cause of every error Move returns for a checkpoint
+// denial (Forbidden, with the reason as its message): errors.Is tells a
+// denial, whose audit row committed, from other refusals, which left no
+// trace.
+var ErrDenied = errors.New("movement: denied by the checkpoint")
+
+func deniedError(reason string) error {
+	return &nestegg.Error{Code: nestegg.Forbidden, Message: reason, Err: ErrDenied}
+}
+
 // denial is a checkpoint refusal: its audit row and the movement's denied
 // row commit; the caller gets Forbidden with the reason.
 type denial struct{ reason string }
@@ -310,7 +320,7 @@ func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Reco
 		return res, nil, nil
 	case errors.As(err, &d):
 		// The denied row and its audit row stay: refusals are on record.
-		answer := nestegg.Errorf(nestegg.Forbidden, "%s", d.reason)
+		answer := deniedError(d.reason)
 		res.Status = Denied
 		if rec != nil {
 			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT movement"); err != nil {
@@ -434,7 +444,7 @@ func (k *Kernel) replay(ctx context.Context, q store.Querier, req *Request) (Res
 	}
 	res.Status = Status(status)
 	if res.Status == Denied {
-		return res, nestegg.Errorf(nestegg.Forbidden, "%s", reason)
+		return res, deniedError(reason)
 	}
 	return res, nil
 }
@@ -449,4 +459,13 @@ func (k *Kernel) Find(ctx context.Context, actor, key, fingerprint string) (res 
 		return Result{}, false, nil
 	}
 	return res, err == nil || res.ID != "", err
+}
+
+// SetStatus moves a movement from status from to status to outside any
+// movement — for a reservation the ledger itself voided when its timeout
+// passed, where no money moves now. Conflict when it is not in from.
+func (k *Kernel) SetStatus(ctx context.Context, movementID string, from, to Status) error {
+	return k.db.Write(ctx, func(sqlTx *sql.Tx) error {
+		return (&Tx{SQL: sqlTx}).SetStatus(ctx, movementID, from, to)
+	})
 }

@@ -2,15 +2,14 @@ package payments
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"strconv"
 
 	"github.com/nestegg/nestegg"
-	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 )
 
 // MaxCoins is the most coins one purchase or redemption moves.
@@ -66,7 +65,7 @@ func (s *Service) BuyCoins(ctx context.Context, userID string, coins int64, idem
 	ts = append(ts, ledger.Transfer{ID: derive("coinissue", userID, idempotencyKey), DebitAccountID: platformID(s.coin.Code, ledger.KindLiability),
 		CreditAccountID: walletID(userID, s.coin.Code), Amount: coins, Asset: s.coin.Code, Code: "coin_issue"})
 	p.TransferID = ts[0].ID
-	return s.exchange(ctx, p, compliance.KindCoinBuy, idempotencyKey, ts, "buy coins")
+	return s.exchange(ctx, p, movement.CoinBuy, idempotencyKey, ts, "buy coins")
 }
 
 // RedeemCoins turns userID's coins back into balance at
@@ -93,7 +92,7 @@ func (s *Service) RedeemCoins(ctx context.Context, userID string, coins int64, i
 			CreditAccountID: walletID(userID, cash), Amount: value, Asset: cash, Code: "coin_payout"},
 	}
 	p.TransferID = ts[0].ID
-	return s.exchange(ctx, p, compliance.KindCoinRedeem, idempotencyKey, ts, "redeem coins")
+	return s.exchange(ctx, p, movement.CoinRedeem, idempotencyKey, ts, "redeem coins")
 }
 
 func (s *Service) coinMath(coins, rate int64) (int64, error) {
@@ -106,10 +105,12 @@ func (s *Service) coinMath(coins, rate int64) (int64, error) {
 	return money.Mul(coins, rate)
 }
 
-// exchange makes a coin purchase or redemption: one payment row and its
-// linked transfers between the member and the platform.
-func (s *Service) exchange(ctx context.Context, p Payment, kind compliance.Kind, key string, ts []ledger.Transfer, op string) (Payment, error) {
-	if err := checkKey(key); err != nil {
+// exchange makes a coin purchase or redemption: one movement, one payment
+// row and its linked transfers between the member and the platform. Only a
+// purchase counts toward limits (the table says so): a redemption brings
+// money in.
+func (s *Service) exchange(ctx context.Context, p Payment, kind movement.Kind, key string, ts []ledger.Transfer, op string) (Payment, error) {
+	if err := nestegg.CheckKey(key); err != nil {
 		return Payment{}, err
 	}
 	if _, err := s.member(ctx, p.PayerID, "user_id"); err != nil {
@@ -126,38 +127,30 @@ func (s *Service) exchange(ctx context.Context, p Payment, kind compliance.Kind,
 	for i := range ts[:len(ts)-1] {
 		ts[i].Linked = true
 	}
-	fp := fingerprint(string(p.Kind), strconv.FormatInt(p.Counter.Minor, 10), strconv.FormatInt(p.Amount.Minor, 10))
+	fp := nestegg.Fingerprint(string(p.Kind), strconv.FormatInt(p.Counter.Minor, 10), strconv.FormatInt(p.Amount.Minor, 10))
 	p.Audience, p.Status = Private, StatusCompleted
+	// Limits count in cash: a purchase's cost, a redemption's payout.
+	cash := p.Amount
+	if kind == movement.CoinRedeem {
+		cash = p.Counter
+	}
+	req := movement.Request{Kind: kind, ID: nestegg.NewID("pay"), Actor: p.PayerID, Key: key, Fingerprint: fp, From: p.PayerID,
+		Asset: cash.Asset.Code, Amount: cash.Minor}
 	var out Payment
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		var found bool
-		var err error
-		if out, found, err = s.replay(ctx, tx, p.PayerID, key, fp); found || err != nil {
-			return err
-		}
-		d, err := s.comp.Check(ctx, tx, compliance.Movement{Kind: kind, FromUser: p.PayerID, Asset: p.Amount.Asset.Code,
-			Amount: p.Amount.Minor, Reference: p.TransferID})
-		if err != nil {
-			return err
-		}
-		if d.Outcome != compliance.Allow {
-			return &denied{nestegg.Errorf(nestegg.Forbidden, "%s", d.Reason)}
-		}
+	res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
 		out = p
-		out.ID = ledger.NewID("pay")
-		out.CreatedAt = s.now()
+		out.ID = tx.ID()
+		out.CreatedAt = tx.Now()
 		out.UpdatedAt = out.CreatedAt
-		if ok, err := s.insertPayment(ctx, tx, out, p.PayerID, key, fp); err != nil {
+		if err := s.insertPayment(ctx, tx.SQL, out, p.PayerID, key, fp); err != nil {
 			return err
-		} else if !ok {
-			return errReplay
 		}
-		for i := range ts {
-			ts[i].Reference = out.ID
-		}
-		_, err = s.submit(ctx, tx, ts)
+		_, err := tx.Submit(ctx, ts...)
 		return err
 	})
+	if err == nil && res.Replayed {
+		out, err = s.paymentIn(ctx, nil, res.Reference)
+	}
 	if err != nil {
 		return Payment{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -196,17 +189,13 @@ func (s *Service) GiveAward(ctx context.Context, in AwardInput) (Payment, error)
 	if post.Author.ID == in.FromUserID {
 		return Payment{}, nestegg.ParamErrorf(nestegg.Invalid, "post_id", "you can't award your own post")
 	}
-	a := payArgs{kind: KindAward, comp: compliance.KindAward, payer: in.FromUserID, payee: post.Author.ID, payeeHandle: post.Author.Handle,
+	a := payArgs{kind: KindAward, payer: in.FromUserID, payee: post.Author.ID, payeeHandle: post.Author.Handle,
 		amount: money.Amount{Asset: s.coin, Minor: coins}, audience: in.Audience, key: in.IdempotencyKey, postID: post.ID, award: in.Award,
 		notifyKind: NotifyAward, notify: fmt.Sprintf("gave your post the %s award (%d coins)", in.Award, coins)}
 	if err := s.prepare(ctx, &a, false); err != nil {
 		return Payment{}, err
 	}
-	var p Payment
-	err = s.write(ctx, func(tx *sql.Tx) (err error) {
-		p, err = s.pay(ctx, tx, a)
-		return err
-	})
+	p, err := s.pay(ctx, nil, a, nil)
 	if err != nil {
 		return Payment{}, fmt.Errorf("award: %w", err)
 	}

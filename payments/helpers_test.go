@@ -12,6 +12,8 @@ import (
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
+	"github.com/nestegg/nestegg/movement/movementtest"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
@@ -73,6 +75,8 @@ func newEnv(t testing.TB, db *store.DB, o options) *env {
 		t.Fatalf("payments.New: %v", err)
 	}
 	soc.SetPostHook(svc.OnPost)
+	// The book auditor, after every test: runs before the ledger closes.
+	t.Cleanup(func() { movementtest.Audit(t, movement.New(db, l, comp, c.Now)) })
 	return &env{t: t, db: db, clock: c, social: soc, ledger: l, comp: comp, pay: svc, ctx: context.Background()}
 }
 

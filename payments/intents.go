@@ -11,6 +11,7 @@ import (
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/social"
 )
 
@@ -151,7 +152,7 @@ func (s *Service) runInSavepoint(ctx context.Context, tx *sql.Tx, in Intent) (do
 		return false, err
 	}
 	resultID, runErr := s.execute(ctx, tx, in)
-	if runErr != nil && !isDenied(runErr) {
+	if runErr != nil && !errors.Is(runErr, movement.ErrDenied) {
 		_, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT payment_intent")
 		return false, err
 	}
@@ -201,7 +202,7 @@ func (s *Service) execute(ctx context.Context, tx *sql.Tx, in Intent) (string, e
 		if in.Kind == CommandSend {
 			a.postID = in.PostID
 		}
-		p, err := s.pay(ctx, tx, a)
+		p, err := s.pay(ctx, tx, a, nil)
 		return p.ID, err
 	case CommandRequest:
 		rin, payer, err := s.planRequest(ctx, RequestInput{RequesterID: in.AuthorID, FromHandle: in.Handles[0], Amount: *in.Amount, Note: in.Note, IdempotencyKey: key})
@@ -309,8 +310,9 @@ func (s *Service) ConfirmIntent(ctx context.Context, userID, intentID string) (I
 		return Intent{}, fmt.Errorf("confirm: %w", err)
 	}
 	expired := false
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		expired = false
+	var denial error
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		expired, denial = false, nil
 		cur, err := scanIntent(tx.QueryRowContext(ctx, "SELECT "+intentCols+" FROM payment_intents WHERE id = $1"+s.db.Dialect.ForUpdate(), intentID))
 		if err != nil {
 			return err
@@ -327,7 +329,7 @@ func (s *Service) ConfirmIntent(ctx context.Context, userID, intentID string) (I
 			return err
 		}
 		resultID, runErr := s.execute(ctx, tx, cur)
-		if runErr != nil && !isDenied(runErr) {
+		if runErr != nil && !errors.Is(runErr, movement.ErrDenied) {
 			return runErr
 		}
 		if err := s.settle(ctx, tx, cur, resultID, runErr); err != nil {
@@ -338,8 +340,12 @@ func (s *Service) ConfirmIntent(ctx context.Context, userID, intentID string) (I
 		if runErr != nil {
 			in.Status, in.Reason = IntentFailed, nestegg.ErrorMessage(runErr)
 		}
-		return runErr // a denial: write commits the failed intent and returns it
+		denial = runErr // a denial: the failed intent and the audit row commit
+		return nil
 	})
+	if err == nil {
+		err = denial
+	}
 	if expired {
 		return Intent{}, nestegg.Errorf(nestegg.Conflict, "this payment expired; post it again")
 	}
@@ -357,7 +363,7 @@ func (s *Service) CancelIntent(ctx context.Context, userID, intentID string) (In
 	if err != nil {
 		return Intent{}, err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE payment_intents SET status = 'cancelled', updated_at = $2 WHERE id = $1 AND status = 'pending_confirmation'",
 			intentID, s.now().UnixNano())
 		if err != nil {

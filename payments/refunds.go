@@ -2,14 +2,13 @@ package payments
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/nestegg/nestegg"
-	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 )
 
 // RefundInput returns money of a payment to its payer.
@@ -34,7 +33,7 @@ type RefundInput struct {
 // InsufficientFunds when the payee has spent the money; Conflict when the
 // key was used for another refund.
 func (s *Service) Refund(ctx context.Context, in RefundInput) (Refund, error) {
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return Refund{}, err
 	}
 	if in.Amount < 0 {
@@ -51,20 +50,20 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Refund, error) {
 	if p.PayeeID != in.UserID {
 		return Refund{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such payment")
 	}
+	amount := in.Amount
+	if amount == 0 {
+		amount = p.Refundable() // checked again under the payment's lock
+	}
+	if amount == 0 {
+		amount = 1 // nothing is left: the check below says so
+	}
+	code := p.Amount.Asset.Code
+	req := movement.Request{Kind: movement.Refund, ID: nestegg.NewID("rfd"), Reference: "", Actor: in.UserID, Key: in.IdempotencyKey,
+		Fingerprint: nestegg.Fingerprint("refund", in.PaymentID, strconv.FormatInt(in.Amount, 10), in.Reason),
+		From:        in.UserID, To: p.PayerID, Asset: code, Amount: amount, Note: in.Reason}
 	var r Refund
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		var err error
-		r, err = scanRefund(tx.QueryRowContext(ctx, "SELECT "+refundCols+" FROM refunds WHERE refunder_id = $1 AND idem_key = $2", in.UserID, in.IdempotencyKey))
-		if err == nil {
-			if r.PaymentID != in.PaymentID || (in.Amount != 0 && in.Amount != r.Amount.Minor) || r.Reason != in.Reason {
-				return nestegg.ParamErrorf(nestegg.Conflict, "idempotency_key", "this idempotency key was used for a different refund")
-			}
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		p, err := s.lockPayment(ctx, tx, in.PaymentID)
+	res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
+		p, err := s.lockPayment(ctx, tx.SQL, in.PaymentID)
 		if err != nil {
 			return err
 		}
@@ -72,43 +71,29 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Refund, error) {
 			return nestegg.ParamErrorf(nestegg.Invalid, "id", "only completed payments can be refunded")
 		}
 		left := p.Refundable()
-		amount := in.Amount
-		if amount == 0 {
-			amount = left
-		}
-		if amount == 0 || amount > left {
+		if amount > left || (in.Amount == 0 && amount != left) {
 			return nestegg.ParamErrorf(nestegg.Invalid, "amount", "at most %s of this payment can still be refunded", fmtAmount(p.Amount.Asset, left))
 		}
-		tid := derive("refund", in.UserID, in.IdempotencyKey)
-		d, err := s.comp.Check(ctx, tx, compliance.Movement{Kind: compliance.KindRefund, FromUser: in.UserID, ToUser: p.PayerID,
-			Asset: p.Amount.Asset.Code, Amount: amount, Reference: tid})
-		if err != nil {
+		now := tx.Now()
+		r = Refund{ID: tx.ID(), PaymentID: p.ID, RefunderID: in.UserID, RecipientID: p.PayerID,
+			Amount: money.Amount{Asset: p.Amount.Asset, Minor: amount}, Reason: in.Reason, TransferID: derive("refund", in.UserID, in.IdempotencyKey), CreatedAt: now}
+		if _, err := tx.SQL.ExecContext(ctx, `INSERT INTO refunds (id, payment_id, refunder_id, recipient_id, asset, amount, reason, transfer_id, idem_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			r.ID, r.PaymentID, r.RefunderID, r.RecipientID, code, amount, r.Reason, r.TransferID, in.IdempotencyKey, now.UnixNano()); err != nil {
 			return err
 		}
-		if d.Outcome == compliance.Deny {
-			return &denied{nestegg.Errorf(nestegg.Forbidden, "%s", d.Reason)}
-		}
-		now := s.now()
-		r = Refund{ID: ledger.NewID("rfd"), PaymentID: p.ID, RefunderID: in.UserID, RecipientID: p.PayerID,
-			Amount: money.Amount{Asset: p.Amount.Asset, Minor: amount}, Reason: in.Reason, TransferID: tid, CreatedAt: now}
-		res, err := tx.ExecContext(ctx, `INSERT INTO refunds (id, payment_id, refunder_id, recipient_id, asset, amount, reason, transfer_id, idem_key, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (refunder_id, idem_key) DO NOTHING`,
-			r.ID, r.PaymentID, r.RefunderID, r.RecipientID, p.Amount.Asset.Code, amount, r.Reason, tid, in.IdempotencyKey, now.UnixNano())
-		if err != nil {
+		if _, err := tx.SQL.ExecContext(ctx, "UPDATE payments SET refunded = refunded + $2, updated_at = $3 WHERE id = $1", p.ID, amount, now.UnixNano()); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return errors.Join(err, errReplay)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE payments SET refunded = refunded + $2, updated_at = $3 WHERE id = $1", p.ID, amount, now.UnixNano()); err != nil {
+		if _, err := tx.Submit(ctx, ledger.Transfer{ID: r.TransferID, DebitAccountID: walletID(in.UserID, code),
+			CreditAccountID: walletID(p.PayerID, code), Amount: amount, Asset: code, Code: "refund"}); err != nil {
 			return err
 		}
-		if _, err := s.submit(ctx, tx, []ledger.Transfer{{ID: tid, DebitAccountID: walletID(in.UserID, p.Amount.Asset.Code),
-			CreditAccountID: walletID(p.PayerID, p.Amount.Asset.Code), Amount: amount, Asset: p.Amount.Asset.Code, Code: "refund", Reference: r.ID}}); err != nil {
-			return err
-		}
-		return s.notify(ctx, tx, p.PayerID, NotifyRefund, in.UserID, "", "refunded "+money.Format(r.Amount)+" of your payment"+noteSuffix(r.Reason))
+		return s.notify(ctx, tx.SQL, p.PayerID, NotifyRefund, in.UserID, "", "refunded "+money.Format(r.Amount)+" of your payment"+noteSuffix(r.Reason))
 	})
+	if err == nil && res.Replayed {
+		r, err = scanRefund(s.db.Reader().QueryRowContext(ctx, "SELECT "+refundCols+" FROM refunds WHERE id = $1", res.Reference))
+	}
 	if err != nil {
 		return Refund{}, fmt.Errorf("refund: %w", err)
 	}

@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/nestegg/nestegg"
-	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
@@ -39,7 +39,7 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (Request, error)
 		return Request{}, err
 	}
 	var r Request
-	err = s.write(ctx, func(tx *sql.Tx) (err error) {
+	err = s.writeRows(ctx, func(tx *sql.Tx) (err error) {
 		r, err = s.request(ctx, tx, in.RequesterID, payer.ID, payer.Handle, in.Amount, in.Note, "", in.IdempotencyKey)
 		return err
 	})
@@ -54,7 +54,7 @@ func (s *Service) planRequest(ctx context.Context, in RequestInput) (RequestInpu
 	if err != nil {
 		return in, social.User{}, err
 	}
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return in, social.User{}, err
 	}
 	if in.Amount, err = s.amount(in.Amount); err != nil {
@@ -75,7 +75,7 @@ func (s *Service) planRequest(ctx context.Context, in RequestInput) (RequestInpu
 // request writes one request inside tx, or finds the one made earlier with
 // the same key.
 func (s *Service) request(ctx context.Context, tx *sql.Tx, requesterID, payerID, payerHandle string, amount money.Amount, note, splitID, key string) (Request, error) {
-	fp := fingerprint(payerID, amount.Asset.Code, strconv.FormatInt(amount.Minor, 10), note, splitID)
+	fp := nestegg.Fingerprint(payerID, amount.Asset.Code, strconv.FormatInt(amount.Minor, 10), note, splitID)
 	var got string
 	r, err := scanRequest(tx.QueryRowContext(ctx, "SELECT "+requestCols+", fingerprint FROM payment_requests WHERE requester_id = $1 AND idem_key = $2", requesterID, key), &got)
 	if err == nil {
@@ -157,30 +157,21 @@ func (s *Service) PayRequest(ctx context.Context, payerID, requestID, idempotenc
 	if err != nil {
 		return Payment{}, err
 	}
-	a := payArgs{kind: KindSend, comp: compliance.KindP2P, payer: payerID, payee: r.RequesterID, payeeHandle: requester.Handle,
+	a := payArgs{kind: KindSend, payer: payerID, payee: r.RequesterID, payeeHandle: requester.Handle,
 		amount: r.Amount, note: r.Note, key: idempotencyKey, requestID: r.ID,
 		notifyKind: NotifyRequestPaid, notify: "paid your request for " + money.Format(r.Amount) + noteSuffix(r.Note)}
 	if err := s.prepare(ctx, &a, false); err != nil {
 		return Payment{}, err
 	}
-	var p Payment
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		var found bool
-		var err error
-		if p, found, err = s.replay(ctx, tx, payerID, idempotencyKey, a.fingerprint()); found || err != nil {
-			return err
-		}
-		r, err := s.lockRequest(ctx, tx, requestID)
+	p, err := s.pay(ctx, nil, a, func(ctx context.Context, tx *movement.Tx, p Payment) error {
+		r, err := s.lockRequest(ctx, tx.SQL, requestID)
 		if err != nil {
 			return err
 		}
 		if r.Status != RequestOpen {
 			return nestegg.Errorf(nestegg.Conflict, "this request is %s", r.Status)
 		}
-		if p, err = s.pay(ctx, tx, a); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE payment_requests SET status = 'paid', payment_id = $2, updated_at = $3 WHERE id = $1", r.ID, p.ID, s.now().UnixNano())
+		_, err = tx.SQL.ExecContext(ctx, "UPDATE payment_requests SET status = 'paid', payment_id = $2, updated_at = $3 WHERE id = $1 AND status = 'open'", r.ID, p.ID, s.now().UnixNano())
 		return err
 	})
 	if err != nil {
@@ -205,7 +196,7 @@ func (s *Service) CancelRequest(ctx context.Context, requesterID, requestID stri
 
 func (s *Service) closeRequest(ctx context.Context, actorID, requestID string, to RequestStatus) (Request, error) {
 	var r Request
-	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+	err := s.writeRows(ctx, func(tx *sql.Tx) (err error) {
 		if r, err = s.lockRequest(ctx, tx, requestID); err != nil {
 			return err
 		}
@@ -316,7 +307,7 @@ func (s *Service) Split(ctx context.Context, in SplitInput) (Split, error) {
 		return Split{}, err
 	}
 	var sp Split
-	err = s.write(ctx, func(tx *sql.Tx) (err error) {
+	err = s.writeRows(ctx, func(tx *sql.Tx) (err error) {
 		sp, err = s.split(ctx, tx, plan)
 		return err
 	})
@@ -336,7 +327,7 @@ type splitPlan struct {
 }
 
 func (s *Service) planSplit(ctx context.Context, in SplitInput) (splitPlan, error) {
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return splitPlan{}, err
 	}
 	var err error
@@ -385,7 +376,7 @@ func (s *Service) planSplit(ctx context.Context, in SplitInput) (splitPlan, erro
 	for i, p := range plan.people {
 		ids[i] = p.ID
 	}
-	plan.fp = fingerprint(in.Total.Asset.Code, strconv.FormatInt(in.Total.Minor, 10), in.Note, strconv.FormatBool(in.IncludeSelf), strings.Join(ids, ","))
+	plan.fp = nestegg.Fingerprint(in.Total.Asset.Code, strconv.FormatInt(in.Total.Minor, 10), in.Note, strconv.FormatBool(in.IncludeSelf), strings.Join(ids, ","))
 	plan.in = in
 	return plan, nil
 }
@@ -476,4 +467,22 @@ func (s *Service) SplitByID(ctx context.Context, viewerID, splitID string) (Spli
 		}
 	}
 	return Split{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such split")
+}
+
+// errReplay means a concurrent call with the same idempotency key wrote
+// its request or split first; running again finds it.
+var errReplay = errors.New("payments: concurrent replay")
+
+// writeRows runs fn (requests and splits: rows, no money) in a
+// transaction, again when a concurrent call with the same key won the
+// race, so that the rerun returns what that call made.
+func (s *Service) writeRows(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.db.Write(ctx, fn)
+		if !errors.Is(err, errReplay) && !(nestegg.Is(err, nestegg.Conflict) && store.IsUniqueViolation(err)) {
+			return err
+		}
+	}
+	return err
 }

@@ -224,7 +224,7 @@ func TestRefunds(t *testing.T) {
 			t.Fatalf("retried refund %s, want %s", again.ID, r1.ID)
 		}
 		_, err = e.pay.Refund(e.ctx, payments.RefundInput{UserID: bob, PaymentID: p.ID, Amount: 5_00, IdempotencyKey: "r1"})
-		wantCode(t, "Refund(reused key)", err, nestegg.Conflict)
+		wantCode(t, "Refund(reused key)", err, nestegg.IdempotencyMismatch)
 		e.hasNotification(alice, payments.NotifyRefund)
 		// A partly refunded payment refunds again, never past what is left.
 		_, err = e.pay.Refund(e.ctx, payments.RefundInput{UserID: bob, PaymentID: p.ID, Amount: 20_01, IdempotencyKey: "r2"})

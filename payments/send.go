@@ -12,6 +12,7 @@ import (
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/store"
 )
 
@@ -43,11 +44,7 @@ func (s *Service) Send(ctx context.Context, in SendInput) (Payment, error) {
 	if err != nil {
 		return Payment{}, err
 	}
-	var p Payment
-	err = s.write(ctx, func(tx *sql.Tx) (err error) {
-		p, err = s.pay(ctx, tx, a)
-		return err
-	})
+	p, err := s.pay(ctx, nil, a, nil)
 	if err != nil {
 		return Payment{}, fmt.Errorf("send: %w", err)
 	}
@@ -59,7 +56,7 @@ func (s *Service) planSend(ctx context.Context, in SendInput, inTx bool) (payArg
 	if err != nil {
 		return payArgs{}, err
 	}
-	a := payArgs{kind: KindSend, comp: compliance.KindP2P, payer: in.FromUserID, payee: payee.ID, payeeHandle: payee.Handle,
+	a := payArgs{kind: KindSend, payer: in.FromUserID, payee: payee.ID, payeeHandle: payee.Handle,
 		amount: in.Amount, note: in.Note, audience: in.Audience, key: in.IdempotencyKey}
 	return a, s.prepare(ctx, &a, inTx)
 }
@@ -67,7 +64,6 @@ func (s *Service) planSend(ctx context.Context, in SendInput, inTx bool) (payArg
 // payArgs is one payment from a member's wallet to another's.
 type payArgs struct {
 	kind               Kind
-	comp               compliance.Kind
 	payer, payee       string
 	payeeHandle        string
 	amount             money.Amount
@@ -84,7 +80,7 @@ type payArgs struct {
 // platform accounts the payment needs; inTx (a post hook's transaction,
 // where nothing else may write) only checks that they exist.
 func (s *Service) prepare(ctx context.Context, a *payArgs, inTx bool) error {
-	if err := checkKey(a.key); err != nil {
+	if err := nestegg.CheckKey(a.key); err != nil {
 		return err
 	}
 	var err error
@@ -131,70 +127,104 @@ func (s *Service) prepare(ctx context.Context, a *payArgs, inTx bool) error {
 var errNoWallet = nestegg.Errorf(nestegg.Unavailable, "a wallet is not set up yet; confirm the payment in the app")
 
 func (a payArgs) fingerprint() string {
-	return fingerprint(string(a.kind), a.payee, a.amount.Asset.Code, strconv.FormatInt(a.amount.Minor, 10), a.note,
+	return nestegg.Fingerprint(string(a.kind), a.payee, a.amount.Asset.Code, strconv.FormatInt(a.amount.Minor, 10), a.note,
 		string(a.audience), a.postID, a.requestID, a.intentID, a.award)
 }
 
-// pay makes the payment inside tx. It asks the checkpoint before writing
-// anything else, so that a denial leaves only its audit row; any other
-// error must roll tx back.
-func (s *Service) pay(ctx context.Context, tx *sql.Tx, a payArgs) (Payment, error) {
-	fp := a.fingerprint()
-	if p, found, err := s.replay(ctx, tx, a.payer, a.key, fp); found || err != nil {
-		return p, err
+// movementKind is the movement a payment of kind k is.
+func movementKind(k Kind) movement.Kind {
+	switch k {
+	case KindTip:
+		return movement.Tip
+	case KindAward:
+		return movement.Award
 	}
-	if b, err := blocked(ctx, tx, a.payer, a.payee); err != nil {
-		return Payment{}, err
-	} else if b {
-		return Payment{}, nestegg.ParamErrorf(nestegg.Forbidden, "to", "you can't pay @%s", a.payeeHandle)
+	return movement.P2P
+}
+
+// pay makes the payment as one movement: through the group commit, or
+// inside outer (a post's or an intent's transaction) when it is not nil.
+// also, when set, runs in the movement's transaction after the payment is
+// made (a request marked paid). A replay returns the payment made first.
+func (s *Service) pay(ctx context.Context, outer *sql.Tx, a payArgs, also func(ctx context.Context, tx *movement.Tx, p Payment) error) (Payment, error) {
+	code := a.amount.Asset.Code
+	req := movement.Request{Kind: movementKind(a.kind), ID: nestegg.NewID("pay"), Actor: a.payer, Key: a.key, Fingerprint: a.fingerprint(),
+		From: a.payer, To: a.payee, Asset: code, Amount: a.amount.Minor, Fee: a.fee, Note: a.note}
+	var p Payment
+	work := func(ctx context.Context, tx *movement.Tx) error {
+		if b, err := blocked(ctx, tx.SQL, a.payer, a.payee); err != nil {
+			return err
+		} else if b {
+			return nestegg.ParamErrorf(nestegg.Forbidden, "to", "you can't pay @%s", a.payeeHandle)
+		}
+		now := tx.Now()
+		p = Payment{ID: tx.ID(), Kind: a.kind, PayerID: a.payer, PayeeID: a.payee, Amount: a.amount, Fee: a.fee,
+			Note: a.note, Audience: a.audience, Status: StatusCompleted, PostID: a.postID, RequestID: a.requestID,
+			IntentID: a.intentID, Award: a.award, TransferID: derive("pay", a.payer, a.key), CreatedAt: now, UpdatedAt: now}
+		t := ledger.Transfer{ID: p.TransferID, DebitAccountID: walletID(a.payer, code), CreditAccountID: walletID(a.payee, code),
+			Amount: a.amount.Minor, Asset: code, Code: string(a.kind)}
+		held, until := tx.Held()
+		if held {
+			p.Status, p.HoldUntil = StatusHeld, until
+			t.Pending = true
+			t.TimeoutSeconds = int64((until.Sub(now)+s.cfg.HoldGrace)/time.Second) + 1
+		}
+		ts := []ledger.Transfer{t}
+		if a.fee > 0 {
+			ts[0].Linked = true
+			ts = append(ts, ledger.Transfer{ID: derive("fee", a.payer, a.key), DebitAccountID: t.CreditAccountID,
+				CreditAccountID: platformID(code, ledger.KindFeeRevenue), Amount: a.fee, Asset: code, Code: "tip_fee"})
+		}
+		if err := s.insertPayment(ctx, tx.SQL, p, a.payer, a.key, req.Fingerprint); err != nil {
+			return err
+		}
+		if _, err := tx.Submit(ctx, ts...); err != nil {
+			return err
+		}
+		if also != nil {
+			if err := also(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		if held {
+			return s.notify(ctx, tx.SQL, a.payer, NotifyHeld, "", p.PostID, tx.Reason())
+		}
+		kind, text := a.notifyKind, a.notify
+		if kind == "" {
+			kind, text = NotifyReceived, "sent you "+fmtAmount(a.amount.Asset, a.amount.Minor)+noteSuffix(a.note)
+		}
+		return s.notify(ctx, tx.SQL, a.payee, kind, a.payer, p.PostID, text)
 	}
-	transferID := derive("pay", a.payer, a.key)
-	d, err := s.comp.Check(ctx, tx, compliance.Movement{Kind: a.comp, FromUser: a.payer, ToUser: a.payee,
-		Asset: a.amount.Asset.Code, Amount: a.amount.Minor, Reference: transferID})
+	res, err := s.move(ctx, outer, req, work)
 	if err != nil {
 		return Payment{}, err
 	}
-	if d.Outcome == compliance.Deny {
-		return Payment{}, &denied{nestegg.Errorf(nestegg.Forbidden, "%s", d.Reason)}
+	if res.Replayed {
+		return s.paymentIn(ctx, outer, res.Reference)
 	}
-	now := s.now()
-	p := Payment{ID: ledger.NewID("pay"), Kind: a.kind, PayerID: a.payer, PayeeID: a.payee, Amount: a.amount, Fee: a.fee,
-		Note: a.note, Audience: a.audience, Status: StatusCompleted, PostID: a.postID, RequestID: a.requestID,
-		IntentID: a.intentID, Award: a.award, TransferID: transferID, CreatedAt: now, UpdatedAt: now}
-	t := ledger.Transfer{ID: transferID, DebitAccountID: walletID(a.payer, a.amount.Asset.Code),
-		CreditAccountID: walletID(a.payee, a.amount.Asset.Code), Amount: a.amount.Minor, Asset: a.amount.Asset.Code,
-		Code: string(a.kind), Reference: p.ID}
-	if d.Outcome == compliance.Hold {
-		if a.kind != KindSend {
-			return Payment{}, fmt.Errorf("compliance held a %s, which cannot be held", a.kind)
-		}
-		p.Status, p.HoldUntil = StatusHeld, d.HoldUntil
-		t.Pending = true
-		t.TimeoutSeconds = int64((d.HoldUntil.Sub(now)+s.cfg.HoldGrace)/time.Second) + 1
+	return p, nil
+}
+
+// move runs a movement through the group commit, or inside outer when it
+// is not nil.
+func (s *Service) move(ctx context.Context, outer *sql.Tx, req movement.Request, work func(ctx context.Context, tx *movement.Tx) error) (movement.Result, error) {
+	if outer != nil {
+		return s.k.MoveIn(ctx, outer, req, work)
 	}
-	ts := []ledger.Transfer{t}
-	if a.fee > 0 {
-		ts[0].Linked = true
-		ts = append(ts, ledger.Transfer{ID: derive("fee", a.payer, a.key), DebitAccountID: t.CreditAccountID,
-			CreditAccountID: platformID(a.amount.Asset.Code, ledger.KindFeeRevenue), Amount: a.fee, Asset: a.amount.Asset.Code,
-			Code: "tip_fee", Reference: p.ID})
+	return s.k.Move(ctx, req, work)
+}
+
+// paymentIn reads a payment by id, in outer when it is not nil.
+func (s *Service) paymentIn(ctx context.Context, outer *sql.Tx, id string) (Payment, error) {
+	var q store.Querier = s.db.Reader()
+	if outer != nil {
+		q = outer
 	}
-	if ok, err := s.insertPayment(ctx, tx, p, a.payer, a.key, fp); err != nil {
-		return Payment{}, err
-	} else if !ok {
-		return Payment{}, errReplay
+	p, err := scanPayment(q.QueryRowContext(ctx, "SELECT "+paymentCols+" FROM payments WHERE id = $1", id))
+	if err != nil {
+		return Payment{}, fmt.Errorf("payment %s: %w", id, s.db.Translate(err))
 	}
-	if _, err := s.submit(ctx, tx, ts); err != nil {
-		return Payment{}, err
-	}
-	if p.Status == StatusHeld {
-		return p, s.notify(ctx, tx, a.payer, NotifyHeld, "", p.PostID, d.Reason)
-	}
-	kind, text := a.notifyKind, a.notify
-	if kind == "" {
-		kind, text = NotifyReceived, "sent you "+fmtAmount(a.amount.Asset, a.amount.Minor)+noteSuffix(a.note)
-	}
-	return p, s.notify(ctx, tx, a.payee, kind, a.payer, p.PostID, text)
+	return p, nil
 }
 
 func noteSuffix(note string) string {
@@ -202,23 +232,6 @@ func noteSuffix(note string) string {
 		return ""
 	}
 	return ": " + note
-}
-
-// replay finds the payment made earlier under (scope, key): found with the
-// payment when the fingerprint matches, Conflict when it does not.
-func (s *Service) replay(ctx context.Context, q store.Querier, scope, key, fp string) (Payment, bool, error) {
-	var got string
-	p, err := scanPayment(q.QueryRowContext(ctx, "SELECT "+paymentCols+", fingerprint FROM payments WHERE idem_scope = $1 AND idem_key = $2", scope, key), &got)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Payment{}, false, nil
-	}
-	if err != nil {
-		return Payment{}, false, err
-	}
-	if got != fp {
-		return Payment{}, true, nestegg.ParamErrorf(nestegg.Conflict, "idempotency_key", "this idempotency key was used for a different payment")
-	}
-	return p, true, nil
 }
 
 const paymentCols = `id, kind, payer_id, payee_id, asset, amount, fee, counter_asset, counter_amount, note, audience, status,
@@ -245,21 +258,17 @@ func scanPayment(row scanner, extra ...any) (Payment, error) {
 	return p, nil
 }
 
-// insertPayment writes p unless a payment with (scope, key) exists: then
-// it reports false, and the caller's transaction must roll back.
-func (s *Service) insertPayment(ctx context.Context, tx *sql.Tx, p Payment, scope, key, fp string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO payments (id, kind, payer_id, payee_id, asset, amount, fee, counter_asset, counter_amount,
+// insertPayment writes p. (scope, key) is the movement's idempotency key,
+// kept under a unique index as a second guard: the kernel has already
+// claimed it.
+func (s *Service) insertPayment(ctx context.Context, tx *sql.Tx, p Payment, scope, key, fp string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO payments (id, kind, payer_id, payee_id, asset, amount, fee, counter_asset, counter_amount,
 		note, audience, status, post_id, request_id, intent_id, award, transfer_id, idem_scope, idem_key, fingerprint, hold_until, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)
-		ON CONFLICT (idem_scope, idem_key) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
 		p.ID, string(p.Kind), p.PayerID, p.PayeeID, p.Amount.Asset.Code, p.Amount.Minor, p.Fee, p.Counter.Asset.Code, p.Counter.Minor,
 		p.Note, string(p.Audience), string(p.Status), p.PostID, p.RequestID, p.IntentID, p.Award, p.TransferID, scope, key, fp,
 		holdNanos(p.HoldUntil), p.CreatedAt.UnixNano())
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return err
 }
 
 func holdNanos(t time.Time) int64 {
@@ -291,53 +300,84 @@ func (s *Service) lockPayment(ctx context.Context, tx *sql.Tx, id string) (Payme
 	return p, err
 }
 
-func (s *Service) setStatus(ctx context.Context, tx *sql.Tx, id string, st Status) error {
-	_, err := tx.ExecContext(ctx, "UPDATE payments SET status = $2, updated_at = $3 WHERE id = $1", id, string(st), s.now().UnixNano())
-	return err
+// setStatus moves payment id from status from to to, guarded by from.
+// Conflict when it is not in from.
+func (s *Service) setStatus(ctx context.Context, tx *sql.Tx, id string, from, to Status) error {
+	res, err := tx.ExecContext(ctx, "UPDATE payments SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2", id, string(from), string(to), s.now().UnixNano())
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return nestegg.Errorf(nestegg.Conflict, "this payment is no longer %s", from)
+	}
+	return nil
 }
 
-// CancelHold cancels a held payment: the reservation is voided and the
-// money is the payer's again. Only the payer may call it; cancelling twice
-// is the same as once. Errors: NotFound (not the payer's, or no such
-// payment); Conflict when the payment is not held (already released).
+// CancelHold cancels a held payment: the reservation is voided, the money
+// is the payer's again, and what it used of their limits is given back.
+// Only the payer may call it; cancelling twice is the same as once.
+// Errors: NotFound (not the payer's, or no such payment); Conflict when the
+// payment is not held (already released).
 func (s *Service) CancelHold(ctx context.Context, payerID, paymentID string) (Payment, error) {
-	var p Payment
-	err := s.write(ctx, func(tx *sql.Tx) (err error) {
-		if p, err = s.lockPayment(ctx, tx, paymentID); err != nil {
-			return err
-		}
-		switch {
-		case p.PayerID != payerID:
-			return nestegg.ParamErrorf(nestegg.NotFound, "id", "no such payment")
-		case p.Status == StatusCancelled:
-			return nil
-		case p.Status != StatusHeld:
-			return nestegg.Errorf(nestegg.Conflict, "this payment is %s and can no longer be cancelled", p.Status)
-		}
-		_, err = s.submit(ctx, tx, []ledger.Transfer{{ID: "void:" + p.ID, PendingID: p.TransferID, VoidPending: true, Code: "hold_cancel", Reference: p.ID}})
+	p, err := s.Payment(ctx, payerID, paymentID)
+	if err != nil {
+		return Payment{}, fmt.Errorf("cancel hold: %w", err)
+	}
+	if p.PayerID != payerID {
+		return Payment{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such payment")
+	}
+	if p.Status == StatusCancelled {
+		return p, nil
+	}
+	req := movement.Request{Kind: movement.HoldCancel, Reference: p.ID, Actor: payerID, Key: "cancel:" + p.ID, Fingerprint: "cancel",
+		From: p.PayerID, To: p.PayeeID, Asset: p.Amount.Asset.Code, Amount: p.Amount.Minor,
+		Unuse: &compliance.Usage{Class: compliance.Spend, Amount: p.Amount.Minor, At: p.CreatedAt}}
+	_, err = s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
+		cur, err := s.lockPayment(ctx, tx.SQL, paymentID)
 		if err != nil {
 			return err
 		}
-		p.Status = StatusCancelled
-		if p.RequestID != "" { // the request is open again: it was not paid after all
-			if _, err := tx.ExecContext(ctx, "UPDATE payment_requests SET status = 'open', payment_id = '', updated_at = $2 WHERE id = $1 AND payment_id = $3",
-				p.RequestID, s.now().UnixNano(), p.ID); err != nil {
-				return err
-			}
+		if cur.Status != StatusHeld {
+			return nestegg.Errorf(nestegg.Conflict, "this payment is %s and can no longer be cancelled", cur.Status)
 		}
-		return s.setStatus(ctx, tx, p.ID, StatusCancelled)
+		if _, err := tx.Submit(ctx, ledger.Transfer{ID: "void:" + cur.ID, PendingID: cur.TransferID, VoidPending: true, Code: "hold_cancel"}); err != nil {
+			return err
+		}
+		if err := tx.SetStatus(ctx, cur.ID, movement.Held, movement.Cancelled); err != nil {
+			return err
+		}
+		return s.unhold(ctx, tx.SQL, cur, StatusCancelled)
 	})
 	if err != nil {
 		return Payment{}, fmt.Errorf("cancel hold: %w", err)
 	}
-	return p, nil
+	return s.Payment(ctx, payerID, paymentID)
 }
+
+// unhold ends a held payment that did not complete: its status, and its
+// request (if it paid one) open again, since it was not paid after all.
+func (s *Service) unhold(ctx context.Context, tx *sql.Tx, p Payment, st Status) error {
+	if p.RequestID != "" {
+		if _, err := tx.ExecContext(ctx, "UPDATE payment_requests SET status = 'open', payment_id = '', updated_at = $2 WHERE id = $1 AND payment_id = $3",
+			p.RequestID, s.now().UnixNano(), p.ID); err != nil {
+			return err
+		}
+	}
+	return s.setStatus(ctx, tx, p.ID, StatusHeld, st)
+}
+
+// errLapsed: a held payment's ledger reservation expired before release.
+var errLapsed = errors.New("payments: the hold's reservation lapsed")
 
 // ReleaseHolds completes held payments whose hold has ended (up to 100 a
 // call) and returns how many it released. A hold whose ledger reservation
 // lapsed (ReleaseHolds did not run within Config.HoldGrace) is marked
-// failed: the ledger gave the money back to the payer. For the background
-// worker; safe to run in several processes at once.
+// failed, and its request opened again: the ledger gave the money back to
+// the payer. For the background worker; safe to run in several processes
+// at once (each release is a movement keyed by the payment: a second run
+// replays).
 func (s *Service) ReleaseHolds(ctx context.Context) (int, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, "SELECT id FROM payments WHERE status = 'held' AND hold_until <= $1 ORDER BY hold_until LIMIT 100", s.now().UnixNano())
 	if err != nil {
@@ -355,36 +395,72 @@ func (s *Service) ReleaseHolds(ctx context.Context) (int, error) {
 	rows.Close()
 	n := 0
 	for _, id := range ids {
-		released := false
-		err := s.write(ctx, func(tx *sql.Tx) error {
-			released = false
-			p, err := s.lockPayment(ctx, tx, id)
-			if err != nil || p.Status != StatusHeld {
+		p, err := s.paymentIn(ctx, nil, id)
+		if err != nil {
+			return n, fmt.Errorf("release hold %s: %w", id, err)
+		}
+		req := movement.Request{Kind: movement.HoldRelease, Reference: p.ID, Actor: "job", Key: "release:" + p.ID, Fingerprint: "release",
+			From: p.PayerID, To: p.PayeeID, Asset: p.Amount.Asset.Code, Amount: p.Amount.Minor}
+		res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
+			cur, err := s.lockPayment(ctx, tx.SQL, id)
+			if err != nil {
 				return err
 			}
-			res, err := s.ledger.SubmitTx(ctx, tx, []ledger.Transfer{{ID: "release:" + p.ID, PendingID: p.TransferID, PostPending: true, Code: "hold_release", Reference: p.ID}})
+			if cur.Status != StatusHeld {
+				return errNotHeld
+			}
+			res, err := tx.SubmitMaybe(ctx, ledger.Transfer{ID: "release:" + cur.ID, PendingID: cur.TransferID, PostPending: true, Code: "hold_release"})
 			if err != nil {
 				return err
 			}
 			if !res[0].OK() {
-				// The reservation lapsed or was voided: the payer has the money.
-				return s.setStatus(ctx, tx, p.ID, StatusFailed)
+				return errLapsed
 			}
-			released = true
-			if err := s.setStatus(ctx, tx, p.ID, StatusCompleted); err != nil {
+			if err := tx.SetStatus(ctx, cur.ID, movement.Held, movement.Done); err != nil {
 				return err
 			}
-			if err := s.notify(ctx, tx, p.PayeeID, NotifyReceived, p.PayerID, p.PostID, "sent you "+money.Format(p.Amount)+noteSuffix(p.Note)); err != nil {
+			if err := s.setStatus(ctx, tx.SQL, cur.ID, StatusHeld, StatusCompleted); err != nil {
 				return err
 			}
-			return s.notify(ctx, tx, p.PayerID, NotifyHoldReleased, "", p.PostID, "your held payment of "+money.Format(p.Amount)+" was released")
+			if err := s.notify(ctx, tx.SQL, cur.PayeeID, NotifyReceived, cur.PayerID, cur.PostID, "sent you "+money.Format(cur.Amount)+noteSuffix(cur.Note)); err != nil {
+				return err
+			}
+			return s.notify(ctx, tx.SQL, cur.PayerID, NotifyHoldReleased, "", cur.PostID, "your held payment of "+money.Format(cur.Amount)+" was released")
 		})
-		if err != nil {
+		switch {
+		case errors.Is(err, errNotHeld):
+			continue // cancelled meanwhile, or released by another process
+		case errors.Is(err, errLapsed):
+			if err := s.lapse(ctx, p); err != nil {
+				return n, fmt.Errorf("release hold %s: %w", id, err)
+			}
+			continue
+		case err != nil:
 			return n, fmt.Errorf("release hold %s: %w", id, err)
 		}
-		if released {
+		if !res.Replayed {
 			n++
 		}
 	}
 	return n, nil
+}
+
+var errNotHeld = errors.New("payments: not held")
+
+// lapse records a hold whose reservation the ledger voided: no money moves
+// now (it went back to the payer when the reservation expired).
+func (s *Service) lapse(ctx context.Context, p Payment) error {
+	if err := s.k.SetStatus(ctx, p.ID, movement.Held, movement.Cancelled); err != nil && !nestegg.Is(err, nestegg.Conflict) {
+		return err
+	}
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		cur, err := s.lockPayment(ctx, tx, p.ID)
+		if err != nil || cur.Status != StatusHeld {
+			return err
+		}
+		if err := s.unhold(ctx, tx, cur, StatusFailed); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, cur.PayerID, NotifyHoldCancelled, "", cur.PostID, "your held payment of "+money.Format(cur.Amount)+" was not sent; the money is back in your wallet")
+	})
 }

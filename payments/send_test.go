@@ -43,7 +43,7 @@ func TestSend(t *testing.T) {
 		other := in
 		other.Amount = usd(t, "1")
 		_, err = e.pay.Send(e.ctx, other)
-		wantCode(t, "Send(same key, other amount)", err, nestegg.Conflict)
+		wantCode(t, "Send(same key, other amount)", err, nestegg.IdempotencyMismatch)
 
 		// Who may see it.
 		if _, err := e.pay.Payment(e.ctx, bob, p.ID); err != nil {
@@ -208,8 +208,11 @@ func TestPolicy(t *testing.T) {
 		}
 		_, err = e.pay.Send(e.ctx, payments.SendInput{FromUserID: alice, ToHandle: "bob", Amount: usd(t, "200.01"), IdempotencyKey: "d9"})
 		wantCode(t, "Send over the daily limit", err, nestegg.Forbidden)
-		must(t, "SetTier", e.comp.SetTier(e.ctx, "usr_staff", alice, compliance.Verified, "id checked"))
+		// The key of a denied payment answers with the denial: what happened.
 		_, err = e.pay.Send(e.ctx, payments.SendInput{FromUserID: alice, ToHandle: "bob", Amount: usd(t, "200.01"), IdempotencyKey: "d9"})
+		wantCode(t, "Send over the daily limit, replayed", err, nestegg.Forbidden)
+		must(t, "SetTier", e.comp.SetTier(e.ctx, "usr_staff", alice, compliance.Verified, "id checked"))
+		_, err = e.pay.Send(e.ctx, payments.SendInput{FromUserID: alice, ToHandle: "bob", Amount: usd(t, "200.01"), IdempotencyKey: "d10"})
 		must(t, "Send verified", err)
 
 		// Frozen accounts cannot send, or refund, but can be paid.

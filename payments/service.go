@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/base32"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
@@ -72,6 +72,7 @@ type Service struct {
 	ledger    *ledger.Ledger
 	social    *social.Service
 	comp      *compliance.Service
+	k         *movement.Kernel
 	cfg       Config
 	assets    []money.Asset
 	coin      money.Asset
@@ -90,7 +91,7 @@ func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.S
 	if len(cfg.Assets) == 0 {
 		cfg.Assets = []string{"USD"}
 	}
-	s := &Service{db: db, ledger: l, social: soc, comp: comp, payHandle: soc.PayHandle()}
+	s := &Service{db: db, ledger: l, social: soc, comp: comp, k: movement.New(db, l, comp, cfg.Clock), payHandle: soc.PayHandle()}
 	for _, code := range cfg.Assets {
 		a, err := money.Lookup(code)
 		if err != nil {
@@ -175,13 +176,6 @@ func checkNote(param, note string) (string, error) {
 	return note, nil
 }
 
-func checkKey(key string) error {
-	if key == "" || len(key) > 255 {
-		return nestegg.ParamErrorf(nestegg.Invalid, "idempotency_key", "an idempotency key of 1 to 255 characters is required")
-	}
-	return nil
-}
-
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // derive makes a deterministic id from parts: the same parts always give
@@ -190,13 +184,6 @@ var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 func derive(prefix string, parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return prefix + ":" + strings.ToLower(b32.EncodeToString(h[:])[:26])
-}
-
-// fingerprint hashes a request's fields, to tell a replay from a reuse of
-// its idempotency key with another body.
-func fingerprint(parts ...string) string {
-	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return base64.RawURLEncoding.EncodeToString(h[:18])
 }
 
 // WalletID names a member's wallet account for an asset: deterministic, so
@@ -265,19 +252,6 @@ func blocked(ctx context.Context, q store.Querier, a, b string) (bool, error) {
 	return n > 0, err
 }
 
-// submit applies transfers in tx and turns any failure into an error, so
-// that the caller's transaction rolls back with nothing partial.
-func (s *Service) submit(ctx context.Context, tx *sql.Tx, ts []ledger.Transfer) ([]ledger.Result, error) {
-	res, err := s.ledger.SubmitTx(ctx, tx, ts)
-	if err == nil {
-		err = ledger.Refused(res)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
 // notify tells userID about a money event inside tx. The kinds are
 // "payment_" names that the notifications page can group.
 func (s *Service) notify(ctx context.Context, tx *sql.Tx, userID, kind, actorID, postID, text string) error {
@@ -307,50 +281,6 @@ const (
 	NotifyCommandFailed   = "payment_command_failed"
 	NotifyCredit          = "payment_credit"
 )
-
-// denied is a refusal by the compliance checkpoint. The transaction that
-// asked holds only the audit row and is committed, so the refusal stays
-// on record; the error then goes to the caller.
-type denied struct{ err *nestegg.Error }
-
-func (d *denied) Error() string { return d.err.Error() }
-func (d *denied) Unwrap() error { return d.err }
-
-func isDenied(err error) bool {
-	var d *denied
-	return errors.As(err, &d)
-}
-
-// errReplay means a concurrent request with the same idempotency key
-// committed first; running again finds its result.
-var errReplay = errors.New("payments: concurrent replay")
-
-// write runs fn in a transaction, committing a compliance denial's audit
-// row and returning the denial, and rerunning once after a concurrent
-// replay so that the second run finds the first's result.
-func (s *Service) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		var deny error
-		err = s.db.Write(ctx, func(tx *sql.Tx) error {
-			deny = nil
-			if err := fn(tx); isDenied(err) {
-				deny = err
-				return nil
-			} else {
-				return err
-			}
-		})
-		if err == nil && deny != nil {
-			return deny
-		}
-		// A unique violation is a concurrent request that got there first.
-		if !errors.Is(err, errReplay) && !(nestegg.Is(err, nestegg.Conflict) && store.IsUniqueViolation(err)) {
-			return err
-		}
-	}
-	return err
-}
 
 // cursor is a position in a list ordered by (at, id), newest first.
 type cursor struct {

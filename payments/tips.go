@@ -2,11 +2,9 @@ package payments
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/nestegg/nestegg"
-	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/money"
 )
 
@@ -26,7 +24,7 @@ func (s *Service) planTip(ctx context.Context, in TipInput, inTx bool) (payArgs,
 	if (in.PostID == "") == (in.ToHandle == "") {
 		return payArgs{}, nestegg.ParamErrorf(nestegg.Invalid, "post_id", "tip a post or a member, not both or neither")
 	}
-	a := payArgs{kind: KindTip, comp: compliance.KindTip, payer: in.FromUserID, amount: in.Amount, note: in.Note,
+	a := payArgs{kind: KindTip, payer: in.FromUserID, amount: in.Amount, note: in.Note,
 		audience: in.Audience, key: in.IdempotencyKey, postID: in.PostID}
 	if in.PostID != "" {
 		p, err := s.social.Post(ctx, in.FromUserID, in.PostID)
@@ -75,11 +73,7 @@ func (s *Service) Tip(ctx context.Context, in TipInput) (Payment, error) {
 	if err != nil {
 		return Payment{}, err
 	}
-	var p Payment
-	err = s.write(ctx, func(tx *sql.Tx) (err error) {
-		p, err = s.pay(ctx, tx, a)
-		return err
-	})
+	p, err := s.pay(ctx, nil, a, nil)
 	if err != nil {
 		return Payment{}, fmt.Errorf("tip: %w", err)
 	}

@@ -106,7 +106,7 @@ func TestCoins(t *testing.T) {
 			t.Fatalf("BuyCoins again: %v", err)
 		}
 		_, err = e.pay.BuyCoins(e.ctx, alice, 151, "b1")
-		wantCode(t, "BuyCoins(reused key)", err, nestegg.Conflict)
+		wantCode(t, "BuyCoins(reused key)", err, nestegg.IdempotencyMismatch)
 		e.wantBalance(alice, "USD", 5_00)
 		e.wantBalance(alice, "COIN", 150)
 		_, err = e.pay.BuyCoins(e.ctx, alice, 51, "b2")

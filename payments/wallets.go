@@ -2,14 +2,13 @@ package payments
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 
 	"github.com/nestegg/nestegg"
-	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 )
 
 // Balance returns what userID can spend in the asset (code such as "USD"
@@ -69,7 +68,7 @@ func (s *Service) wallet(ctx context.Context, userID, assetCode string) (Wallet,
 // NotFound (Param "user_id") for an unknown member; Conflict when the key
 // was used for another credit.
 func (s *Service) Credit(ctx context.Context, userID string, amount money.Amount, idempotencyKey, reason string) (Payment, error) {
-	if err := checkKey(idempotencyKey); err != nil {
+	if err := nestegg.CheckKey(idempotencyKey); err != nil {
 		return Payment{}, err
 	}
 	amount, err := s.amount(amount)
@@ -88,34 +87,26 @@ func (s *Service) Credit(ctx context.Context, userID string, amount money.Amount
 	if err := s.ensurePlatform(ctx, amount.Asset.Code); err != nil {
 		return Payment{}, err
 	}
-	const scope = "operator"
-	fp := fingerprint(string(KindCredit), userID, amount.Asset.Code, strconv.FormatInt(amount.Minor, 10), reason)
+	fp := nestegg.Fingerprint(string(KindCredit), userID, amount.Asset.Code, strconv.FormatInt(amount.Minor, 10), reason)
+	req := movement.Request{Kind: movement.Credit, ID: nestegg.NewID("pay"), Actor: "operator", Key: idempotencyKey, Fingerprint: fp,
+		To: userID, Asset: amount.Asset.Code, Amount: amount.Minor, Note: reason}
 	var p Payment
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		var found bool
-		var err error
-		if p, found, err = s.replay(ctx, tx, scope, idempotencyKey, fp); found || err != nil {
+	res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
+		now := tx.Now()
+		p = Payment{ID: tx.ID(), Kind: KindCredit, PayeeID: userID, Amount: amount, Note: reason,
+			Audience: Private, Status: StatusCompleted, TransferID: derive("credit", idempotencyKey), CreatedAt: now, UpdatedAt: now}
+		if err := s.insertPayment(ctx, tx.SQL, p, "operator", idempotencyKey, fp); err != nil {
 			return err
 		}
-		tid := derive("credit", idempotencyKey)
-		if _, err := s.comp.Check(ctx, tx, compliance.Movement{Kind: compliance.KindCredit, ToUser: userID,
-			Asset: amount.Asset.Code, Amount: amount.Minor, Reference: tid}); err != nil {
+		if _, err := tx.Submit(ctx, ledger.Transfer{ID: p.TransferID, DebitAccountID: platformID(amount.Asset.Code, ledger.KindCash),
+			CreditAccountID: walletID(userID, amount.Asset.Code), Amount: amount.Minor, Asset: amount.Asset.Code, Code: "credit"}); err != nil {
 			return err
 		}
-		now := s.now()
-		p = Payment{ID: ledger.NewID("pay"), Kind: KindCredit, PayeeID: userID, Amount: amount, Note: reason,
-			Audience: Private, Status: StatusCompleted, TransferID: tid, CreatedAt: now, UpdatedAt: now}
-		if ok, err := s.insertPayment(ctx, tx, p, scope, idempotencyKey, fp); err != nil {
-			return err
-		} else if !ok {
-			return errReplay
-		}
-		if _, err := s.submit(ctx, tx, []ledger.Transfer{{ID: tid, DebitAccountID: platformID(amount.Asset.Code, ledger.KindCash),
-			CreditAccountID: walletID(userID, amount.Asset.Code), Amount: amount.Minor, Asset: amount.Asset.Code, Code: "credit", Reference: p.ID}}); err != nil {
-			return err
-		}
-		return s.notify(ctx, tx, userID, NotifyCredit, "", "", money.Format(amount)+" was added to your wallet"+noteSuffix(reason))
+		return s.notify(ctx, tx.SQL, userID, NotifyCredit, "", "", money.Format(amount)+" was added to your wallet"+noteSuffix(reason))
 	})
+	if err == nil && res.Replayed {
+		p, err = s.paymentIn(ctx, nil, res.Reference)
+	}
 	if err != nil {
 		return Payment{}, fmt.Errorf("credit: %w", err)
 	}
