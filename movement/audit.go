@@ -44,7 +44,7 @@ func (k *Kernel) Audit(ctx context.Context) ([]string, error) {
 	}
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	refOf := map[string]string{} // transfer id -> the movement it belongs to
+	refOf := map[string]string{}  // transfer id -> the movement it belongs to
 	transfers := map[string]int{} // movement -> its transfers
 	net := map[string]int64{}     // member account -> Σ posted movements
 	balance := map[string]int64{}
