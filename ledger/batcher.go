@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nestegg/nestegg"
@@ -43,6 +44,8 @@ func (r *request) weight() int {
 // stays one commit.
 type batcher struct {
 	l      *Ledger
+	// batches and requests count what has been committed, for Stats.
+	batches, requests atomic.Int64
 	queue  chan *request
 	wg     sync.WaitGroup
 	mu     sync.RWMutex // guards closed against sends on a closed queue
@@ -173,6 +176,10 @@ func (b *batcher) commit(batch []*request) {
 		reqs, riders = append(reqs, r.transfers), append(riders, r.rider)
 	}
 	results, workErrs, err := b.l.apply(context.Background(), reqs, riders, works, false)
+	if err == nil {
+		b.batches.Add(1)
+		b.requests.Add(int64(len(live)))
+	}
 	for i, r := range transferReqs {
 		switch {
 		case err != nil:

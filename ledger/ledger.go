@@ -103,6 +103,21 @@ func (l *Ledger) Submit(ctx context.Context, transfers []Transfer) ([]Result, er
 	return l.b.submit(ctx, transfers, nil)
 }
 
+// Stats counts what the group commit has done since Start.
+type Stats struct {
+	Batches  int64 // database transactions committed
+	Requests int64 // Submit, SubmitWith and Do calls they carried
+}
+
+// Stats returns what the group commit has committed so far: Requests over
+// Batches is how many requests share a commit on average.
+func (l *Ledger) Stats() Stats {
+	if l.b == nil {
+		return Stats{}
+	}
+	return Stats{Batches: l.b.batches.Load(), Requests: l.b.requests.Load()}
+}
+
 // Rider is a row written in the same transaction as one request's
 // transfers, so that it commits exactly when they do — the API's stored
 // response for an idempotency key, for one. The ledger does not interpret
@@ -285,6 +300,22 @@ func (l *Ledger) PlatformAccount(ctx context.Context, asset string, kind string)
 // Account returns the account with its balances, or NotFound.
 func (l *Ledger) Account(ctx context.Context, id string) (Account, error) {
 	a, err := scanAccount(l.db.Reader().QueryRowContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE id = $1", id))
+	if err != nil {
+		err = l.db.Translate(err)
+		if nestegg.Is(err, nestegg.NotFound) {
+			return Account{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no account %q", id)
+		}
+		return Account{}, fmt.Errorf("account %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// AccountTx returns an account with its balances as tx sees them, locked
+// until tx ends on PostgreSQL (FOR UPDATE), so that a decision made on a
+// balance holds until the transfers that follow commit. For the movement
+// kernel (movement.Tx.Account). NotFound when it does not exist.
+func (l *Ledger) AccountTx(ctx context.Context, tx *sql.Tx, id string) (Account, error) {
+	a, err := scanAccount(tx.QueryRowContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE id = $1"+l.db.Dialect.ForUpdate(), id))
 	if err != nil {
 		err = l.db.Translate(err)
 		if nestegg.Is(err, nestegg.NotFound) {

@@ -84,3 +84,18 @@ func (l *Ledger) EnsurePlatform(ctx context.Context, asset string) error {
 	_, err := l.PlatformAccount(ctx, asset, KindCash)
 	return err
 }
+
+// Static returns what never changes about an account (id, asset, kind,
+// owner, flags; balances zero), from this Ledger's cache once seen.
+// NotFound when it does not exist.
+func (l *Ledger) Static(ctx context.Context, id string) (Account, error) {
+	if k, ok := l.known.Load(id); ok {
+		return k.(Account), nil
+	}
+	a, err := l.Account(ctx, id)
+	if err != nil {
+		return Account{}, err
+	}
+	l.known.Store(id, a)
+	return a, nil
+}

@@ -140,6 +140,14 @@ func (t *Tx) SubmitMaybe(ctx context.Context, ts ...ledger.Transfer) ([]ledger.R
 	return t.k.ledger.SubmitTx(ctx, t.SQL, ts)
 }
 
+// Account returns a ledger account's balances as the movement's
+// transaction sees them, locked until it commits (FOR UPDATE on
+// PostgreSQL): for decisions on a balance (what a member owes, what a
+// wallet can pay) that the movement's transfers then rely on.
+func (t *Tx) Account(ctx context.Context, id string) (ledger.Account, error) {
+	return t.k.ledger.AccountTx(ctx, t.SQL, id)
+}
+
 // SetStatus moves another movement from status from to status to (a held
 // payment released or cancelled), guarded by from. Conflict when that
 // movement is not in from.
@@ -319,7 +327,7 @@ func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Reco
 		}
 		return res, nil, nil
 	case errors.As(err, &d):
-		// The denied row and its audit row stay: refusals are on record.
+		// Its audit row stays: refusals are on record.
 		answer := deniedError(d.reason)
 		res.Status = Denied
 		if rec != nil {
@@ -372,7 +380,10 @@ func (k *Kernel) decideAndWork(ctx context.Context, tx *Tx, info Info, res *Resu
 		tx.decision = d
 		switch d.Outcome {
 		case compliance.Deny:
-			if _, err := tx.SQL.ExecContext(ctx, "UPDATE movements SET status = 'denied', reason = $2 WHERE id = $1", req.ID, d.Reason); err != nil {
+			// A denial leaves no trace but its audit row: the claim goes, so
+			// the key may be tried again (after a tier change, say); the
+			// API's record of the request keeps the answer it was given.
+			if _, err := tx.SQL.ExecContext(ctx, "DELETE FROM movements WHERE id = $1", req.ID); err != nil {
 				return err
 			}
 			return &denial{reason: d.Reason}
