@@ -43,13 +43,13 @@ func (r *request) weight() int {
 // form the next batch — so batches grow with load and latency at one client
 // stays one commit.
 type batcher struct {
-	l      *Ledger
+	l *Ledger
 	// batches and requests count what has been committed, for Stats.
 	batches, requests atomic.Int64
-	queue  chan *request
-	wg     sync.WaitGroup
-	mu     sync.RWMutex // guards closed against sends on a closed queue
-	closed bool
+	queue             chan *request
+	wg                sync.WaitGroup
+	mu                sync.RWMutex // guards closed against sends on a closed queue
+	closed            bool
 }
 
 func newBatcher(l *Ledger, committers int) *batcher {
