@@ -38,9 +38,12 @@ func (s *Service) ExportACH(ctx context.Context) (ACHFile, error) {
 	now := s.now()
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		f = ACHFile{}
+		// The entries are locked (PostgreSQL) so that two processes
+		// exporting at once cannot both send one: the second waits, then
+		// finds them submitted.
 		rows, err := tx.QueryContext(ctx, `SELECT id, kind, method_id, amount FROM funding_movements
 			WHERE status = 'pending' AND (kind IN ('deposit', 'micro_deposit') OR (kind = 'withdrawal' AND speed = 'standard'))
-			ORDER BY created_at, id LIMIT 9000`)
+			ORDER BY created_at, id LIMIT 9000`+s.db.Dialect.ForUpdate())
 		if err != nil {
 			return err
 		}
@@ -69,7 +72,7 @@ func (s *Service) ExportACH(ctx context.Context) (ACHFile, error) {
 		eff := now.Truncate(24 * time.Hour).Add(24 * time.Hour)
 		o := rails.Origination{Created: now, Effective: eff, ODFI: s.cfg.ODFI, DestinationName: "NESTEGG ODFI",
 			OriginName: s.cfg.CompanyName, CompanyName: s.cfg.CompanyName, CompanyID: s.cfg.CompanyID}
-		f = ACHFile{ID: newID("ach"), Effective: eff, CreatedAt: now}
+		f = ACHFile{ID: nestegg.NewID("ach"), Effective: eff, CreatedAt: now}
 		f.Name = fmt.Sprintf("nestegg-%s-%s.ach", now.Format("20060102-150405"), f.ID[len(f.ID)-6:])
 		for _, it := range items {
 			routing, number, name, savings, err := s.accountNumber(ctx, tx, it.bank)
@@ -85,9 +88,15 @@ func (s *Service) ExportACH(ctx context.Context) (ACHFile, error) {
 			} else {
 				f.TotalCredit += it.amount
 			}
-			if _, err := tx.ExecContext(ctx, "UPDATE funding_movements SET status = 'submitted', seq = $1, trace = $2, file_id = $3, updated_at = $4 WHERE id = $5",
-				seq, rails.Trace(s.cfg.ODFI, int(seq)), f.ID, now.UnixNano(), it.id); err != nil {
+			r, err := tx.ExecContext(ctx, "UPDATE funding_movements SET status = 'submitted', seq = $1, trace = $2, file_id = $3, updated_at = $4 WHERE id = $5 AND status = 'pending'",
+				seq, rails.Trace(s.cfg.ODFI, int(seq)), f.ID, now.UnixNano(), it.id)
+			if err != nil {
 				return err
+			}
+			if n, err := r.RowsAffected(); err != nil {
+				return err
+			} else if n != 1 {
+				return nestegg.Errorf(nestegg.Conflict, "ACH export: entry %s changed while the file was written; export again", it.id)
 			}
 		}
 		f.Entries = len(o.Entries)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/rails"
 )
 
@@ -51,22 +52,22 @@ func (s *Service) LinkBank(ctx context.Context, userID string, in BankInput) (Ba
 	if err := s.ensureAccounts(ctx, userID); err != nil {
 		return BankAccount{}, err
 	}
-	if _, err := s.ledger.PlatformAccount(ctx, s.asset.Code, ledger.KindExpense); err != nil {
-		return BankAccount{}, err
-	}
-	id := newID("bnk")
+	id := nestegg.NewID("bnk")
 	now := s.now()
 	m1, m2 := microAmount(), microAmount()
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO funding_banks (id, user_id, holder_name, routing, account_enc, last4, account_type, fingerprint, status, micro1, micro2, created_at, updated_at)
+	// The account and its two micro-deposits are one movement, paid by the
+	// platform: the account never exists without them.
+	_, err := s.k.Move(ctx, movement.Request{Kind: movement.MicroDeposit, Reference: id, Actor: userID, Key: "link:" + id,
+		Asset: s.asset.Code, Amount: m1 + m2}, func(ctx context.Context, tx *movement.Tx) error {
+		_, err := tx.SQL.ExecContext(ctx, `INSERT INTO funding_banks (id, user_id, holder_name, routing, account_enc, last4, account_type, fingerprint, status, micro1, micro2, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
 			id, userID, name, in.RoutingNumber, s.seal.sealString(in.AccountNumber, id), rails.Last4(in.AccountNumber), in.AccountType,
 			s.seal.fingerprint(in.RoutingNumber, in.AccountNumber), BankPending, m1, m2, now.UnixNano())
 		if err != nil {
-			return err
+			return s.db.Translate(err)
 		}
 		for i, amt := range []int64{m1, m2} {
-			if err := s.microDeposit(ctx, tx, userID, id, i+1, amt, now); err != nil {
+			if err := s.microDeposit(ctx, tx, userID, id, i+1, amt); err != nil {
 				return err
 			}
 		}
@@ -84,19 +85,21 @@ func (s *Service) LinkBank(ctx context.Context, userID string, in BankInput) (Ba
 // microDeposit books one verification credit: the platform's own money
 // (equity → cash), set aside for the outgoing entry (cash → bank
 // clearing), and the pending expense that the settlement posts.
-func (s *Service) microDeposit(ctx context.Context, tx *sql.Tx, userID, bankID string, n int, amt int64, now time.Time) error {
-	id := newID("mic")
-	if _, err := tx.ExecContext(ctx, `INSERT INTO funding_movements (id, user_id, kind, method_id, asset, amount, status, idem_key, fingerprint, created_at, updated_at)
+func (s *Service) microDeposit(ctx context.Context, tx *movement.Tx, userID, bankID string, n int, amt int64) error {
+	id := nestegg.NewID("mic")
+	now := tx.Now().UnixNano()
+	if _, err := tx.SQL.ExecContext(ctx, `INSERT INTO funding_movements (id, user_id, kind, method_id, asset, amount, status, idem_key, fingerprint, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $9)`,
-		id, userID, KindMicroDeposit, bankID, s.asset.Code, amt, StatusPending, fmt.Sprintf("micro:%s:%d", bankID, n), now.UnixNano()); err != nil {
+		id, userID, KindMicroDeposit, bankID, s.asset.Code, amt, StatusPending, fmt.Sprintf("micro:%s:%d", bankID, n), now); err != nil {
 		return err
 	}
 	a := s.asset.Code
-	return s.submit(ctx, tx, []ledger.Transfer{
-		{ID: id + ":fund", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: platformID(a, ledger.KindEquity), Amount: amt, Code: "micro_deposit", Reference: id, Linked: true},
-		{ID: id + ":earmark", DebitAccountID: platformID(a, ledger.KindBankClearing), CreditAccountID: platformID(a, ledger.KindCash), Amount: amt, Code: "micro_deposit", Reference: id, Linked: true},
-		{ID: id + ":hold", DebitAccountID: platformID(a, ledger.KindExpense), CreditAccountID: platformID(a, ledger.KindBankClearing), Amount: amt, Code: "micro_deposit", Reference: id, Pending: true},
-	})
+	_, err := tx.Submit(ctx,
+		ledger.Transfer{ID: id + ":fund", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: platformID(a, ledger.KindEquity), Amount: amt, Asset: a, Code: "micro_deposit", Linked: true},
+		ledger.Transfer{ID: id + ":earmark", DebitAccountID: platformID(a, ledger.KindBankClearing), CreditAccountID: platformID(a, ledger.KindCash), Amount: amt, Asset: a, Code: "micro_deposit", Linked: true},
+		ledger.Transfer{ID: id + ":hold", DebitAccountID: platformID(a, ledger.KindExpense), CreditAccountID: platformID(a, ledger.KindBankClearing), Amount: amt, Asset: a, Code: "micro_deposit", Pending: true},
+	)
+	return err
 }
 
 func microAmount() int64 {
@@ -244,23 +247,22 @@ func (s *Service) SandboxMicroDeposits(ctx context.Context, userID, bankID strin
 	return m, err
 }
 
-// verifiedBank returns the routing and sealed account of a verified bank
-// account of userID, inside tx.
-func (s *Service) verifiedBank(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, userID, bankID string) (string, error) {
+// verifiedBank checks, inside a movement's transaction, that bankID is a
+// verified bank account of userID, and locks it (PostgreSQL) so that it is
+// not removed or failed until the movement commits.
+func (s *Service) verifiedBank(ctx context.Context, tx *sql.Tx, userID, bankID string) error {
 	var st string
-	err := q.QueryRowContext(ctx, "SELECT status FROM funding_banks WHERE id = $1 AND user_id = $2 AND status <> 'removed'", bankID, userID).Scan(&st)
+	err := tx.QueryRowContext(ctx, "SELECT status FROM funding_banks WHERE id = $1 AND user_id = $2 AND status <> 'removed'"+s.db.Dialect.ForUpdate(), bankID, userID).Scan(&st)
 	if err == sql.ErrNoRows {
-		return "", nestegg.ParamErrorf(nestegg.NotFound, "bank_account_id", "no bank account %q", bankID)
+		return nestegg.ParamErrorf(nestegg.NotFound, "bank_account_id", "no bank account %q", bankID)
 	}
 	if err != nil {
-		return "", err
+		return err
 	}
 	if BankStatus(st) != BankVerified {
-		return "", nestegg.ParamErrorf(nestegg.Conflict, "bank_account_id", "verify the bank account with its two micro-deposits first")
+		return nestegg.ParamErrorf(nestegg.Conflict, "bank_account_id", "verify the bank account with its two micro-deposits first")
 	}
-	return st, nil
+	return nil
 }
 
 // accountNumber opens a bank account's sealed number: for NACHA files and

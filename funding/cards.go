@@ -3,6 +3,7 @@ package funding
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -10,7 +11,9 @@ import (
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/store"
 )
 
 // ThreeDSTimeout is how long a top-up waits for its 3-D Secure
@@ -29,7 +32,7 @@ func (s *Service) LinkCard(ctx context.Context, userID, token string) (Card, err
 	if err != nil {
 		return Card{}, err
 	}
-	id := newID("crd")
+	id := nestegg.NewID("crd")
 	now := s.now()
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO funding_cards (id, user_id, processor, token, brand, last4, exp_month, exp_year, status, created_at)
@@ -86,14 +89,20 @@ type TopUpInput struct {
 }
 
 // TopUp charges the card Amount plus the fee (TopUpFee) and credits the
-// wallet with Amount at once when the charge succeeds. A decline is not an
-// error: the movement comes back declined with the processor's reason.
-// When the issuer wants 3-D Secure the movement is requires_action until
-// ConfirmTopUp. Errors: Invalid (Param "amount", "idempotency_key");
-// NotFound (Param "card_id"); Conflict (Param "fee"); Forbidden when
-// compliance refuses.
+// wallet with Amount at once when the charge succeeds. It is a movement of
+// kind card_topup, from the member: it counts toward their funding limits,
+// and reserves the money (pending transfers from card clearing) before the
+// card is charged; the charge's answer posts or voids the reservation. A
+// decline is not an error: the movement comes back declined with the
+// processor's reason. When the issuer wants 3-D Secure the movement is
+// requires_action until ConfirmTopUp. A replay of the key returns the
+// first top-up (charging it again only if the processor never answered).
+// Errors: Invalid (Param "amount", "idempotency_key"); NotFound (Param
+// "card_id"); Conflict (Param "fee"); Forbidden when compliance refuses;
+// IdempotencyMismatch (Param "idempotency_key") for a key used for another
+// request.
 func (s *Service) TopUp(ctx context.Context, userID string, in TopUpInput) (Movement, error) {
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return Movement{}, err
 	}
 	amt, err := s.amount(in.Amount, s.cfg.MaxTopUp)
@@ -110,33 +119,42 @@ func (s *Service) TopUp(ctx context.Context, userID string, in TopUpInput) (Move
 	if err := s.ensureAccounts(ctx, userID); err != nil {
 		return Movement{}, err
 	}
-	m := Movement{ID: newID("top"), Kind: KindTopUp, MethodID: in.CardID, Amount: s.Money(amt), Fee: s.Money(fee), Status: StatusPending}
-	fp := fingerprint(string(KindTopUp), in.CardID, strconv.FormatInt(amt, 10))
-	replay := false
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM funding_cards WHERE id = $1 AND user_id = $2 AND status = 'active'", in.CardID, userID).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
+	m := Movement{ID: nestegg.NewID("top"), Kind: KindTopUp, MethodID: in.CardID, Amount: s.Money(amt), Fee: s.Money(fee), Status: StatusPending}
+	fp := nestegg.Fingerprint(string(KindTopUp), in.CardID, strconv.FormatInt(amt, 10))
+	res, err := s.k.Move(ctx, movement.Request{Kind: movement.TopUp, ID: m.ID, Actor: userID, Key: in.IdempotencyKey, Fingerprint: fp,
+		From: userID, Asset: s.asset.Code, Amount: amt, Fee: fee}, func(ctx context.Context, tx *movement.Tx) error {
+		var id string
+		err := tx.SQL.QueryRowContext(ctx, "SELECT id FROM funding_cards WHERE id = $1 AND user_id = $2 AND status = 'active'"+s.db.Dialect.ForUpdate(), in.CardID, userID).Scan(&id)
+		if err == sql.ErrNoRows {
 			return nestegg.ParamErrorf(nestegg.NotFound, "card_id", "no card %q", in.CardID)
 		}
-		if err := s.check(ctx, tx, compTopUp, userID, amt, m.ID); err != nil {
+		if err != nil {
 			return err
 		}
-		got, again, err := s.insert(ctx, tx, userID, m, in.IdempotencyKey, fp)
-		m, replay = got, again
+		if err := s.insert(ctx, tx, userID, &m, in.IdempotencyKey, fp); err != nil {
+			return err
+		}
+		a := s.asset.Code
+		ts := []ledger.Transfer{{ID: m.ID + ":credit", DebitAccountID: platformID(a, ledger.KindCardClearing), CreditAccountID: walletID(userID, a), Amount: amt, Asset: a, Code: "topup", Pending: true}}
+		if fee > 0 {
+			ts[0].Linked = true
+			ts = append(ts, ledger.Transfer{ID: m.ID + ":fee", DebitAccountID: platformID(a, ledger.KindCardClearing), CreditAccountID: platformID(a, ledger.KindFeeRevenue), Amount: fee, Asset: a, Code: "topup_fee", Pending: true})
+		}
+		_, err = tx.Submit(ctx, ts...)
 		return err
 	})
 	if err != nil {
 		return Movement{}, fmt.Errorf("top-up: %w", err)
 	}
-	if !replay || m.Status == StatusPending {
-		if err := s.charge(ctx, userID, m.ID); err != nil {
-			return Movement{}, err
-		}
+	if !res.Replayed {
+		err = s.charge(ctx, userID, m.ID)
+	} else if m, err = s.Movement(ctx, userID, res.Reference); err == nil && m.Status == StatusPending {
+		err = s.charge(ctx, userID, m.ID)
 	}
-	return s.Movement(ctx, userID, m.ID)
+	if err != nil {
+		return Movement{}, err
+	}
+	return s.Movement(ctx, userID, res.Reference)
 }
 
 // charge asks the processor to charge a pending top-up (idempotently, by
@@ -156,66 +174,115 @@ func (s *Service) charge(ctx context.Context, userID, id string) error {
 		return nil
 	}
 	if err != nil {
-		return s.db.Write(ctx, func(tx *sql.Tx) error {
-			return setStatus(ctx, tx, id, StatusFailed, "", nestegg.ErrorMessage(err), s.now())
-		})
+		return s.unreserve(ctx, id, StatusPending, StatusFailed, "", nestegg.ErrorMessage(err), "")
 	}
 	return s.applyCharge(ctx, id, ch)
 }
 
 // applyCharge books a processor's answer for a top-up, once.
 //
-// Succeeded: card clearing (what the processor owes the platform) pays
-// the wallet the amount and fee revenue the fee. Requires action: the
-// same transfers, pending, lapsing after ThreeDSTimeout. Declined:
-// nothing moves.
+// Succeeded: the reservation posts — card clearing (what the processor
+// owes the platform) pays the wallet the amount and fee revenue the fee.
+// Requires action: the reservation waits for ConfirmTopUp (nothing moves;
+// Sync voids it after ThreeDSTimeout). Declined: the reservation is
+// voided. Each booking is a movement (Actor job, Key "charge:<id>").
 func (s *Service) applyCharge(ctx context.Context, id string, ch rails.Charge) error {
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		m, err := s.lockMovement(ctx, tx, id)
+	switch ch.Status {
+	case rails.ChargeRequiresAction:
+		err := s.db.Write(ctx, func(tx *sql.Tx) error {
+			if err := setStatus(ctx, tx, id, StatusPending, StatusRequiresAction, "", ch.Message, s.now()); err != nil {
+				return err
+			}
+			return setExternal(ctx, tx, id, ch.ID)
+		})
+		if errors.Is(err, errUnchanged) {
+			return nil
+		}
+		return err
+	case rails.ChargeDeclined:
+		return s.unreserve(ctx, id, StatusPending, StatusDeclined, ch.DeclineCode, ch.Message, ch.ID)
+	case rails.ChargeSucceeded:
+	default:
+		return nil
+	}
+	m, err := s.topUpRow(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.answer(ctx, movement.TopUpSettle, "charge:"+id, id, "", m.userID, m.amount, m.fee, func(ctx context.Context, tx *movement.Tx) error {
+		m, err := s.lockMovement(ctx, tx.SQL, id)
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		if ch.ID != "" {
-			if _, err := tx.ExecContext(ctx, "UPDATE funding_movements SET external_id = $1 WHERE id = $2", ch.ID, id); err != nil {
-				return err
-			}
+		if m.status != StatusPending && m.status != StatusRequiresAction {
+			return errUnchanged
 		}
 		a := s.asset.Code
-		ts := []ledger.Transfer{{ID: id + ":credit", DebitAccountID: platformID(a, ledger.KindCardClearing), CreditAccountID: walletID(m.userID, a), Amount: m.amount, Code: "topup", Reference: id}}
+		posts := []ledger.Transfer{{ID: id + ":post", PendingID: id + ":credit", PostPending: true, Asset: a, Code: "topup"}}
 		if m.fee > 0 {
-			ts[0].Linked = true
-			ts = append(ts, ledger.Transfer{ID: id + ":fee", DebitAccountID: platformID(a, ledger.KindCardClearing), CreditAccountID: platformID(a, ledger.KindFeeRevenue), Amount: m.fee, Code: "topup_fee", Reference: id})
+			posts[0].Linked = true
+			posts = append(posts, ledger.Transfer{ID: id + ":feepost", PendingID: id + ":fee", PostPending: true, Asset: a, Code: "topup_fee"})
 		}
-		switch {
-		case ch.Status == rails.ChargeSucceeded && m.status == StatusPending:
-			if err := s.submit(ctx, tx, ts); err != nil {
-				return err
-			}
-		case ch.Status == rails.ChargeSucceeded && m.status == StatusRequiresAction:
-			posts := []ledger.Transfer{{ID: id + ":post", PendingID: id + ":credit", PostPending: true, Code: "topup", Reference: id}}
-			if m.fee > 0 {
-				posts[0].Linked = true
-				posts = append(posts, ledger.Transfer{ID: id + ":feepost", PendingID: id + ":fee", PostPending: true, Code: "topup_fee", Reference: id})
-			}
-			if err := s.submit(ctx, tx, posts); err != nil {
-				return err
-			}
-		case ch.Status == rails.ChargeRequiresAction && m.status == StatusPending:
-			for i := range ts {
-				ts[i].Pending, ts[i].TimeoutSeconds = true, int64(ThreeDSTimeout/time.Second)
-			}
-			if err := s.submit(ctx, tx, ts); err != nil {
-				return err
-			}
-			return setStatus(ctx, tx, id, StatusRequiresAction, "", ch.Message, now)
-		case ch.Status == rails.ChargeDeclined && m.status == StatusPending:
-			return setStatus(ctx, tx, id, StatusDeclined, ch.DeclineCode, ch.Message, now)
-		default:
-			return nil
+		if _, err := tx.Submit(ctx, posts...); err != nil {
+			return err
 		}
-		return setStatus(ctx, tx, id, StatusSucceeded, "", "", now)
+		if err := setExternal(ctx, tx.SQL, id, ch.ID); err != nil {
+			return err
+		}
+		return setStatus(ctx, tx.SQL, id, m.status, StatusSucceeded, "", "", tx.Now())
 	})
+}
+
+// unreserve voids a top-up's reservation — the card was declined or
+// failed, or 3-D Secure was abandoned — and moves it from status from to
+// to: a movement (Actor job, Key "charge:<id>") in which nothing is
+// charged. ext, when not "", is the processor's charge id.
+func (s *Service) unreserve(ctx context.Context, id string, from, to Status, code, reason, ext string) error {
+	m, err := s.topUpRow(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.answer(ctx, movement.TopUpSettle, "charge:"+id, id, "", m.userID, m.amount, m.fee, func(ctx context.Context, tx *movement.Tx) error {
+		m, err := s.lockMovement(ctx, tx.SQL, id)
+		if err != nil {
+			return err
+		}
+		if m.status != from {
+			return errUnchanged
+		}
+		a := s.asset.Code
+		voids := []ledger.Transfer{{ID: id + ":void", PendingID: id + ":credit", VoidPending: true, Asset: a, Code: "topup"}}
+		if m.fee > 0 {
+			voids[0].Linked = true
+			voids = append(voids, ledger.Transfer{ID: id + ":feevoid", PendingID: id + ":fee", VoidPending: true, Asset: a, Code: "topup_fee"})
+		}
+		if _, err := tx.Submit(ctx, voids...); err != nil {
+			return err
+		}
+		if err := setExternal(ctx, tx.SQL, id, ext); err != nil {
+			return err
+		}
+		return setStatus(ctx, tx.SQL, id, from, to, code, reason, tx.Now())
+	})
+}
+
+// topUpRow reads what a top-up's answer needs to name its movement.
+func (s *Service) topUpRow(ctx context.Context, id string) (movementRow, error) {
+	m := movementRow{id: id}
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT user_id, amount, fee FROM funding_movements WHERE id = $1", id).Scan(&m.userID, &m.amount, &m.fee)
+	if err != nil {
+		return m, fmt.Errorf("top-up %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// setExternal records the processor's id for a charge.
+func setExternal(ctx context.Context, q store.Querier, id, ext string) error {
+	if ext == "" {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, "UPDATE funding_movements SET external_id = $1 WHERE id = $2", ext, id)
+	return err
 }
 
 // ConfirmTopUp completes a top-up after the member passed 3-D Secure.
@@ -246,10 +313,10 @@ func (s *Service) ConfirmTopUp(ctx context.Context, userID, id string) (Movement
 	return s.Movement(ctx, userID, id)
 }
 
-// syncTopUps charges top-ups the processor never answered, marks
-// abandoned 3-D Secure top-ups failed (the ledger voids their reservation
-// by itself), and settles succeeded ones the processor has paid out:
-// card clearing → cash.
+// syncTopUps charges top-ups the processor never answered, voids the
+// reservation of 3-D Secure top-ups abandoned for ThreeDSTimeout (failed),
+// and settles succeeded ones the processor has paid out: card clearing →
+// cash, a card_payout movement (Actor job, Key "payout:<id>").
 func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, "SELECT id, user_id, status, external_id, amount + fee, created_at FROM funding_movements WHERE kind = 'topup' AND status IN ('pending', 'requires_action', 'succeeded')")
 	if err != nil {
@@ -269,6 +336,9 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 		due = append(due, o)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
 	n := 0
 	now := s.now()
 	for _, o := range due {
@@ -282,10 +352,7 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 			}
 		case StatusRequiresAction:
 			if now.Sub(time.Unix(0, o.at)) > ThreeDSTimeout {
-				err := s.db.Write(ctx, func(tx *sql.Tx) error {
-					return setStatus(ctx, tx, o.id, StatusFailed, "", "the card's authentication was not completed", now)
-				})
-				if err != nil {
+				if err := s.unreserve(ctx, o.id, StatusRequiresAction, StatusFailed, "", "the card's authentication was not completed", ""); err != nil {
 					return n, err
 				}
 				n++
@@ -295,17 +362,20 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 			if err != nil || !ch.PaidOut {
 				continue
 			}
-			err = s.db.Write(ctx, func(tx *sql.Tx) error {
-				m, err := s.lockMovement(ctx, tx, o.id)
-				if err != nil || m.status != StatusSucceeded {
+			err = s.answer(ctx, movement.CardPayout, "payout:"+o.id, o.id, "", "", o.gross, 0, func(ctx context.Context, tx *movement.Tx) error {
+				m, err := s.lockMovement(ctx, tx.SQL, o.id)
+				if err != nil {
 					return err
+				}
+				if m.status != StatusSucceeded {
+					return errUnchanged
 				}
 				a := s.asset.Code
-				if err := s.submit(ctx, tx, []ledger.Transfer{{ID: o.id + ":cash", DebitAccountID: platformID(a, ledger.KindCash),
-					CreditAccountID: platformID(a, ledger.KindCardClearing), Amount: o.gross, Code: "card_payout", Reference: o.id}}); err != nil {
+				if _, err := tx.Submit(ctx, ledger.Transfer{ID: o.id + ":cash", DebitAccountID: platformID(a, ledger.KindCash),
+					CreditAccountID: platformID(a, ledger.KindCardClearing), Amount: o.gross, Asset: a, Code: "card_payout"}); err != nil {
 					return err
 				}
-				return setStatus(ctx, tx, o.id, StatusSettled, "", "", now)
+				return setStatus(ctx, tx.SQL, o.id, StatusSucceeded, StatusSettled, "", "", tx.Now())
 			})
 			if err != nil {
 				return n, err

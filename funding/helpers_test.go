@@ -6,10 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
+	"github.com/nestegg/nestegg/movement/movementtest"
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/store"
 )
@@ -40,6 +43,8 @@ type env struct {
 	ledger *ledger.Ledger
 	bank   *rails.SandboxBank
 	cards  *rails.SandboxCards
+	comp   *compliance.Service
+	k      *movement.Kernel // for the books and for payments out of a wallet
 	f      *funding.Service
 }
 
@@ -68,7 +73,16 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: context.Background(), db: db, clock: c, ledger: l, bank: bank, cards: cards, f: f}
+	e := &env{t: t, ctx: context.Background(), db: db, clock: c, ledger: l, bank: bank, cards: cards, comp: comp, k: movement.New(db, l, comp, c.Now), f: f}
+	e.audited()
+	return e
+}
+
+// audited runs the book auditor when the test ends (before the ledger
+// closes): every transfer touching a member's account belongs to a
+// movement, every movement has its transfers, and the books balance.
+func (e *env) audited() {
+	e.t.Cleanup(func() { movementtest.Audit(e.t, movement.New(e.db, e.ledger, e.comp, nil)) })
 }
 
 func usd(minor int64) money.Amount {
@@ -172,14 +186,26 @@ func (e *env) conserved() {
 	}
 }
 
-// spend moves money out of user's wallet as a payment would.
-func (e *env) spend(user string, amount int64) {
+// pay moves money out of user's wallet as a payment would: a p2p
+// movement, which counts toward user's spending limits. It returns the
+// movement's error.
+func (e *env) pay(user string, amount int64) error {
 	e.t.Helper()
-	if _, err := e.ledger.CreateAccount(e.ctx, ledger.Account{ID: "wal:usr_shop:USD", Asset: "USD", Kind: "wallet", Owner: "usr_shop", DebitsMustNotExceedCredits: true}); err != nil {
+	if err := e.ledger.Ensure(e.ctx, ledger.Account{ID: "wal:usr_shop:USD", Asset: "USD", Kind: "wallet", Owner: "usr_shop", DebitsMustNotExceedCredits: true}); err != nil {
 		e.t.Fatal(err)
 	}
-	res, err := e.ledger.Submit(e.ctx, []ledger.Transfer{{ID: ledger.NewID("txf"), DebitAccountID: "wal:" + user + ":USD", CreditAccountID: "wal:usr_shop:USD", Amount: amount, Asset: "USD", Code: "p2p"}})
-	if err != nil || !res[0].OK() {
-		e.t.Fatalf("spend: %v %v", res, err)
+	_, err := e.k.Move(e.ctx, movement.Request{Kind: movement.P2P, Actor: user, Key: nestegg.NewID("key"), From: user, To: "usr_shop", Asset: "USD", Amount: amount},
+		func(ctx context.Context, tx *movement.Tx) error {
+			_, err := tx.Submit(ctx, ledger.Transfer{ID: nestegg.NewID("txf"), DebitAccountID: "wal:" + user + ":USD", CreditAccountID: "wal:usr_shop:USD", Amount: amount, Asset: "USD", Code: "p2p"})
+			return err
+		})
+	return err
+}
+
+// spend is pay that must succeed.
+func (e *env) spend(user string, amount int64) {
+	e.t.Helper()
+	if err := e.pay(user, amount); err != nil {
+		e.t.Fatalf("spend: %v", err)
 	}
 }

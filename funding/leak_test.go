@@ -33,11 +33,13 @@ func TestNoSensitiveDataLeaks(t *testing.T) {
 	bank, _ := rails.NewSandboxBank("", c.Now)
 	cards, _ := rails.NewSandboxCards("", c.Now)
 	key := bytes.Repeat([]byte{7}, 32)
-	f, err := funding.New(db, l, compliance.New(db, compliance.DefaultConfig()), bank, cards, funding.Config{EncryptionKey: key, Sandbox: true, Clock: c.Now, Logger: log})
+	comp := compliance.New(db, compliance.DefaultConfig())
+	f, err := funding.New(db, l, comp, bank, cards, funding.Config{EncryptionKey: key, Sandbox: true, Clock: c.Now, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, ctx: t.Context(), db: db, clock: c, ledger: l, bank: bank, cards: cards, f: f}
+	e := &env{t: t, ctx: t.Context(), db: db, clock: c, ledger: l, bank: bank, cards: cards, comp: comp, f: f}
+	e.audited()
 	var out bytes.Buffer
 	record := func(v any, err error) {
 		json.NewEncoder(&out).Encode(v)

@@ -24,8 +24,8 @@ func TestDepositSettled(t *testing.T) {
 		if again := e.deposit("usr_alice", bank, 100_00, "d1"); again.ID != m.ID {
 			t.Fatalf("a replay made a new deposit %s", again.ID)
 		}
-		if _, err := e.f.Deposit(e.ctx, "usr_alice", funding.DepositInput{BankAccountID: bank, Amount: usd(5), IdempotencyKey: "d1"}); !nestegg.Is(err, nestegg.Conflict) {
-			t.Fatalf("reused key = %v, want conflict", err)
+		if _, err := e.f.Deposit(e.ctx, "usr_alice", funding.DepositInput{BankAccountID: bank, Amount: usd(5), IdempotencyKey: "d1"}); !nestegg.Is(err, nestegg.IdempotencyMismatch) {
+			t.Fatalf("reused key = %v, want idempotency mismatch", err)
 		}
 		if w := e.wallet("usr_alice"); w.Balance() != 0 || w.CreditsPending != 100_00 {
 			t.Fatalf("before settlement: wallet %+v, want 0 spendable, 100.00 incoming", w)

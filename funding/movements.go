@@ -10,6 +10,7 @@ import (
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/store"
 )
 
@@ -78,37 +79,31 @@ func (s *Service) Receivable(ctx context.Context, userID string) (money.Amount, 
 	return s.Money(a.DebitsPosted - a.CreditsPosted), nil
 }
 
-// insert stores a new movement under the member's idempotency key. When
-// the key was used before it returns the first movement and true (a
-// replay), or Conflict when that one was for other fields.
-func (s *Service) insert(ctx context.Context, tx *sql.Tx, userID string, m Movement, key, fp string) (Movement, bool, error) {
-	now := s.now()
-	m.CreatedAt, m.UpdatedAt = now, now
-	r, err := tx.ExecContext(ctx, `INSERT INTO funding_movements (id, user_id, kind, method_id, asset, amount, fee, speed, status, idem_key, fingerprint, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) ON CONFLICT (user_id, idem_key) DO NOTHING`,
-		m.ID, userID, m.Kind, m.MethodID, s.asset.Code, m.Amount.Minor, m.Fee.Minor, m.Speed, m.Status, key, fp, now.UnixNano())
-	if err != nil {
-		return Movement{}, false, err
-	}
-	if n, _ := r.RowsAffected(); n == 1 {
-		return m, false, nil
-	}
-	var id, oldFP string
-	if err := tx.QueryRowContext(ctx, "SELECT id, fingerprint FROM funding_movements WHERE user_id = $1 AND idem_key = $2", userID, key).Scan(&id, &oldFP); err != nil {
-		return Movement{}, false, err
-	}
-	if oldFP != fp {
-		return Movement{}, false, nestegg.ParamErrorf(nestegg.Conflict, "idempotency_key", "this idempotency key was used for another request")
-	}
-	old, err := s.scanMovement(tx.QueryRowContext(ctx, "SELECT "+movementCols+" FROM funding_movements WHERE id = $1", id))
-	return old, true, err
+// insert stores a new movement inside its kernel movement. (user_id,
+// idem_key) keeps its unique index as a second guard: the kernel has
+// already claimed the key.
+func (s *Service) insert(ctx context.Context, tx *movement.Tx, userID string, m *Movement, key, fp string) error {
+	m.CreatedAt, m.UpdatedAt = tx.Now(), tx.Now()
+	_, err := tx.SQL.ExecContext(ctx, `INSERT INTO funding_movements (id, user_id, kind, method_id, asset, amount, fee, speed, status, idem_key, fingerprint, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+		m.ID, userID, m.Kind, m.MethodID, s.asset.Code, m.Amount.Minor, m.Fee.Minor, m.Speed, m.Status, key, fp, m.CreatedAt.UnixNano())
+	return err
 }
 
-// setStatus records what the rail said about a movement.
-func setStatus(ctx context.Context, q store.Querier, id string, st Status, code, reason string, now time.Time) error {
-	_, err := q.ExecContext(ctx, "UPDATE funding_movements SET status = $1, return_code = $2, reason = $3, updated_at = $4 WHERE id = $5",
-		st, code, reason, now.UnixNano(), id)
-	return err
+// setStatus records what the rail said about a movement, guarded by the
+// status it had: errUnchanged when it no longer has it.
+func setStatus(ctx context.Context, q store.Querier, id string, from, to Status, code, reason string, now time.Time) error {
+	r, err := q.ExecContext(ctx, "UPDATE funding_movements SET status = $1, return_code = $2, reason = $3, updated_at = $4 WHERE id = $5 AND status = $6",
+		to, code, reason, now.UnixNano(), id, from)
+	if err != nil {
+		return err
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return errUnchanged
+	}
+	return nil
 }
 
 // DepositInput asks for a deposit from a verified bank account.
@@ -121,12 +116,15 @@ type DepositInput struct {
 // Deposit pulls money from the member's verified bank account by an ACH
 // debit in the next file. The wallet shows it as incoming at once (a
 // pending ledger transfer from bank clearing) and can spend it once the
-// bank settles it. Errors: Invalid (Param "amount", "idempotency_key");
-// NotFound or Conflict (Param "bank_account_id") for an account that is not
-// the member's or not verified; Forbidden when compliance refuses;
-// Conflict for an idempotency key used for another request.
+// bank settles it. It is a movement of kind deposit: it counts toward the
+// member's funding limits. A replay of the key returns the first deposit.
+// Errors: Invalid (Param "amount", "idempotency_key"); NotFound or
+// Conflict (Param "bank_account_id") for an account that is not the
+// member's or not verified; Forbidden when compliance refuses;
+// IdempotencyMismatch (Param "idempotency_key") for a key used for another
+// request.
 func (s *Service) Deposit(ctx context.Context, userID string, in DepositInput) (Movement, error) {
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return Movement{}, err
 	}
 	amt, err := s.amount(in.Amount, s.cfg.MaxDeposit)
@@ -136,28 +134,25 @@ func (s *Service) Deposit(ctx context.Context, userID string, in DepositInput) (
 	if err := s.ensureAccounts(ctx, userID); err != nil {
 		return Movement{}, err
 	}
-	m := Movement{ID: newID("dep"), Kind: KindDeposit, MethodID: in.BankAccountID, Amount: s.Money(amt), Fee: s.Money(0), Status: StatusPending}
-	fp := fingerprint(string(KindDeposit), in.BankAccountID, strconv.FormatInt(amt, 10))
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := s.verifiedBank(ctx, tx, userID, in.BankAccountID); err != nil {
+	m := Movement{ID: nestegg.NewID("dep"), Kind: KindDeposit, MethodID: in.BankAccountID, Amount: s.Money(amt), Fee: s.Money(0), Status: StatusPending}
+	fp := nestegg.Fingerprint(string(KindDeposit), in.BankAccountID, strconv.FormatInt(amt, 10))
+	res, err := s.k.Move(ctx, movement.Request{Kind: movement.Deposit, ID: m.ID, Actor: userID, Key: in.IdempotencyKey, Fingerprint: fp,
+		From: userID, Asset: s.asset.Code, Amount: amt}, func(ctx context.Context, tx *movement.Tx) error {
+		if err := s.verifiedBank(ctx, tx.SQL, userID, in.BankAccountID); err != nil {
 			return err
 		}
-		if err := s.check(ctx, tx, compDeposit, userID, amt, m.ID); err != nil {
-			return err
-		}
-		got, replay, err := s.insert(ctx, tx, userID, m, in.IdempotencyKey, fp)
-		if err != nil || replay {
-			m = got
+		if err := s.insert(ctx, tx, userID, &m, in.IdempotencyKey, fp); err != nil {
 			return err
 		}
 		a := s.asset.Code
-		return s.submit(ctx, tx, []ledger.Transfer{{ID: m.ID + ":hold", DebitAccountID: platformID(a, ledger.KindBankClearing),
-			CreditAccountID: walletID(userID, a), Amount: amt, Code: "deposit", Reference: m.ID, Pending: true}})
+		_, err := tx.Submit(ctx, ledger.Transfer{ID: m.ID + ":hold", DebitAccountID: platformID(a, ledger.KindBankClearing),
+			CreditAccountID: walletID(userID, a), Amount: amt, Asset: a, Code: "deposit", Pending: true})
+		return err
 	})
 	if err != nil {
 		return Movement{}, fmt.Errorf("deposit: %w", err)
 	}
-	return s.Movement(ctx, userID, m.ID)
+	return s.Movement(ctx, userID, res.Reference)
 }
 
 // WithdrawalFee is the fee for a withdrawal of amount at speed: zero for

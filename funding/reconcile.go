@@ -40,8 +40,9 @@ func (r Report) OK() bool { return len(r.Mismatches) == 0 }
 //   - bank clearing: pending debits = deposits in flight; pending credits
 //     = outgoing credits in flight; posted debits − credits = the cash set
 //     aside for those credits;
-//   - card clearing: pending debits = top-ups awaiting 3-D Secure; posted
-//     debits − credits = succeeded top-ups not yet paid out;
+//   - card clearing: pending debits = top-ups awaiting the processor's
+//     answer or 3-D Secure; posted debits − credits = succeeded top-ups
+//     not yet paid out;
 //   - each ACH entry sent: the bank has it, for the same amount and
 //     direction, in the same state (settled/returned) as the movement;
 //     the bank has no entry Nestegg did not send;
@@ -106,7 +107,7 @@ func (s *Service) Reconcile(ctx context.Context) (Report, error) {
 			}
 		case KindTopUp:
 			switch Status(m.status) {
-			case StatusRequiresAction:
+			case StatusPending, StatusRequiresAction:
 				topPending += m.gross
 			case StatusSucceeded:
 				topOwed += m.gross

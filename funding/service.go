@@ -2,19 +2,16 @@ package funding
 
 import (
 	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/store"
@@ -58,7 +55,7 @@ type Config struct {
 type Service struct {
 	db     *store.DB
 	ledger *ledger.Ledger
-	comp   *compliance.Service
+	k      *movement.Kernel
 	bank   rails.Bank
 	cards  rails.CardProcessor
 	cfg    Config
@@ -116,7 +113,7 @@ func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, bank rails.Ba
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, ledger: l, comp: comp, bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}, nil
+	return &Service{db: db, ledger: l, k: movement.New(db, l, comp, cfg.Clock), bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}, nil
 }
 
 // needKey refuses work that opens or seals account numbers without a key.
@@ -139,8 +136,6 @@ func (s *Service) Config() Config {
 func (s *Service) Asset() money.Asset { return s.asset }
 
 func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
-
-func newID(prefix string) string { return ledger.NewID(prefix) }
 
 // walletID is the member's wallet, the account package payments defines.
 func walletID(userID, asset string) string { return payments.WalletID(userID, asset) }
@@ -166,86 +161,27 @@ func (s *Service) ensureAccounts(ctx context.Context, userID string) error {
 	return nil
 }
 
-// submit applies transfers in tx; any refusal becomes an error so that the
-// whole transaction rolls back.
-func (s *Service) submit(ctx context.Context, tx *sql.Tx, ts []ledger.Transfer) error {
-	for i := range ts {
-		ts[i].Asset = s.asset.Code
-	}
-	res, err := s.ledger.SubmitTx(ctx, tx, ts)
-	if err != nil {
-		return err
-	}
-	var refused *ledger.RefusedError
-	if err := ledger.Refused(res); errors.As(err, &refused) && refused.Status == ledger.StatusExceedsDebits {
-		// The platform's cash at the bank cannot cover it: an operator
-		// matter, never the member's fault.
-		return &nestegg.Error{Code: nestegg.Unavailable, Message: "payouts are paused; try again later", Err: err}
-	} else if err != nil {
-		return err
-	}
-	return nil
-}
+// job is the Actor of the movements the rails' answers make (a charge
+// booked, an entry settled or returned, a payout): their Keys derive from
+// the funding movement ("settle:dep_…"), so that two processes applying
+// the same answer at once make one movement, and the second replays it.
+const job = "job"
 
-// errDenied carries a compliance denial out of a write whose transaction
-// must still commit (so that the refusal is on record).
-type errDenied struct{ reason string }
+// errUnchanged is returned by a movement's work that finds its funding
+// movement no longer in the state the answer applies to (another process
+// applied it first): the movement rolls back, claim included, and the
+// caller has nothing to do.
+var errUnchanged = errors.New("funding: the movement has already changed")
 
-func (e errDenied) Error() string { return e.reason }
-
-// check passes the movement through the compliance checkpoint. A denial
-// (or a hold, which funding cannot honour: rails do not wait) returns
-// errDenied after the audit row is written.
-func (s *Service) check(ctx context.Context, tx *sql.Tx, kind compliance.Kind, userID string, amount int64, ref string) error {
-	d, err := s.comp.Check(ctx, tx, compliance.Movement{Kind: kind, FromUser: userID, Asset: s.asset.Code, Amount: amount, Reference: ref})
-	if err != nil {
-		return err
+// answer runs a job's movement for the funding movement ref (see job):
+// nil when it was applied now, before (a replay), or is no longer due.
+func (s *Service) answer(ctx context.Context, kind movement.Kind, key, ref, from, to string, amount, fee int64, work func(ctx context.Context, tx *movement.Tx) error) error {
+	_, err := s.k.Move(ctx, movement.Request{Kind: kind, Reference: ref, Actor: job, Key: key, Fingerprint: ref,
+		From: from, To: to, Asset: s.asset.Code, Amount: amount, Fee: fee}, work)
+	if errors.Is(err, errUnchanged) {
+		return nil
 	}
-	if d.Outcome != compliance.Allow {
-		return errDenied{reason: d.Reason}
-	}
-	return nil
-}
-
-// write runs fn in a write transaction; a compliance denial commits the
-// audit row alone and returns Forbidden with the reason.
-func (s *Service) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	var denied *errDenied
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		denied = nil
-		err := fn(tx)
-		if d, ok := err.(errDenied); ok {
-			denied = &d
-			return nil
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if denied != nil {
-		return nestegg.Errorf(nestegg.Forbidden, "%s", denied.reason)
-	}
-	return nil
-}
-
-// Movement kinds for compliance: funding's movements, not payments'.
-const (
-	compDeposit    compliance.Kind = "deposit"
-	compWithdrawal compliance.Kind = "withdrawal"
-	compTopUp      compliance.Kind = "card_topup"
-)
-
-func fingerprint(parts ...string) string {
-	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return base64.RawURLEncoding.EncodeToString(h[:18])
-}
-
-func checkKey(key string) error {
-	if key == "" || len(key) > 255 {
-		return nestegg.ParamErrorf(nestegg.Invalid, "idempotency_key", "an idempotency key of 1 to 255 characters is required")
-	}
-	return nil
+	return err
 }
 
 // amount vets an amount in the funding asset.

@@ -9,6 +9,7 @@ import (
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/rails"
 )
 
@@ -22,6 +23,9 @@ type movementRow struct {
 	speed      Speed
 }
 
+// lockMovement reads a movement inside a movement's transaction and locks
+// it (PostgreSQL): what an answer does depends on its status, which no
+// other process may change until this one commits.
 func (s *Service) lockMovement(ctx context.Context, tx *sql.Tx, id string) (movementRow, error) {
 	var r movementRow
 	var kind, st, speed string
@@ -37,64 +41,110 @@ func (s *Service) lockMovement(ctx context.Context, tx *sql.Tx, id string) (move
 // finish applies what the bank says became of an ACH entry or instant
 // payout to its movement, once: settled entries post their pending
 // transfers, returned ones release or reverse them. A record that says
-// nothing new changes nothing, so Sync and ImportReturns may repeat.
+// nothing new changes nothing, so Sync and ImportReturns may repeat, in
+// several processes at once: each answer is a movement (Actor job) keyed
+// by the funding movement, "settle:<id>" or "return:<id>".
 func (s *Service) finish(ctx context.Context, id string, rec rails.Record, reason string) error {
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		m, err := s.lockMovement(ctx, tx, id)
+	var m movementRow
+	var kind, st, speed, trace string
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT id, user_id, kind, status, amount, fee, speed, trace FROM funding_movements WHERE id = $1", id).
+		Scan(&m.id, &m.userID, &kind, &st, &m.amount, &m.fee, &speed, &trace)
+	if err != nil {
+		return fmt.Errorf("movement %s: %w", id, err)
+	}
+	m.kind, m.status, m.speed = Kind(kind), Status(st), Speed(speed)
+	var mk movement.Kind
+	var from, to string
+	switch {
+	case rec.Status == rails.RecordSettled && m.open():
+		mk = map[Kind]movement.Kind{KindDeposit: movement.DepositSettle, KindWithdrawal: movement.WithdrawalSettle, KindMicroDeposit: movement.MicroDeposit}[m.kind]
+		if m.kind == KindDeposit {
+			to = m.userID
+		} else if m.kind == KindWithdrawal {
+			from = m.userID
+		}
+	case rec.Status == rails.RecordReturned && (m.open() || m.status == StatusSettled):
+		mk = map[Kind]movement.Kind{KindDeposit: movement.DepositReturn, KindWithdrawal: movement.WithdrawalReturn, KindMicroDeposit: movement.MicroDeposit}[m.kind]
+		if m.kind == KindDeposit {
+			from = m.userID
+		} else if m.kind == KindWithdrawal {
+			to = m.userID
+		}
+	}
+	if mk == "" {
+		// Nothing new; an instant payout may still learn its reference.
+		if rec.Trace == "" || trace != "" {
+			return nil
+		}
+		return s.db.Write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE funding_movements SET trace = $1 WHERE id = $2 AND trace = ''", rec.Trace, id)
+			return err
+		})
+	}
+	key := "settle:" + id
+	if rec.Status == rails.RecordReturned {
+		key = "return:" + id
+	}
+	return s.answer(ctx, mk, key, id, from, to, m.amount, m.fee, func(ctx context.Context, tx *movement.Tx) error {
+		m, err := s.lockMovement(ctx, tx.SQL, id)
 		if err != nil {
 			return err
 		}
-		open := m.status == StatusPending || m.status == StatusSubmitted
-		now := s.now()
 		if rec.Trace != "" {
 			// Instant payouts learn their reference from the rail's answer.
-			if _, err := tx.ExecContext(ctx, "UPDATE funding_movements SET trace = $1 WHERE id = $2 AND trace = ''", rec.Trace, id); err != nil {
+			if _, err := tx.SQL.ExecContext(ctx, "UPDATE funding_movements SET trace = $1 WHERE id = $2 AND trace = ''", rec.Trace, id); err != nil {
 				return err
 			}
 		}
 		switch {
-		case rec.Status == rails.RecordSettled && open:
-			return s.settle(ctx, tx, m, now)
-		case rec.Status == rails.RecordReturned && open:
-			return s.release(ctx, tx, m, rec.ReturnCode, reason, now)
+		case rec.Status == rails.RecordSettled && m.open():
+			return s.settle(ctx, tx, m)
+		case rec.Status == rails.RecordReturned && m.open():
+			return s.release(ctx, tx, m, rec.ReturnCode, reason)
 		case rec.Status == rails.RecordReturned && m.status == StatusSettled:
-			return s.reverse(ctx, tx, m, rec.ReturnCode, now)
+			return s.reverse(ctx, tx, m, rec.ReturnCode)
 		}
-		return nil
+		return errUnchanged
 	})
 }
 
+// open reports whether the rail has yet to answer for the movement.
+func (m movementRow) open() bool { return m.status == StatusPending || m.status == StatusSubmitted }
+
 // settle posts a movement's pending transfers: the bank has moved the
 // money.
-func (s *Service) settle(ctx context.Context, tx *sql.Tx, m movementRow, now time.Time) error {
+func (s *Service) settle(ctx context.Context, tx *movement.Tx, m movementRow) error {
 	a := s.asset.Code
-	ts := []ledger.Transfer{{ID: m.id + ":post", PendingID: m.id + ":hold", PostPending: true, Code: string(m.kind), Reference: m.id}}
+	ts := []ledger.Transfer{{ID: m.id + ":post", PendingID: m.id + ":hold", PostPending: true, Asset: a, Code: string(m.kind)}}
 	if m.kind == KindDeposit {
 		// The money has reached the platform's bank account.
 		ts[0].Linked = true
-		ts = append(ts, ledger.Transfer{ID: m.id + ":cash", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: platformID(a, ledger.KindBankClearing), Amount: m.amount, Code: "deposit", Reference: m.id})
+		ts = append(ts, ledger.Transfer{ID: m.id + ":cash", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: platformID(a, ledger.KindBankClearing), Amount: m.amount, Asset: a, Code: "deposit"})
 	}
 	if m.fee > 0 && m.kind == KindWithdrawal {
 		ts[0].Linked = true
-		ts = append(ts, ledger.Transfer{ID: m.id + ":feepost", PendingID: m.id + ":fee", PostPending: true, Code: "instant_fee", Reference: m.id})
+		ts = append(ts, ledger.Transfer{ID: m.id + ":feepost", PendingID: m.id + ":fee", PostPending: true, Asset: a, Code: "instant_fee"})
 	}
-	if err := s.submit(ctx, tx, ts); err != nil {
+	if _, err := tx.Submit(ctx, ts...); err != nil {
 		return err
 	}
-	if err := setStatus(ctx, tx, m.id, StatusSettled, "", "", now); err != nil {
+	if err := setStatus(ctx, tx.SQL, m.id, m.status, StatusSettled, "", "", tx.Now()); err != nil {
 		return err
 	}
 	if m.kind == KindDeposit {
-		return s.collect(ctx, tx, m, now)
+		return s.collect(ctx, tx, m)
 	}
 	return nil
 }
 
 // collect takes what the member owes (a receivable from an earlier
 // returned deposit) out of a deposit that just settled, as far as it goes.
-func (s *Service) collect(ctx context.Context, tx *sql.Tx, m movementRow, now time.Time) error {
+// Two deposits settling at once in two processes may both read the same
+// debt; the receivable's constraint (credits never above debits) refuses
+// the second, whose settlement then runs again at the next Sync.
+func (s *Service) collect(ctx context.Context, tx *movement.Tx, m movementRow) error {
 	var owed int64
-	err := tx.QueryRowContext(ctx, "SELECT debits_posted - credits_posted FROM ledger_accounts WHERE id = $1", receivableID(m.userID, s.asset.Code)).Scan(&owed)
+	err := tx.SQL.QueryRowContext(ctx, "SELECT debits_posted - credits_posted FROM ledger_accounts WHERE id = $1", receivableID(m.userID, s.asset.Code)).Scan(&owed)
 	if err == sql.ErrNoRows || owed <= 0 {
 		return nil
 	}
@@ -102,29 +152,30 @@ func (s *Service) collect(ctx context.Context, tx *sql.Tx, m movementRow, now ti
 		return err
 	}
 	take := min(owed, m.amount)
-	return s.submit(ctx, tx, []ledger.Transfer{{ID: m.id + ":collect", DebitAccountID: walletID(m.userID, s.asset.Code),
-		CreditAccountID: receivableID(m.userID, s.asset.Code), Amount: take, Code: "receivable_collected", Reference: m.id}})
+	_, err = tx.Submit(ctx, ledger.Transfer{ID: m.id + ":collect", DebitAccountID: walletID(m.userID, s.asset.Code),
+		CreditAccountID: receivableID(m.userID, s.asset.Code), Amount: take, Asset: s.asset.Code, Code: "receivable_collected"})
+	return err
 }
 
 // release undoes a movement the bank refused before it settled: nothing
 // reached the member or left the platform.
-func (s *Service) release(ctx context.Context, tx *sql.Tx, m movementRow, code, reason string, now time.Time) error {
+func (s *Service) release(ctx context.Context, tx *movement.Tx, m movementRow, code, reason string) error {
 	a := s.asset.Code
-	ts := []ledger.Transfer{{ID: m.id + ":void", PendingID: m.id + ":hold", VoidPending: true, Code: string(m.kind), Reference: m.id}}
+	ts := []ledger.Transfer{{ID: m.id + ":void", PendingID: m.id + ":hold", VoidPending: true, Asset: a, Code: string(m.kind)}}
 	if m.kind == KindWithdrawal || m.kind == KindMicroDeposit {
 		// The cash set aside for the outgoing entry goes back.
 		ts[0].Linked = true
-		ts = append(ts, ledger.Transfer{ID: m.id + ":unmark", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: platformID(a, ledger.KindBankClearing), Amount: m.amount, Code: string(m.kind), Reference: m.id})
+		ts = append(ts, ledger.Transfer{ID: m.id + ":unmark", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: platformID(a, ledger.KindBankClearing), Amount: m.amount, Asset: a, Code: string(m.kind)})
 	}
 	if m.kind == KindMicroDeposit {
 		ts[1].Linked = true
-		ts = append(ts, ledger.Transfer{ID: m.id + ":unfund", DebitAccountID: platformID(a, ledger.KindEquity), CreditAccountID: platformID(a, ledger.KindCash), Amount: m.amount, Code: "micro_deposit", Reference: m.id})
+		ts = append(ts, ledger.Transfer{ID: m.id + ":unfund", DebitAccountID: platformID(a, ledger.KindEquity), CreditAccountID: platformID(a, ledger.KindCash), Amount: m.amount, Asset: a, Code: "micro_deposit"})
 	}
 	if m.fee > 0 && m.kind == KindWithdrawal {
 		ts[len(ts)-1].Linked = true
-		ts = append(ts, ledger.Transfer{ID: m.id + ":feevoid", PendingID: m.id + ":fee", VoidPending: true, Code: "instant_fee", Reference: m.id})
+		ts = append(ts, ledger.Transfer{ID: m.id + ":feevoid", PendingID: m.id + ":fee", VoidPending: true, Asset: a, Code: "instant_fee"})
 	}
-	if err := s.submit(ctx, tx, ts); err != nil {
+	if _, err := tx.Submit(ctx, ts...); err != nil {
 		return err
 	}
 	st := StatusReturned
@@ -134,10 +185,10 @@ func (s *Service) release(ctx context.Context, tx *sql.Tx, m movementRow, code, 
 	if reason == "" {
 		reason = rails.ReturnReason(code)
 	}
-	if err := setStatus(ctx, tx, m.id, st, code, reason, now); err != nil {
+	if err := setStatus(ctx, tx.SQL, m.id, m.status, st, code, reason, tx.Now()); err != nil {
 		return err
 	}
-	return s.failBankOnMicroReturn(ctx, tx, m, now)
+	return s.failBankOnMicroReturn(ctx, tx.SQL, m, tx.Now())
 }
 
 // reverse handles a return that arrives after the entry settled (the
@@ -148,47 +199,54 @@ func (s *Service) release(ctx context.Context, tx *sql.Tx, m movementRow, code, 
 // the rest becomes a receivable the member owes the platform: it is shown
 // to them, blocks withdrawals, and is collected first from their next
 // settled deposit. The platform's cash pays the bank back in full either
-// way.
+// way. (A payment between the read of the wallet and the transfers makes
+// the ledger refuse them; the return then runs again at the next Sync.)
 //
 // A returned credit (a withdrawal or micro-deposit) brings the money back:
 // to the wallet, or to the expense it came from.
-func (s *Service) reverse(ctx context.Context, tx *sql.Tx, m movementRow, code string, now time.Time) error {
+func (s *Service) reverse(ctx context.Context, tx *movement.Tx, m movementRow, code string) error {
 	a := s.asset.Code
 	var ts []ledger.Transfer
 	short := int64(0)
 	switch m.kind {
 	case KindDeposit:
 		var avail int64
-		if err := tx.QueryRowContext(ctx, "SELECT credits_posted - debits_posted - debits_pending FROM ledger_accounts WHERE id = $1",
+		if err := tx.SQL.QueryRowContext(ctx, "SELECT credits_posted - debits_posted - debits_pending FROM ledger_accounts WHERE id = $1",
 			walletID(m.userID, a)).Scan(&avail); err != nil {
 			return err
 		}
 		take := max(0, min(avail, m.amount))
 		short = m.amount - take
 		if take > 0 {
-			ts = append(ts, ledger.Transfer{ID: m.id + ":reverse", DebitAccountID: walletID(m.userID, a), CreditAccountID: platformID(a, ledger.KindCash), Amount: take, Code: "deposit_returned", Reference: m.id})
+			ts = append(ts, ledger.Transfer{ID: m.id + ":reverse", DebitAccountID: walletID(m.userID, a), CreditAccountID: platformID(a, ledger.KindCash), Amount: take, Asset: a, Code: "deposit_returned"})
 		}
 		if short > 0 {
 			if len(ts) > 0 {
 				ts[0].Linked = true
 			}
-			ts = append(ts, ledger.Transfer{ID: m.id + ":receivable", DebitAccountID: receivableID(m.userID, a), CreditAccountID: platformID(a, ledger.KindCash), Amount: short, Code: "deposit_returned", Reference: m.id})
+			ts = append(ts, ledger.Transfer{ID: m.id + ":receivable", DebitAccountID: receivableID(m.userID, a), CreditAccountID: platformID(a, ledger.KindCash), Amount: short, Asset: a, Code: "deposit_returned"})
 		}
 	case KindWithdrawal:
-		ts = append(ts, ledger.Transfer{ID: m.id + ":back", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: walletID(m.userID, a), Amount: m.amount, Code: "withdrawal_returned", Reference: m.id})
+		ts = append(ts, ledger.Transfer{ID: m.id + ":back", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: walletID(m.userID, a), Amount: m.amount, Asset: a, Code: "withdrawal_returned"})
 	case KindMicroDeposit:
-		ts = append(ts, ledger.Transfer{ID: m.id + ":back", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: platformID(a, ledger.KindExpense), Amount: m.amount, Code: "micro_deposit_returned", Reference: m.id})
+		ts = append(ts, ledger.Transfer{ID: m.id + ":back", DebitAccountID: platformID(a, ledger.KindCash), CreditAccountID: platformID(a, ledger.KindExpense), Amount: m.amount, Asset: a, Code: "micro_deposit_returned"})
 	default:
-		return nil
+		return errUnchanged
 	}
-	if err := s.submit(ctx, tx, ts); err != nil {
+	if _, err := tx.Submit(ctx, ts...); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE funding_movements SET status = $1, return_code = $2, reason = $3, shortfall = $4, updated_at = $5 WHERE id = $6",
-		StatusReturned, code, s.returnReason(code, short), short, now.UnixNano(), m.id); err != nil {
+	r, err := tx.SQL.ExecContext(ctx, "UPDATE funding_movements SET status = $1, return_code = $2, reason = $3, shortfall = $4, updated_at = $5 WHERE id = $6 AND status = $7",
+		StatusReturned, code, s.returnReason(code, short), short, tx.Now().UnixNano(), m.id, StatusSettled)
+	if err != nil {
 		return err
 	}
-	return s.failBankOnMicroReturn(ctx, tx, m, now)
+	if n, err := r.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return errUnchanged
+	}
+	return s.failBankOnMicroReturn(ctx, tx.SQL, m, tx.Now())
 }
 
 func (s *Service) returnReason(code string, short int64) string {

@@ -2,13 +2,13 @@ package funding
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/rails"
 )
 
@@ -17,15 +17,20 @@ import (
 // WithdrawalFee, taken from the wallet beside the amount) through the
 // bank's instant rail, answered at once. The amount and fee are reserved
 // in the wallet (pending transfers) until the bank settles, and released
-// if it refuses.
+// if it refuses. It is a movement of kind withdrawal or
+// instant_withdrawal: its amount counts toward the member's spending
+// limits (per transfer, daily, monthly). A replay of the key returns the
+// first withdrawal.
 //
 // Errors: Invalid (Param "amount", "speed", "idempotency_key");
 // NotFound or Conflict (Param "bank_account_id"); Conflict (Param "fee")
 // when the fee differs from the one the member was shown; Conflict while
 // the member owes a receivable; InsufficientFunds; Forbidden when
-// compliance refuses; Unavailable when the instant rail is not offered.
+// compliance refuses; IdempotencyMismatch (Param "idempotency_key") for a
+// key used for another request; Unavailable when the instant rail is not
+// offered, or when the platform's cash cannot cover payouts.
 func (s *Service) Withdraw(ctx context.Context, userID string, in WithdrawInput) (Movement, error) {
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return Movement{}, err
 	}
 	if in.Speed == "" {
@@ -48,58 +53,63 @@ func (s *Service) Withdraw(ctx context.Context, userID string, in WithdrawInput)
 	if err := s.ensureAccounts(ctx, userID); err != nil {
 		return Movement{}, err
 	}
-	if owed, err := s.Receivable(ctx, userID); err != nil {
-		return Movement{}, err
-	} else if owed.Minor > 0 {
-		return Movement{}, nestegg.Errorf(nestegg.Conflict, "you owe %s from a returned deposit; a deposit pays it first", money.Format(owed))
+	m := Movement{ID: nestegg.NewID("wdr"), Kind: KindWithdrawal, MethodID: in.BankAccountID, Amount: s.Money(amt), Fee: s.Money(fee), Speed: in.Speed, Status: StatusPending}
+	fp := nestegg.Fingerprint(string(KindWithdrawal), in.BankAccountID, strconv.FormatInt(amt, 10), string(in.Speed))
+	kind := movement.Withdrawal
+	if in.Speed == Instant {
+		kind = movement.InstantWithdrawal
 	}
-	m := Movement{ID: newID("wdr"), Kind: KindWithdrawal, MethodID: in.BankAccountID, Amount: s.Money(amt), Fee: s.Money(fee), Speed: in.Speed, Status: StatusPending}
-	fp := fingerprint(string(KindWithdrawal), in.BankAccountID, strconv.FormatInt(amt, 10), string(in.Speed))
-	replay := false
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := s.verifiedBank(ctx, tx, userID, in.BankAccountID); err != nil {
-			return err
-		}
-		if err := s.check(ctx, tx, compWithdrawal, userID, amt+fee, m.ID); err != nil {
-			return err
-		}
-		got, again, err := s.insert(ctx, tx, userID, m, in.IdempotencyKey, fp)
-		if err != nil || again {
-			m, replay = got, again
+	res, err := s.k.Move(ctx, movement.Request{Kind: kind, ID: m.ID, Actor: userID, Key: in.IdempotencyKey, Fingerprint: fp,
+		From: userID, Asset: s.asset.Code, Amount: amt, Fee: fee}, func(ctx context.Context, tx *movement.Tx) error {
+		if err := s.verifiedBank(ctx, tx.SQL, userID, in.BankAccountID); err != nil {
 			return err
 		}
 		a := s.asset.Code
+		// The receivable and the wallet are read in the movement's
+		// transaction; the ledger's own constraints, checked again when
+		// the transfers apply, are what make them safe.
+		var owed int64
+		if err := tx.SQL.QueryRowContext(ctx, "SELECT debits_posted - credits_posted FROM ledger_accounts WHERE id = $1", receivableID(userID, a)).Scan(&owed); err != nil {
+			return err
+		}
+		if owed > 0 {
+			return nestegg.Errorf(nestegg.Conflict, "you owe %s from a returned deposit; a deposit pays it first", money.Format(s.Money(owed)))
+		}
 		// The wallet is checked first: the chain below sets cash aside
 		// before it reserves the wallet, so the ledger would otherwise
 		// blame the platform's cash for the member's balance.
 		var avail int64
-		if err := tx.QueryRowContext(ctx, "SELECT credits_posted - debits_posted - debits_pending FROM ledger_accounts WHERE id = $1", walletID(userID, a)).Scan(&avail); err != nil {
+		if err := tx.SQL.QueryRowContext(ctx, "SELECT credits_posted - debits_posted - debits_pending FROM ledger_accounts WHERE id = $1", walletID(userID, a)).Scan(&avail); err != nil {
 			return err
 		}
 		if avail < amt+fee {
 			return nestegg.ParamErrorf(nestegg.InsufficientFunds, "amount", "you don't have enough money for this")
 		}
+		if err := s.insert(ctx, tx, userID, &m, in.IdempotencyKey, fp); err != nil {
+			return err
+		}
 		ts := []ledger.Transfer{
 			// Cash at the bank is set aside for the outgoing entry …
-			{ID: m.ID + ":earmark", DebitAccountID: platformID(a, ledger.KindBankClearing), CreditAccountID: platformID(a, ledger.KindCash), Amount: amt, Code: "withdrawal", Reference: m.ID, Linked: true},
+			{ID: m.ID + ":earmark", DebitAccountID: platformID(a, ledger.KindBankClearing), CreditAccountID: platformID(a, ledger.KindCash), Amount: amt, Asset: a, Code: "withdrawal", Linked: true},
 			// … and the member's money is reserved until the bank settles.
-			{ID: m.ID + ":hold", DebitAccountID: walletID(userID, a), CreditAccountID: platformID(a, ledger.KindBankClearing), Amount: amt, Code: "withdrawal", Reference: m.ID, Pending: true},
+			{ID: m.ID + ":hold", DebitAccountID: walletID(userID, a), CreditAccountID: platformID(a, ledger.KindBankClearing), Amount: amt, Asset: a, Code: "withdrawal", Pending: true},
 		}
 		if fee > 0 {
 			ts[1].Linked = true
-			ts = append(ts, ledger.Transfer{ID: m.ID + ":fee", DebitAccountID: walletID(userID, a), CreditAccountID: platformID(a, ledger.KindFeeRevenue), Amount: fee, Code: "instant_fee", Reference: m.ID, Pending: true})
+			ts = append(ts, ledger.Transfer{ID: m.ID + ":fee", DebitAccountID: walletID(userID, a), CreditAccountID: platformID(a, ledger.KindFeeRevenue), Amount: fee, Asset: a, Code: "instant_fee", Pending: true})
 		}
-		return s.submit(ctx, tx, ts)
+		_, err := tx.Submit(ctx, ts...)
+		return err
 	})
 	if err != nil {
 		return Movement{}, fmt.Errorf("withdraw: %w", err)
 	}
-	if in.Speed == Instant && !replay {
+	if in.Speed == Instant && !res.Replayed {
 		if err := s.payInstant(ctx, userID, m.ID); err != nil {
 			return Movement{}, err
 		}
 	}
-	return s.Movement(ctx, userID, m.ID)
+	return s.Movement(ctx, userID, res.Reference)
 }
 
 // payInstant asks the bank's instant rail to pay a pending instant
