@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/store"
 )
 
@@ -67,7 +69,7 @@ type idempotency struct {
 	find    *sql.Stmt // prepared lookup; nil if preparing failed
 }
 
-const findRecord = "SELECT request_hash, status, response FROM idempotency_keys WHERE principal = $1 AND idem_key = $2"
+const findRecord = "SELECT request_hash, status, response, movement_id FROM idempotency_keys WHERE principal = $1 AND idem_key = $2"
 
 type idemKey struct{ principal, key string }
 
@@ -135,12 +137,20 @@ func (id *idempotency) claim(k idemKey, hash [sha256.Size]byte) (func(), error) 
 var errMismatch = nestegg.ParamErrorf(nestegg.IdempotencyMismatch, headerIdempotencyKey,
 	"this Idempotency-Key was used with a different request; use a new key")
 
-// stored is a saved response.
+// stored is a saved response — or, with movementID set and status 0, the
+// movement the key's request made, written in that movement's own
+// transaction (movement.Record): its answer is the request run again,
+// which the kernel answers with the movement, never running it twice.
 type stored struct {
-	hash     string
-	status   int
-	response string
+	hash       string
+	status     int
+	response   string
+	movementID string
 }
+
+// made reports whether the record points at a movement rather than holding
+// a response.
+func (st stored) made() bool { return st.status == 0 && st.movementID != "" }
 
 // errNotReplay says a lookup found no stored response for the key.
 var errNotReplay = errors.New("no stored response")
@@ -159,7 +169,7 @@ func (id *idempotency) lookup(ctx context.Context, k idemKey) (stored, bool, err
 		row = id.db.Reader().QueryRowContext(ctx, findRecord, k.principal, k.key)
 	}
 	var st stored
-	err := row.Scan(&st.hash, &st.status, &st.response)
+	err := row.Scan(&st.hash, &st.status, &st.response, &st.movementID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return stored{}, false, nil
 	}
@@ -198,6 +208,21 @@ func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Reque
 		s.testHook(r)
 	}
 	hexHash := hex.EncodeToString(hash[:])
+	// rerun answers a key whose request made a movement: the handler runs
+	// again and the kernel replays the movement instead of making another.
+	rerun := func() error {
+		w.Header().Set("Idempotent-Replayed", "true")
+		cw := &captureWriter{header: w.Header()}
+		if err := rt.handler(cw, r, body); err != nil {
+			s.writeError(cw, r, err)
+		}
+		if cw.status == 0 {
+			cw.status = http.StatusOK
+		}
+		w.WriteHeader(cw.status)
+		w.Write(cw.buf.Bytes())
+		return nil
+	}
 	replay := func() error {
 		prev, found, err := s.idem.lookup(r.Context(), k)
 		switch {
@@ -207,6 +232,8 @@ func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Reque
 			return errNotReplay
 		case prev.hash != hexHash:
 			return errMismatch
+		case prev.made():
+			return rerun()
 		}
 		w.Header().Set("Idempotent-Replayed", "true")
 		writeRaw(w, prev.status, []byte(prev.response))
@@ -219,11 +246,19 @@ func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Reque
 	}
 
 	cw := &captureWriter{header: w.Header(), rec: &record{key: k, hash: hexHash}}
+	// A movement the handler makes stores the key's record in its own
+	// transaction (see movement.Record); otherwise it is stored below.
+	mrec := &movement.Record{Principal: k.principal, Key: k.key, Hash: hexHash, Render: func(err error) (int, string) {
+		status, b := errorResponse(err)
+		out, _ := json.Marshal(b) // cannot fail: strings only
+		return status, string(out)
+	}}
+	r = r.WithContext(movement.WithRecord(r.Context(), mrec))
 	err = rt.handler(cw, r, body)
-	if err != nil && rt.Idempotency == IdempotencyInLedger {
-		// The key was not looked up in advance. The ledger found it taken,
-		// or the request failed before reaching the ledger — where a key
-		// already used with another body must still answer 422.
+	if err != nil && (rt.Idempotency == IdempotencyInLedger || (!mrec.Stored() && store.IsUniqueViolation(err))) {
+		// The key was not looked up in advance, or another process recorded
+		// it while this request ran: answer from what is stored — where a
+		// key already used with another body must still answer 422.
 		if rerr := replay(); rerr != errNotReplay {
 			return rerr
 		}
@@ -237,7 +272,7 @@ func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Reque
 	if cw.status == 0 {
 		cw.status = http.StatusOK
 	}
-	if cw.status < 500 && !cw.stored {
+	if cw.status < 500 && !cw.stored && !mrec.Stored() {
 		// The work is done: record it even if the client has gone away.
 		ctx := context.WithoutCancel(r.Context())
 		rec := cw.rec

@@ -19,6 +19,7 @@ import (
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/social"
@@ -71,6 +72,7 @@ type Deps struct {
 type Server struct {
 	db        *store.DB
 	ledger    *ledger.Ledger
+	kernel    *movement.Kernel // the operator's raw transfers go through it
 	social    *social.Service
 	payments  *payments.Service
 	commerce  *commerce.Service
@@ -123,6 +125,7 @@ func New(deps Deps) *Server {
 	s := &Server{
 		db:        deps.DB,
 		ledger:    deps.Ledger,
+		kernel:    movement.New(deps.DB, deps.Ledger, deps.Compliance, deps.Clock),
 		social:    deps.Social,
 		payments:  deps.Payments,
 		commerce:  deps.Commerce,

@@ -108,7 +108,7 @@ func marshalResponse(status int, v any) (int, []byte) {
 func (s *Server) submit(w http.ResponseWriter, r *http.Request, ts []ledger.Transfer, respond func([]ledger.Result) (int, []byte)) error {
 	cw, _ := w.(*captureWriter)
 	if cw == nil || cw.rec == nil {
-		res, err := s.ledger.Submit(r.Context(), ts)
+		res, err := s.kernel.Operator(r.Context(), ts, nil)
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, ts []ledger.Tran
 			}
 			return []any{rec.key.principal, rec.key.key, rec.hash, status, string(body), created}
 		}}
-	if _, err := s.ledger.SubmitWith(r.Context(), ts, rider); err != nil {
+	if _, err := s.kernel.Operator(r.Context(), ts, rider); err != nil {
 		return err
 	}
 	cw.stored = status < 500
