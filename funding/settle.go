@@ -139,17 +139,19 @@ func (s *Service) settle(ctx context.Context, tx *movement.Tx, m movementRow) er
 
 // collect takes what the member owes (a receivable from an earlier
 // returned deposit) out of a deposit that just settled, as far as it goes.
-// Two deposits settling at once in two processes may both read the same
-// debt; the receivable's constraint (credits never above debits) refuses
-// the second, whose settlement then runs again at the next Sync.
+// The receivable is read locked (PostgreSQL), so two deposits settling at
+// once in two processes collect one debt once.
 func (s *Service) collect(ctx context.Context, tx *movement.Tx, m movementRow) error {
-	var owed int64
-	err := tx.SQL.QueryRowContext(ctx, "SELECT debits_posted - credits_posted FROM ledger_accounts WHERE id = $1", receivableID(m.userID, s.asset.Code)).Scan(&owed)
-	if err == sql.ErrNoRows || owed <= 0 {
+	rcv, err := tx.Account(ctx, receivableID(m.userID, s.asset.Code))
+	if nestegg.Is(err, nestegg.NotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	owed := rcv.DebitsPosted - rcv.CreditsPosted
+	if owed <= 0 {
+		return nil
 	}
 	take := min(owed, m.amount)
 	_, err = tx.Submit(ctx, ledger.Transfer{ID: m.id + ":collect", DebitAccountID: walletID(m.userID, s.asset.Code),
@@ -199,8 +201,7 @@ func (s *Service) release(ctx context.Context, tx *movement.Tx, m movementRow, c
 // the rest becomes a receivable the member owes the platform: it is shown
 // to them, blocks withdrawals, and is collected first from their next
 // settled deposit. The platform's cash pays the bank back in full either
-// way. (A payment between the read of the wallet and the transfers makes
-// the ledger refuse them; the return then runs again at the next Sync.)
+// way. The wallet is read locked (PostgreSQL) until the movement commits.
 //
 // A returned credit (a withdrawal or micro-deposit) brings the money back:
 // to the wallet, or to the expense it came from.
@@ -210,12 +211,11 @@ func (s *Service) reverse(ctx context.Context, tx *movement.Tx, m movementRow, c
 	short := int64(0)
 	switch m.kind {
 	case KindDeposit:
-		var avail int64
-		if err := tx.SQL.QueryRowContext(ctx, "SELECT credits_posted - debits_posted - debits_pending FROM ledger_accounts WHERE id = $1",
-			walletID(m.userID, a)).Scan(&avail); err != nil {
+		w, err := tx.Account(ctx, walletID(m.userID, a))
+		if err != nil {
 			return err
 		}
-		take := max(0, min(avail, m.amount))
+		take := max(0, min(w.CreditsPosted-w.DebitsPosted-w.DebitsPending, m.amount))
 		short = m.amount - take
 		if take > 0 {
 			ts = append(ts, ledger.Transfer{ID: m.id + ":reverse", DebitAccountID: walletID(m.userID, a), CreditAccountID: platformID(a, ledger.KindCash), Amount: take, Asset: a, Code: "deposit_returned"})

@@ -65,24 +65,23 @@ func (s *Service) Withdraw(ctx context.Context, userID string, in WithdrawInput)
 			return err
 		}
 		a := s.asset.Code
-		// The receivable and the wallet are read in the movement's
-		// transaction; the ledger's own constraints, checked again when
-		// the transfers apply, are what make them safe.
-		var owed int64
-		if err := tx.SQL.QueryRowContext(ctx, "SELECT debits_posted - credits_posted FROM ledger_accounts WHERE id = $1", receivableID(userID, a)).Scan(&owed); err != nil {
+		// What the member owes and what the wallet can pay are read locked
+		// (PostgreSQL) until the movement commits.
+		rcv, err := tx.Account(ctx, receivableID(userID, a))
+		if err != nil {
 			return err
 		}
-		if owed > 0 {
+		if owed := rcv.DebitsPosted - rcv.CreditsPosted; owed > 0 {
 			return nestegg.Errorf(nestegg.Conflict, "you owe %s from a returned deposit; a deposit pays it first", money.Format(s.Money(owed)))
 		}
 		// The wallet is checked first: the chain below sets cash aside
 		// before it reserves the wallet, so the ledger would otherwise
 		// blame the platform's cash for the member's balance.
-		var avail int64
-		if err := tx.SQL.QueryRowContext(ctx, "SELECT credits_posted - debits_posted - debits_pending FROM ledger_accounts WHERE id = $1", walletID(userID, a)).Scan(&avail); err != nil {
+		w, err := tx.Account(ctx, walletID(userID, a))
+		if err != nil {
 			return err
 		}
-		if avail < amt+fee {
+		if w.CreditsPosted-w.DebitsPosted-w.DebitsPending < amt+fee {
 			return nestegg.ParamErrorf(nestegg.InsufficientFunds, "amount", "you don't have enough money for this")
 		}
 		if err := s.insert(ctx, tx, userID, &m, in.IdempotencyKey, fp); err != nil {
@@ -98,7 +97,7 @@ func (s *Service) Withdraw(ctx context.Context, userID string, in WithdrawInput)
 			ts[1].Linked = true
 			ts = append(ts, ledger.Transfer{ID: m.ID + ":fee", DebitAccountID: walletID(userID, a), CreditAccountID: platformID(a, ledger.KindFeeRevenue), Amount: fee, Asset: a, Code: "instant_fee", Pending: true})
 		}
-		_, err := tx.Submit(ctx, ts...)
+		_, err = tx.Submit(ctx, ts...)
 		return err
 	})
 	if err != nil {
