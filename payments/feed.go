@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/social"
 )
@@ -46,7 +47,7 @@ func (s *Service) ProfileFeed(ctx context.Context, viewerID, userID string, page
 }
 
 func (s *Service) feed(ctx context.Context, viewerID, userID string, page Page) (FeedPage, error) {
-	c, limit, err := parsePage(page)
+	c, limit, err := nestegg.ParsePage(page)
 	if err != nil {
 		return FeedPage{}, err
 	}
@@ -59,7 +60,7 @@ func (s *Service) feed(ctx context.Context, viewerID, userID string, page Page) 
 			OR (p.audience = 'followers' AND EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = p.payer_id)))))
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $1 AND b.blocked_id IN (p.payer_id, p.payee_id))
 			OR (b.blocked_id = $1 AND b.blocker_id IN (p.payer_id, p.payee_id)))
-		ORDER BY p.created_at DESC, p.id DESC LIMIT $4`, viewerID, c.at, c.id, limit+1, userID)
+		ORDER BY p.created_at DESC, p.id DESC LIMIT $4`, viewerID, c.At, c.ID, limit+1, userID)
 	if err != nil {
 		return FeedPage{}, fmt.Errorf("feed: %w", err)
 	}
@@ -89,7 +90,7 @@ func (s *Service) feed(ctx context.Context, viewerID, userID string, page Page) 
 	if len(got) > limit {
 		got = got[:limit]
 		last := got[limit-1].item
-		out.Next = cursor{last.At.UnixNano(), last.ID}.String()
+		out.Next = nestegg.Cursor{At: last.At.UnixNano(), ID: last.ID}.String()
 	}
 	users := s.users()
 	for _, r := range got {

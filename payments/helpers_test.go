@@ -198,7 +198,7 @@ func usd(t testing.TB, s string) money.Amount {
 
 func wantCode(t testing.TB, what string, err error, code nestegg.Code) {
 	t.Helper()
-	if !nestegg.Is(err, code) {
+	if !nestegg.Match(&nestegg.Error{Code: code}, err) {
 		t.Fatalf("%s = %v (%s), want %s", what, err, nestegg.ErrorCode(err), code)
 	}
 }

@@ -62,11 +62,11 @@ type HistoryPage struct {
 // Only userID may call it. Errors: Invalid (Param "cursor", "limit",
 // "kind", "direction").
 func (s *Service) History(ctx context.Context, userID string, f HistoryFilter, page Page) (HistoryPage, error) {
-	c, limit, err := parsePage(page)
+	c, limit, err := nestegg.ParsePage(page)
 	if err != nil {
 		return HistoryPage{}, err
 	}
-	args := []any{userID, c.at, c.id}
+	args := []any{userID, c.At, c.ID}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -144,7 +144,7 @@ func (s *Service) History(ctx context.Context, userID string, f HistoryFilter, p
 	if len(out.Entries) > limit {
 		out.Entries = out.Entries[:limit]
 		last := out.Entries[limit-1]
-		out.Next = cursor{last.At.UnixNano(), last.ID}.String()
+		out.Next = nestegg.Cursor{At: last.At.UnixNano(), ID: last.ID}.String()
 	}
 	users := s.users()
 	for i := range out.Entries {

@@ -239,7 +239,7 @@ type RequestPage struct {
 // Requests lists requests userID made or (Incoming) was asked to pay. Only
 // userID may call it. Errors: Invalid (Param "cursor", "limit", "status").
 func (s *Service) Requests(ctx context.Context, userID string, f RequestFilter, page Page) (RequestPage, error) {
-	c, limit, err := parsePage(page)
+	c, limit, err := nestegg.ParsePage(page)
 	if err != nil {
 		return RequestPage{}, err
 	}
@@ -254,7 +254,7 @@ func (s *Service) Requests(ctx context.Context, userID string, f RequestFilter, 
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, "SELECT "+requestCols+" FROM payment_requests WHERE "+col+` = $1
 		AND ($2 = '' OR status = $2) AND (created_at < $3 OR (created_at = $3 AND id < $4)) ORDER BY created_at DESC, id DESC LIMIT $5`,
-		userID, string(f.Status), c.at, c.id, limit+1)
+		userID, string(f.Status), c.At, c.ID, limit+1)
 	if err != nil {
 		return RequestPage{}, fmt.Errorf("requests: %w", err)
 	}
@@ -273,7 +273,7 @@ func (s *Service) Requests(ctx context.Context, userID string, f RequestFilter, 
 	if len(out.Requests) > limit {
 		out.Requests = out.Requests[:limit]
 		last := out.Requests[limit-1]
-		out.Next = cursor{last.CreatedAt.UnixNano(), last.ID}.String()
+		out.Next = nestegg.Cursor{At: last.CreatedAt.UnixNano(), ID: last.ID}.String()
 	}
 	return out, nil
 }

@@ -5,10 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base32"
-	"encoding/base64"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -281,40 +278,6 @@ const (
 	NotifyCommandFailed   = "payment_command_failed"
 	NotifyCredit          = "payment_credit"
 )
-
-// cursor is a position in a list ordered by (at, id), newest first.
-type cursor struct {
-	at int64
-	id string
-}
-
-func (c cursor) String() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.at, 10) + "|" + c.id))
-}
-
-func parsePage(p Page) (cursor, int, error) {
-	limit := p.Limit
-	if limit == 0 {
-		limit = 20
-	}
-	if limit < 1 || limit > 100 {
-		return cursor{}, 0, nestegg.ParamErrorf(nestegg.Invalid, "limit", "limit must be between 1 and 100")
-	}
-	if p.Cursor == "" {
-		return cursor{math.MaxInt64, "\U0010FFFF"}, limit, nil
-	}
-	bad := nestegg.ParamErrorf(nestegg.Invalid, "cursor", "bad cursor; use the one the previous page returned")
-	raw, err := base64.RawURLEncoding.DecodeString(p.Cursor)
-	if err != nil {
-		return cursor{}, 0, bad
-	}
-	at, id, ok := strings.Cut(string(raw), "|")
-	n, err := strconv.ParseInt(at, 10, 64)
-	if !ok || err != nil || id == "" || len(id) > 64 {
-		return cursor{}, 0, bad
-	}
-	return cursor{n, id}, limit, nil
-}
 
 func fromNanos(n int64) time.Time {
 	if n == 0 {

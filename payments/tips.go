@@ -90,12 +90,12 @@ type PaymentPage struct {
 // fees. Only creatorID may call it. Errors: Invalid (Param "cursor",
 // "limit").
 func (s *Service) TipsReceived(ctx context.Context, creatorID string, page Page) (PaymentPage, error) {
-	c, limit, err := parsePage(page)
+	c, limit, err := nestegg.ParsePage(page)
 	if err != nil {
 		return PaymentPage{}, err
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, "SELECT "+paymentCols+` FROM payments WHERE payee_id = $1 AND kind = 'tip'
-		AND (created_at < $2 OR (created_at = $2 AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4`, creatorID, c.at, c.id, limit+1)
+		AND (created_at < $2 OR (created_at = $2 AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4`, creatorID, c.At, c.ID, limit+1)
 	if err != nil {
 		return PaymentPage{}, fmt.Errorf("tips received: %w", err)
 	}
@@ -114,7 +114,7 @@ func (s *Service) TipsReceived(ctx context.Context, creatorID string, page Page)
 	if len(out.Payments) > limit {
 		out.Payments = out.Payments[:limit]
 		last := out.Payments[limit-1]
-		out.Next = cursor{last.CreatedAt.UnixNano(), last.ID}.String()
+		out.Next = nestegg.Cursor{At: last.CreatedAt.UnixNano(), ID: last.ID}.String()
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package payments
 import (
 	"time"
 
+	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/money"
 )
 
@@ -144,9 +145,5 @@ type Refund struct {
 	CreatedAt   time.Time
 }
 
-// Page asks for one page of a list: Cursor is "" for the first page, else
-// the Next of the previous page; Limit is 1 to 100, 0 meaning 20.
-type Page struct {
-	Cursor string
-	Limit  int
-}
+// Page asks for one page of a list: nestegg.Page, the one paging type.
+type Page = nestegg.Page

@@ -195,7 +195,7 @@ func (s *Service) userList(ctx context.Context, page Page, q, key string) (UserP
 		return UserPage{}, err
 	}
 	r := s.db.Reader()
-	rows, err := r.QueryContext(ctx, q, key, c.at, c.id, limit+1)
+	rows, err := r.QueryContext(ctx, q, key, c.At, c.ID, limit+1)
 	if err != nil {
 		return UserPage{}, fmt.Errorf("list users: %w", err)
 	}
@@ -216,7 +216,7 @@ func (s *Service) userList(ctx context.Context, page Page, q, key string) (UserP
 	var out UserPage
 	if len(ids) > limit {
 		ids = ids[:limit]
-		out.Next = cursor{ats[limit-1], ids[limit-1]}.String()
+		out.Next = nestegg.Cursor{At: ats[limit-1], ID: ids[limit-1]}.String()
 	}
 	users, err := usersByID(ctx, r, ids)
 	if err != nil {

@@ -89,11 +89,8 @@ func login(t testing.TB, s *Service, handle string) Session {
 // param).
 func wantErr(t testing.TB, what string, err error, code nestegg.Code, param string) {
 	t.Helper()
-	if !nestegg.Is(err, code) {
-		t.Fatalf("%s = %v (%s), want %s", what, err, nestegg.ErrorCode(err), code)
-	}
-	if param != "" && nestegg.ErrorParam(err) != param {
-		t.Fatalf("%s = %v with param %q, want param %q", what, err, nestegg.ErrorParam(err), param)
+	if !nestegg.Match(&nestegg.Error{Code: code, Param: param}, err) {
+		t.Fatalf("%s = %v (%s, param %q), want %s (param %q)", what, err, nestegg.ErrorCode(err), nestegg.ErrorParam(err), code, param)
 	}
 }
 

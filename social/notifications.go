@@ -109,7 +109,7 @@ func (s *Service) Notifications(ctx context.Context, userID string, page Page) (
 	r := s.db.Reader()
 	rows, err := r.QueryContext(ctx, `SELECT n.id, n.kind, n.actor_id, n.post_id, n.text, n.created_at, n.read_at FROM notifications n
 		WHERE n.user_id = $1 AND (n.created_at, n.id) < ($2, $3)
-		ORDER BY n.created_at DESC, n.id DESC LIMIT $4`, userID, c.at, c.id, limit+1)
+		ORDER BY n.created_at DESC, n.id DESC LIMIT $4`, userID, c.At, c.ID, limit+1)
 	if err != nil {
 		return NotificationPage{}, fmt.Errorf("notifications: %w", err)
 	}
@@ -135,7 +135,7 @@ func (s *Service) Notifications(ctx context.Context, userID string, page Page) (
 	var out NotificationPage
 	if len(list) > limit {
 		list = list[:limit]
-		out.Next = cursor{list[limit-1].created, list[limit-1].n.ID}.String()
+		out.Next = nestegg.Cursor{At: list[limit-1].created, ID: list[limit-1].n.ID}.String()
 	}
 	var actorIDs, postIDs []string
 	for _, x := range list {

@@ -3,10 +3,8 @@ package social
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,17 +12,13 @@ import (
 	"github.com/nestegg/nestegg/store"
 )
 
-// Page asks for one page of a list: Cursor is "" for the first page, else
-// the Next of the previous page; Limit is 1 to 100, 0 meaning 20.
-type Page struct {
-	Cursor string
-	Limit  int
-}
+// Page asks for one page of a list: nestegg.Page, the one paging type.
+type Page = nestegg.Page
 
-// Paging limits.
+// Paging limits, nestegg's.
 const (
-	DefaultLimit = 20
-	MaxLimit     = 100
+	DefaultLimit = nestegg.DefaultLimit
+	MaxLimit     = nestegg.MaxLimit
 )
 
 // Entry is one line of a timeline: a post, or someone's repost of a post.
@@ -55,44 +49,19 @@ type Thread struct {
 	Next      string
 }
 
-// cursor is a position in a list ordered by (at, id).
-type cursor struct {
-	at int64
-	id string
-}
-
-func (c cursor) String() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.at, 10) + "|" + c.id))
-}
-
-// parsePage validates a Page; first is the cursor meaning "from the start".
-func parsePage(p Page, first cursor) (cursor, int, error) {
-	limit := p.Limit
-	if limit == 0 {
-		limit = DefaultLimit
+// parsePage validates a Page with nestegg.ParsePage; first is the cursor
+// meaning "from the start" (newest or oldest, by the list's order).
+func parsePage(p Page, first nestegg.Cursor) (nestegg.Cursor, int, error) {
+	c, limit, err := nestegg.ParsePage(p)
+	if err != nil || p.Cursor != "" {
+		return c, limit, err
 	}
-	if limit < 1 || limit > MaxLimit {
-		return cursor{}, 0, nestegg.ParamErrorf(nestegg.Invalid, "limit", "limit must be between 1 and %d", MaxLimit)
-	}
-	if p.Cursor == "" {
-		return first, limit, nil
-	}
-	bad := nestegg.ParamErrorf(nestegg.Invalid, "cursor", "bad cursor; use the one the previous page returned")
-	raw, err := base64.RawURLEncoding.DecodeString(p.Cursor)
-	if err != nil {
-		return cursor{}, 0, bad
-	}
-	at, id, ok := strings.Cut(string(raw), "|")
-	n, err := strconv.ParseInt(at, 10, 64)
-	if !ok || err != nil || id == "" || len(id) > 64 {
-		return cursor{}, 0, bad
-	}
-	return cursor{n, id}, limit, nil
+	return first, limit, nil
 }
 
 var (
-	newest = cursor{math.MaxInt64, ""}
-	oldest = cursor{math.MinInt64, ""}
+	newest = nestegg.Cursor{At: math.MaxInt64}
+	oldest = nestegg.Cursor{At: math.MinInt64}
 )
 
 // notBlocked is a condition true when neither the user in parameter $v nor
@@ -181,7 +150,7 @@ func (s *Service) timeline(ctx context.Context, viewerID string, page Page, q, k
 		return Timeline{}, err
 	}
 	r := s.db.Reader()
-	rows, err := r.QueryContext(ctx, q, append([]any{key, c.at, c.id, limit + 1}, extra...)...)
+	rows, err := r.QueryContext(ctx, q, append([]any{key, c.At, c.ID, limit + 1}, extra...)...)
 	if err != nil {
 		return Timeline{}, fmt.Errorf("timeline: %w", err)
 	}
@@ -207,7 +176,7 @@ func (s *Service) timeline(ctx context.Context, viewerID string, page Page, q, k
 	if len(list) > limit {
 		list = list[:limit]
 		last := list[limit-1]
-		t.Next = cursor{last.at, last.id}.String()
+		t.Next = nestegg.Cursor{At: last.at, ID: last.id}.String()
 	}
 	ids := make([]string, 0, 2*len(list))
 	for _, x := range list {
@@ -303,7 +272,7 @@ func (s *Service) Replies(ctx context.Context, viewerID, postID string, page Pag
 	}
 	r := s.db.Reader()
 	rows, err := r.QueryContext(ctx, `SELECT p.id, p.created_at FROM posts p WHERE p.reply_to_id = $1 AND `+after+` AND `+notBlocked("$5", "p.author_id")+`
-		ORDER BY p.created_at, p.id LIMIT $4`, postID, c.at, c.id, limit+1, viewerID)
+		ORDER BY p.created_at, p.id LIMIT $4`, postID, c.At, c.ID, limit+1, viewerID)
 	if err != nil {
 		return nil, "", fmt.Errorf("replies: %w", err)
 	}
@@ -324,7 +293,7 @@ func (s *Service) Replies(ctx context.Context, viewerID, postID string, page Pag
 	next := ""
 	if len(ids) > limit {
 		ids = ids[:limit]
-		next = cursor{ats[limit-1], ids[limit-1]}.String()
+		next = nestegg.Cursor{At: ats[limit-1], ID: ids[limit-1]}.String()
 	}
 	m, err := s.hydrate(ctx, r, viewerID, ids)
 	if err != nil {

@@ -75,7 +75,7 @@ func TestHomeTimelinePaging(t *testing.T) {
 			_, err := s.HomeTimeline(ctx, me.ID, p)
 			wantErr(t, "bad limit", err, nestegg.Invalid, "limit")
 		}
-		for _, c := range []string{"x", "!!", cursor{1, ""}.String(), "MTIz"} {
+		for _, c := range []string{"x", "!!", nestegg.Cursor{At: 1}.String(), "MTIz"} {
 			_, err := s.HomeTimeline(ctx, me.ID, Page{Cursor: c})
 			wantErr(t, "bad cursor "+c, err, nestegg.Invalid, "cursor")
 		}
