@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -174,7 +175,7 @@ func (s *Service) charge(ctx context.Context, userID, id string) error {
 		return nil
 	}
 	if err != nil {
-		return s.unreserve(ctx, id, StatusPending, StatusFailed, "", nestegg.ErrorMessage(err), "")
+		return s.unreserve(ctx, id, StatusFailed, "", nestegg.ErrorMessage(err), "", StatusPending)
 	}
 	return s.applyCharge(ctx, id, ch)
 }
@@ -200,7 +201,7 @@ func (s *Service) applyCharge(ctx context.Context, id string, ch rails.Charge) e
 		}
 		return err
 	case rails.ChargeDeclined:
-		return s.unreserve(ctx, id, StatusPending, StatusDeclined, ch.DeclineCode, ch.Message, ch.ID)
+		return s.unreserve(ctx, id, StatusDeclined, ch.DeclineCode, ch.Message, ch.ID, StatusPending, StatusRequiresAction)
 	case rails.ChargeSucceeded:
 	default:
 		return nil
@@ -234,10 +235,10 @@ func (s *Service) applyCharge(ctx context.Context, id string, ch rails.Charge) e
 }
 
 // unreserve voids a top-up's reservation — the card was declined or
-// failed, or 3-D Secure was abandoned — and moves it from status from to
-// to: a movement (Actor job, Key "charge:<id>") in which nothing is
-// charged. ext, when not "", is the processor's charge id.
-func (s *Service) unreserve(ctx context.Context, id string, from, to Status, code, reason, ext string) error {
+// failed, or 3-D Secure was abandoned — and moves it from one of the
+// statuses from to to: a movement (Actor job, Key "charge:<id>") in which
+// nothing is charged. ext, when not "", is the processor's charge id.
+func (s *Service) unreserve(ctx context.Context, id string, to Status, code, reason, ext string, from ...Status) error {
 	m, err := s.topUpRow(ctx, id)
 	if err != nil {
 		return err
@@ -247,7 +248,7 @@ func (s *Service) unreserve(ctx context.Context, id string, from, to Status, cod
 		if err != nil {
 			return err
 		}
-		if m.status != from {
+		if !slices.Contains(from, m.status) {
 			return errUnchanged
 		}
 		a := s.asset.Code
@@ -262,7 +263,7 @@ func (s *Service) unreserve(ctx context.Context, id string, from, to Status, cod
 		if err := setExternal(ctx, tx.SQL, id, ext); err != nil {
 			return err
 		}
-		return setStatus(ctx, tx.SQL, id, from, to, code, reason, tx.Now())
+		return setStatus(ctx, tx.SQL, id, m.status, to, code, reason, tx.Now())
 	})
 }
 
@@ -352,7 +353,7 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 			}
 		case StatusRequiresAction:
 			if now.Sub(time.Unix(0, o.at)) > ThreeDSTimeout {
-				if err := s.unreserve(ctx, o.id, StatusRequiresAction, StatusFailed, "", "the card's authentication was not completed", ""); err != nil {
+				if err := s.unreserve(ctx, o.id, StatusFailed, "", "the card's authentication was not completed", "", StatusRequiresAction); err != nil {
 					return n, err
 				}
 				n++

@@ -32,14 +32,19 @@
 //	micro        cash ← equity, bank_clearing ← cash, expense →
 //	             bank_clearing pending; as a withdrawal from then on
 //	top-up       card_clearing → wallet (amount) and card_clearing →
-//	             fee_revenue (fee), posted when the charge succeeds, pending
-//	             (lapsing in an hour) while 3-D Secure is awaited; paid out
-//	             by the processor: cash ← card_clearing
+//	             fee_revenue (fee), pending from the moment the top-up is
+//	             accepted (before the card is charged) until the
+//	             processor answers, through 3-D Secure; posted when the
+//	             charge succeeds, voided when it is declined or fails or
+//	             3-D Secure is abandoned for an hour; paid out by the
+//	             processor: cash ← card_clearing
 //
 // So bank_clearing's pending debits are the deposits in flight, its
 // pending credits the outgoing credits in flight, and its posted balance
 // the cash set aside for those: exactly what Reconcile checks against the
-// movements, and what the day's NACHA file totals.
+// movements, and what the day's NACHA file totals. card_clearing's pending
+// debits are the top-ups awaiting their charge, its posted balance what
+// the processor has yet to pay out.
 //
 // # Policies
 //
@@ -60,9 +65,57 @@
 // API's quote endpoint, and the pages' confirmation step) and which the
 // request may repeat (Fee) so that a changed fee is refused, not charged.
 //
-// Compliance: every deposit, withdrawal and top-up passes the compliance
-// checkpoint (kinds "deposit", "withdrawal", "card_topup") in the
-// transaction that creates it; a frozen member can do none of them.
+// # Movements
+//
+// Every money path is a movement of the movement kernel (package
+// movement), which owns the idempotency key, the compliance checkpoint,
+// the ledger transfers (each carries the movement's id as its reference)
+// and the usage limits count; funding adds its own rows in the same
+// transaction. A funding movement (dep_…, wdr_…, top_…) and the kernel
+// movement that creates it share their id. The kinds (movement/kinds.go):
+//
+//	deposit, card_topup      from the member (Actor and From), Key their
+//	                         idempotency key; the checkpoint decides and
+//	                         they count toward the member's funding limits
+//	                         (compliance Config.FundingLimits)
+//	withdrawal,              the same, but counted as spending: per
+//	instant_withdrawal       transfer, daily and monthly limits, with
+//	                         payments and purchases (the fee is shown
+//	                         apart and not counted)
+//	micro_deposit            a bank account linked with its two
+//	                         micro-deposits (platform-paid, Key
+//	                         "link:<bank>"); later, their settlement or
+//	                         return
+//	card_topup_settle        a charge's answer: the reservation posted or
+//	                         voided (Key "charge:<id>")
+//	deposit_settle,          the bank's answers for an ACH entry or
+//	withdrawal_settle,       instant payout (Key "settle:<id>" or
+//	deposit_return,          "return:<id>")
+//	withdrawal_return
+//	card_payout              the processor paid a charge out (Key
+//	                         "payout:<id>")
+//
+// The answers of the rails are movements of Actor "job" whose Key derives
+// from the funding movement: a member's request, Sync and ImportReturns,
+// in any number of processes, apply each answer once (the second replays
+// it). The same key reused with another request is IdempotencyMismatch. A
+// denial commits its audit row and nothing else, and is Forbidden; a
+// frozen member can neither deposit, top up nor withdraw. A transfer the
+// platform's cash cannot cover (a payout) is Unavailable, never the
+// member's fault.
+//
+// # Concurrency
+//
+// PostgreSQL runs at READ COMMITTED. Every read-modify-write of funding's
+// rows happens under a lock or a guard: an answer locks its funding
+// movement (FOR UPDATE) and acts only from the status it expects, every
+// status update names the status it expects in its WHERE clause, a
+// deposit or withdrawal locks the bank account it uses, a top-up the card,
+// ExportACH the entries it puts in a file, VerifyBank the account; balances
+// a decision rests on (what a wallet can pay, what a member owes) are read
+// locked through the movement (movement.Tx.Account). The ledger's own
+// constraints refuse whatever a lock might have missed. SQLite has one
+// writer at a time.
 //
 // # Sensitive data
 //
