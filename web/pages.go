@@ -79,6 +79,7 @@ func (s *Server) pageTable() []pageRoute {
 		// page first and move it only on confirm=yes.
 		{get, "/wallet", true, s.walletPage},
 		{get, "/wallet/history.csv", true, s.historyCSV},
+		{get, "/wallet/statements/{month}", true, s.statementMonth}, // a month; "{month}.csv" downloads it
 		{post, "/wallet/coins/buy", true, s.coinsSubmit},
 		{post, "/wallet/coins/redeem", true, s.coinsSubmit},
 		{get, "/pay", true, s.payPage},

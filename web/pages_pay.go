@@ -129,7 +129,14 @@ type walletPage struct {
 	Tier      compliance.Tier
 	Filter    walletFilter
 	FilterErr string
+	// Filtered: the member searches their payments (History); otherwise
+	// the page shows their statement (Statement, in StmtAsset, with the
+	// monthly statements in Months).
+	Filtered  bool
 	History   []historyLine
+	Statement []stmtLine
+	StmtAsset string
+	Months    []monthLink
 	Older     string
 	CSV       string
 	Incoming  []requestLine // open requests to pay
@@ -207,7 +214,12 @@ func (s *Server) walletPage(w http.ResponseWriter, r *http.Request, pc *pageCtx)
 	}
 	wf, f, ferr := historyFilter(r)
 	d.Filter = wf
-	if ferr == nil {
+	d.Filtered = wf != walletFilter{}
+	if !d.Filtered {
+		if err := s.walletStatement(pc, d); err != nil {
+			return err
+		}
+	} else if ferr == nil {
 		h, err := s.payments.History(ctx, me, f, payments.Page{Cursor: r.URL.Query().Get("cursor")})
 		switch {
 		case err != nil && userError(err):

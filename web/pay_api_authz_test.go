@@ -252,7 +252,7 @@ func TestPaymentsAuthorization(t *testing.T) {
 		// The wallet is always the caller's: no route names another
 		// member's wallet or history, and none takes a member in its query.
 		for _, rt := range e.srv.Routes() {
-			if strings.HasPrefix(rt.Pattern, "/api/v1/wallet") && strings.Contains(rt.Pattern, "{") {
+			if strings.HasPrefix(rt.Pattern, "/api/v1/wallet") && strings.Contains(strings.TrimSuffix(rt.Pattern, "/{month}"), "{") {
 				t.Errorf("route %s names someone's wallet", rt.Pattern)
 			}
 		}

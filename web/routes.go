@@ -117,6 +117,10 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/wallet", mem, 0, noIdem}, s.apiWallet, nil},
 		{Route{get, "/api/v1/wallet/history", mem, 0, noIdem}, s.apiHistory, nil},
 		{Route{get, "/api/v1/wallet/history.csv", mem, 0, noIdem}, s.apiHistoryCSV, nil},
+		// The statement (statement_api.go): every movement touching the
+		// caller's wallet, with the running balance; a month as JSON or CSV.
+		{Route{get, "/api/v1/wallet/statement", mem, 0, noIdem}, s.apiStatement, nil},
+		{Route{get, "/api/v1/wallet/statements/{month}", mem, 0, noIdem}, s.apiMonthly, nil},
 		{Route{post, "/api/v1/payments", mem, smallBody, req}, s.apiSend, nil},
 		{Route{get, "/api/v1/payments/feed", opt, 0, noIdem}, s.apiFeed, nil},
 		{Route{get, "/api/v1/payments/{id}", mem, 0, noIdem}, s.apiGetPayment, nil},
