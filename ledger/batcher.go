@@ -46,6 +46,12 @@ type batcher struct {
 	l *Ledger
 	// batches and requests count what has been committed, for Stats.
 	batches, requests atomic.Int64
+	// works is held while a batch carrying units of work commits: they
+	// take their locks one movement at a time, in no global order, so two
+	// such batches at once would deadlock each other (PostgreSQL aborts
+	// one after deadlock_timeout, a second). One at a time per process;
+	// transfer-only batches, which lock in id order, still overlap.
+	works sync.Mutex
 	queue             chan *request
 	wg                sync.WaitGroup
 	mu                sync.RWMutex // guards closed against sends on a closed queue
@@ -174,6 +180,10 @@ func (b *batcher) commit(batch []*request) {
 		}
 		transferReqs = append(transferReqs, r)
 		reqs, riders = append(reqs, r.transfers), append(riders, r.rider)
+	}
+	if len(works) > 0 {
+		b.works.Lock()
+		defer b.works.Unlock()
 	}
 	results, workErrs, err := b.l.apply(context.Background(), reqs, riders, works, false)
 	if err == nil {

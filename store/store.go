@@ -23,7 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 
 	"github.com/nestegg/nestegg"
 )
@@ -70,12 +70,10 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	if opt.MaxConns == 0 {
 		opt.MaxConns = 8
 	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_pragma=temp_store(2)"
 	// The journal mode is persistent; set it once on the writer.
-	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite: %w", err)
-	}
+	drv := &sqlite.Driver{}
+	w := sql.OpenDB(sqliteConnector{dsn: base + "&_pragma=journal_mode(WAL)&_txlock=immediate", drv: drv})
 	// SQLite has one writer. Holding exactly one write connection turns
 	// contention into a Go-side queue instead of SQLITE_BUSY retries.
 	w.SetMaxOpenConns(1)
@@ -85,11 +83,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open sqlite: %w", err)
-	}
+	r := sql.OpenDB(sqliteConnector{dsn: base + "&_pragma=query_only(1)", drv: drv})
 	r.SetMaxOpenConns(opt.MaxConns)
 	r.SetMaxIdleConns(opt.MaxConns)
 	return &DB{Dialect: SQLite, write: w, read: r, log: opt.Logger}, nil
