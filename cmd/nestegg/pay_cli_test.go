@@ -86,7 +86,7 @@ func TestPayCLI(t *testing.T) {
 			t.Fatalf("balance after sending = %v\n%s", err, out)
 		}
 		out, err = cli(t, config, "", "history", "--limit", "1")
-		if err != nil || !strings.Contains(out, "-$5.00  send to @fox · lunch") || strings.Contains(out, "credit") {
+		if err != nil || !strings.Contains(out, "-$5.00  Payment to @fox · lunch  balance $15.00") || strings.Contains(out, "credit") {
 			t.Fatalf("history --limit 1 = %v\n%s", err, out)
 		}
 		c := regexp.MustCompile(`more: nestegg history --cursor (\S+)`).FindStringSubmatch(out)
@@ -94,7 +94,7 @@ func TestPayCLI(t *testing.T) {
 			t.Fatalf("history gives no hint for more:\n%s", out)
 		}
 		out, err = cli(t, config, "", "history", "--cursor", c[1])
-		if err != nil || !strings.Contains(out, "+$20.00  credit from Nestegg · demo") || strings.Contains(out, "more:") {
+		if err != nil || !strings.Contains(out, "+$20.00  Credit from the operator · demo  balance $20.00") || strings.Contains(out, "more:") {
 			t.Fatalf("history's next page = %v\n%s", err, out)
 		}
 	})
