@@ -2,13 +2,13 @@ package commerce
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 )
 
 // CardBuy is what BuyWithCard did. Exactly one of these holds: Order is
@@ -77,7 +77,7 @@ func (s *Service) CardFee(price money.Amount) (money.Amount, error) {
 // changed; Invalid (Param "card_id") when the price is beyond what a card
 // may pay.
 func (s *Service) BuyWithCard(ctx context.Context, in CardBuyInput) (CardBuy, error) {
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return CardBuy{}, err
 	}
 	if s.cfg.Funding == nil {
@@ -95,29 +95,28 @@ func (s *Service) BuyWithCard(ctx context.Context, in CardBuyInput) (CardBuy, er
 	if _, err := s.CardFee(price); err != nil {
 		return CardBuy{}, err
 	}
-	// A key used before: the same buy is replayed (its top-up is found by
-	// its key, never charged again), another one is refused before any
-	// charge.
-	prev, err := scanOrder(s.db.Reader().QueryRowContext(ctx, "SELECT "+orderCols+" FROM commerce_orders WHERE buyer_id = $1 AND idem_key = $2", a.buyer, a.key))
-	switch {
-	case err == nil && prev.fingerprint != a.fingerprint():
-		return CardBuy{}, nestegg.ParamErrorf(nestegg.Conflict, "idempotency_key", "this idempotency key was used for another purchase")
-	case err == nil:
+	// A key used before: the same buy answers with its order (its top-up
+	// was charged once and is not charged again); another purchase, or a
+	// denied one, is refused before any charge.
+	if prev, found, err := s.previousOrder(ctx, a); err != nil {
+		return CardBuy{}, err
+	} else if found {
 		price = prev.Amount
-	case !errors.Is(err, sql.ErrNoRows):
-		return CardBuy{}, fmt.Errorf("buy with card: %w", err)
-	default:
-		p, err := s.orderable(ctx, s.db.Reader(), a)
+	} else {
+		p, req, err := s.prepare(ctx, s.db.Reader(), a)
 		if err != nil {
 			return CardBuy{}, err
 		}
 		if !p.Active || p.Stock < 1 {
 			return CardBuy{}, nestegg.Errorf(nestegg.Conflict, "%s is sold out", p.Title)
 		}
+		if err := s.ask(ctx, req); err != nil {
+			return CardBuy{}, err
+		}
 		price = p.Price
 	}
 	m, err := s.cfg.Funding.TopUp(ctx, a.buyer, funding.TopUpInput{CardID: in.CardID, Amount: price, Fee: in.CardFee,
-		IdempotencyKey: "commerce-buy:" + fingerprint(a.key)})
+		IdempotencyKey: "commerce-buy:" + nestegg.Fingerprint(a.key)})
 	if err != nil {
 		return CardBuy{}, cardError(err)
 	}
@@ -140,6 +139,22 @@ func (s *Service) BuyWithCard(ctx context.Context, in CardBuyInput) (CardBuy, er
 	}
 	return b, nil
 }
+
+// ask puts the purchase req to the checkpoint and goes no further, so that
+// a purchase the checkpoint refuses (a spending limit, cooling-off) is
+// refused before the card is charged, not after. A denial is on record
+// (its audit row) and returned as Forbidden; an allowed purchase leaves
+// no trace, and the real one asks again when it runs.
+func (s *Service) ask(ctx context.Context, req movement.Request) error {
+	_, err := s.k.Move(ctx, req, func(context.Context, *movement.Tx) error { return errAsked })
+	if errors.Is(err, errAsked) {
+		return nil
+	}
+	return err
+}
+
+// errAsked rolls back a movement that only asked the checkpoint.
+var errAsked = errors.New("commerce: only asking the checkpoint")
 
 // cardError renames funding's fields to the buy's.
 func cardError(err error) error {

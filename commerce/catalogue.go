@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/nestegg/nestegg"
-	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/social"
 )
@@ -94,7 +93,7 @@ func (s *Service) CreateProduct(ctx context.Context, merchantID string, in Produ
 		return Product{}, err
 	}
 	now := s.now()
-	p := Product{ID: ledger.NewID("prd"), MerchantID: merchantID, Title: in.Title, Description: in.Description, Price: in.Price,
+	p := Product{ID: nestegg.NewID("prd"), MerchantID: merchantID, Title: in.Title, Description: in.Description, Price: in.Price,
 		Stock: in.Stock, Kind: in.Kind, Content: in.Content, Variants: in.Variants, Active: true, CreatedAt: now, UpdatedAt: now}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO commerce_products (id, merchant_id, title, description, asset, price, stock, kind, content, variants, active, created_at, updated_at)

@@ -7,12 +7,39 @@
 //
 // # Money
 //
-// Every purchase passes the compliance checkpoint and takes its money in
-// the same database transaction as its rows and its stock, with linked
-// ledger transfers: buyer → merchant for the price, merchant → platform fee
-// revenue for the fee (Config.FeeBps). Stock is taken by a conditional
-// UPDATE (stock >= 1) in that transaction, so concurrent buyers never
-// oversell: the loser's whole transaction, transfers included, rolls back.
+// Every money path is a movement of package movement, the one path for
+// moving money: Buy and a confirmed intent are a movement.Purchase (or a
+// movement.Gift) from the buyer to the merchant, Amount the price and Fee
+// the platform's fee (a gift's fee is taken when its voucher is redeemed,
+// and shows there); a refund is a movement.OrderRefund from the merchant
+// to the buyer; a dispute a movement.DisputeHold, then a
+// movement.DisputeResolve; a voucher ends in a movement.VoucherRedeem or,
+// run by the expiry job (Actor "job", keyed by the voucher, so that two
+// processes move its value once), a movement.VoucherExpiry. The movement
+// carries the order's id as its own (or as its Reference, for the later
+// phases), and every ledger transfer it makes carries the movement's id.
+//
+// The kernel owns the protocol around the domain's work: the idempotency
+// key (the buyer's key, "intent:<id>" for a confirmed intent) and the
+// request's fingerprint, the replay of an earlier answer, the compliance
+// checkpoint, the usage that limits count, and the commit. So a purchase
+// or a gift counts toward the buyer's spending limits like a payment —
+// business profiles included, and a member buying from a business profile
+// of her own — and, as a purchase cannot wait, one that cooling-off would
+// hold as a payment is refused with the reason instead. A denial commits
+// only its audit row and comes back as Forbidden (errors.Is
+// movement.ErrDenied), however wrapped. A key reused for another request
+// is Conflict (Param "idempotency_key"), as it always was here.
+//
+// Commerce's work inside the movement takes the stock, writes its rows and
+// submits linked transfers: buyer → merchant for the price, merchant →
+// platform fee revenue for the fee (Config.FeeBps). Stock is taken by a
+// conditional UPDATE (stock >= 1, the price the checkpoint saw) in that
+// transaction, so concurrent buyers never oversell: the loser's movement,
+// transfers included, rolls back alone. Movements from concurrent requests
+// commit together (the ledger's group commit); none is answered before
+// its commit. A purchase confirmed by a reply runs inside the post's own
+// transaction (movement.Kernel.MoveIn), as a savepoint of it.
 //
 // # Paying with a saved card
 //
@@ -24,6 +51,13 @@
 // order from the wallet exactly as Buy does. The fee is funding's top-up
 // fee (CardFee), shown before the buyer confirms and, when repeated in
 // the request, refused rather than charged if it changed.
+//
+// A card buy is two movements: funding's card top-up (movement.TopUp,
+// counted against the buyer's funding limits) and then the purchase from
+// the wallet. Before charging, the purchase is put to the checkpoint (a
+// movement that goes no further than the decision), so a purchase over a
+// spending limit, or one cooling-off refuses, is refused before the card
+// is charged.
 //
 // The top-up's idempotency key is derived from the buy's, so a retry with
 // the same key never charges twice and finishes what the first attempt
@@ -49,8 +83,10 @@
 //
 // A dispute holds the disputed amount with a pending transfer from the
 // merchant's wallet to the buyer's; staff post it (the buyer wins) or void
-// it (the merchant wins). Refunds are plain transfers merchant → buyer; the
-// platform keeps its fee.
+// it (the merchant wins). Its key is the order's, so a second dispute of
+// the same order (even a concurrent one) replays the first and is
+// refused. Refunds are plain transfers merchant → buyer; the platform
+// keeps its fee.
 //
 // # Who may do what
 //

@@ -13,6 +13,8 @@ import (
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
+	"github.com/nestegg/nestegg/movement/movementtest"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
@@ -53,7 +55,10 @@ type env struct {
 
 const feeBps = 250 // 2.5%
 
-func newEnv(t testing.TB, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env { return newEnvWith(t, db, nil) }
+
+// newEnvWith is newEnv with compliance's policy changed by cfg.
+func newEnvWith(t testing.TB, db *store.DB, cfg func(*compliance.Config)) *env {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	soc := social.New(db, social.Options{Clock: c.Now, Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}})
@@ -62,7 +67,15 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	t.Cleanup(func() { l.Close() })
 	cc := compliance.DefaultConfig()
 	cc.Clock = c.Now
+	if cfg != nil {
+		cfg(&cc)
+	}
 	comp := compliance.New(db, cc)
+	// The book auditor, after the test's own checks: every transfer
+	// belongs to a movement, every movement has its transfers, every
+	// wallet is the sum of its movements.
+	k := movement.New(db, l, comp, nil)
+	t.Cleanup(func() { movementtest.Audit(t, k) })
 	pay, err := payments.New(db, l, soc, comp, payments.Config{Clock: c.Now})
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)

@@ -42,7 +42,7 @@ func (s *Service) OnPost(ctx context.Context, tx *sql.Tx, p social.Post) error {
 // author how to confirm it (or why it can't be bought).
 func (s *Service) intentFor(ctx context.Context, tx *sql.Tx, p social.Post, parsed Parsed) (*Intent, error) {
 	now := s.now()
-	in := &Intent{ID: ledger.NewID("pin"), BuyerID: p.Author.ID, PostID: p.ID, Code: newCode(codeLen), Status: IntentPending,
+	in := &Intent{ID: nestegg.NewID("pin"), BuyerID: p.Author.ID, PostID: p.ID, Code: newCode(codeLen), Status: IntentPending,
 		ExpiresAt: now.Add(s.cfg.IntentTTL), CreatedAt: now}
 	var what string
 	if gift, err := s.giftIn(ctx, tx, parsed); err != nil {
@@ -141,26 +141,13 @@ func (s *Service) confirmByPost(ctx context.Context, tx *sql.Tx, p social.Post, 
 	if !s.ledger.Exists(ctx, walletID(in.BuyerID, asset), walletID(in.MerchantID, asset), platformID(asset, ledger.KindFeeRevenue)) {
 		return s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, "your wallet isn't set up yet: confirm this purchase in your orders")
 	}
-	// A savepoint, so that a purchase that fails (no money, sold out)
-	// leaves the post and the pending intent as they were.
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT commerce_confirm"); err != nil {
-		return err
-	}
-	_, runErr := s.carryOut(ctx, tx, in)
-	var d *denied
-	switch {
-	case runErr == nil || errors.As(runErr, &d):
-		// A denial keeps its audit row; the intent stays pending.
-		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT commerce_confirm"); err != nil {
-			return err
-		}
-	default:
-		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT commerce_confirm"); err != nil {
-			return err
-		}
-		if nestegg.ErrorCode(runErr) == nestegg.Internal {
-			return runErr
-		}
+	// The purchase is a savepoint of the post's transaction (MoveIn): one
+	// that fails (no money, sold out) leaves the post and the pending
+	// intent as they were; a denial keeps its audit row, and the intent
+	// stays pending.
+	_, runErr := s.takeOrderIn(ctx, tx, s.intentOrder(in))
+	if nestegg.ErrorCode(runErr) == nestegg.Internal {
+		return runErr
 	}
 	if runErr != nil {
 		return s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, "couldn't buy: "+nestegg.ErrorMessage(runErr))
@@ -175,19 +162,35 @@ func (s *Service) intentAsset(ctx context.Context, tx *sql.Tx, in Intent) (strin
 	return code, err
 }
 
-// carryOut places the intent's order and marks the intent confirmed.
-func (s *Service) carryOut(ctx context.Context, tx *sql.Tx, in Intent) (Order, error) {
+// intentOrder is the order an intent asks for, under a key of its own, so
+// that confirming twice (two taps, a tap and a reply) buys once. Placing
+// it marks the intent confirmed, in the purchase's movement.
+func (s *Service) intentOrder(in Intent) orderArgs {
 	a := orderArgs{buyer: in.BuyerID, recipient: in.RecipientID, merchant: in.MerchantID, productID: in.ProductID, offerID: in.OfferID,
 		gift: in.Kind == IntentGift, via: ViaHashtag, key: "intent:" + in.ID, postID: in.PostID}
 	if a.gift {
 		a.via = ViaGift
 	}
-	o, err := s.placeOrder(ctx, tx, a)
-	if err != nil {
-		return Order{}, err
+	a.then = func(ctx context.Context, tx *sql.Tx, o Order) error {
+		res, err := tx.ExecContext(ctx, "UPDATE commerce_intents SET status = 'confirmed', order_id = $2, updated_at = $3 WHERE id = $1 AND status = 'pending' AND expires_at > $3",
+			in.ID, o.ID, nanos(o.CreatedAt))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		// Cancelled or expired since it was read: nothing is bought.
+		cur, err := scanIntent(tx.QueryRowContext(ctx, "SELECT "+intentCols+" FROM commerce_intents WHERE id = $1", in.ID))
+		if err != nil {
+			return err
+		}
+		if cur.Status == IntentPending {
+			return nestegg.Errorf(nestegg.Conflict, "this purchase expired; nothing was charged")
+		}
+		return nestegg.Errorf(nestegg.Conflict, "this purchase is %s", cur.Status)
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE commerce_intents SET status = 'confirmed', order_id = $2, updated_at = $3 WHERE id = $1", in.ID, o.ID, nanos(s.now()))
-	return o, err
+	return a
 }
 
 // ConfirmIntent carries out buyerID's pending purchase intent and returns
@@ -216,35 +219,11 @@ func (s *Service) ConfirmIntent(ctx context.Context, buyerID, intentID string) (
 	if err := s.ensureAccounts(ctx, p.Price.Asset.Code, buyerID, in.MerchantID); err != nil {
 		return Order{}, err
 	}
-	var o Order
-	expired := false
-	err = s.retryReplay(ctx, func(tx *sql.Tx) error {
-		expired = false
-		cur, err := scanIntent(tx.QueryRowContext(ctx, "SELECT "+intentCols+" FROM commerce_intents WHERE id = $1"+s.db.Dialect.ForUpdate(), intentID))
-		if err != nil {
-			return err
-		}
-		switch {
-		case cur.Status == IntentConfirmed:
-			o, err = s.order(ctx, tx, cur.OrderID, false)
-			return err
-		case cur.Status != IntentPending:
-			return nestegg.Errorf(nestegg.Conflict, "this purchase is %s", cur.Status)
-		case !s.now().Before(cur.ExpiresAt):
-			expired = true
-			_, err := tx.ExecContext(ctx, "UPDATE commerce_intents SET status = 'expired', updated_at = $2 WHERE id = $1", intentID, nanos(s.now()))
-			return err
-		}
-		o, err = s.carryOut(ctx, tx, cur)
-		return err
-	})
-	if expired {
-		return Order{}, nestegg.Errorf(nestegg.Conflict, "this purchase expired; nothing was charged")
-	}
+	o, err := s.takeOrder(ctx, s.intentOrder(in))
 	if err != nil {
 		return Order{}, fmt.Errorf("confirm purchase: %w", err)
 	}
-	return o.masked(buyerID), nil
+	return o, nil
 }
 
 // CancelIntent cancels buyerID's pending intent; nothing is charged.

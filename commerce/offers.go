@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg"
-	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
@@ -71,7 +70,7 @@ func (s *Service) CreateOffer(ctx context.Context, merchantID string, in OfferIn
 	if err != nil {
 		return Offer{}, err
 	}
-	o := Offer{ID: ledger.NewID("ofr"), MerchantID: merchantID, ProductID: p.ID, PostID: post.ID, Hashtag: tag, Status: OfferLive,
+	o := Offer{ID: nestegg.NewID("ofr"), MerchantID: merchantID, ProductID: p.ID, PostID: post.ID, Hashtag: tag, Status: OfferLive,
 		EndsAt: in.EndsAt, CreatedAt: now, Product: p.masked("")}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO commerce_offers (id, merchant_id, product_id, post_id, hashtag, hashtag_text, status, ends_at, created_at, updated_at)

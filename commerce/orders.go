@@ -12,6 +12,8 @@ import (
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
+	"github.com/nestegg/nestegg/store"
 )
 
 // BuyInput is a one-tap purchase of an offer.
@@ -27,17 +29,19 @@ type BuyInput struct {
 	Via            Via // default ViaButton
 }
 
-// Buy pays for one unit of a live offer from the buyer's wallet: linked
-// transfers buyer → merchant and merchant → platform fee, the stock taken
-// in the same transaction. A digital product's content is on the order at
-// once. Only BuyerID may call it.
+// Buy pays for one unit of a live offer from the buyer's wallet: one
+// movement (movement.Purchase) whose linked transfers pay buyer →
+// merchant and merchant → platform fee, the stock taken in the same
+// transaction. A digital product's content is on the order at once. Only
+// BuyerID may call it.
 //
 // Errors: NotFound (Param "offer_id") for an unknown offer; Invalid (Param
 // "variant", "idempotency_key"), or buying from yourself; Conflict when the
-// offer has ended, is sold out, or the key was used for another purchase;
-// Forbidden when the checkpoint refuses it; InsufficientFunds.
+// offer has ended, is sold out, its price changed meanwhile, or the key was
+// used for another purchase; Forbidden when the checkpoint refuses it (a
+// frozen buyer, a spending limit, cooling-off); InsufficientFunds.
 func (s *Service) Buy(ctx context.Context, in BuyInput) (Order, error) {
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return Order{}, err
 	}
 	_, a, err := s.buyArgs(ctx, in)
@@ -81,20 +85,6 @@ func (s *Service) buyArgs(ctx context.Context, in BuyInput) (Offer, orderArgs, e
 		variant: strings.TrimSpace(in.Variant), via: in.Via, key: in.IdempotencyKey}, nil
 }
 
-// takeOrder places a in its own transaction, masked for the buyer.
-func (s *Service) takeOrder(ctx context.Context, a orderArgs) (Order, error) {
-	var ord Order
-	err := s.retryReplay(ctx, func(tx *sql.Tx) error {
-		var err error
-		ord, err = s.placeOrder(ctx, tx, a)
-		return err
-	})
-	if err != nil {
-		return Order{}, err
-	}
-	return ord.masked(a.buyer), nil
-}
-
 // orderArgs is one purchase to place.
 type orderArgs struct {
 	buyer, recipient, merchant string
@@ -105,6 +95,9 @@ type orderArgs struct {
 	key                        string
 	postID                     string // the post that asked for it, for notifications
 	card                       string // the card that paid into the wallet for it, "" for none
+	// then runs inside the order's movement once the order is placed (an
+	// intent marked confirmed); its error rolls the purchase back.
+	then func(ctx context.Context, tx *sql.Tx, o Order) error
 }
 
 func (a orderArgs) fingerprint() string {
@@ -113,61 +106,124 @@ func (a orderArgs) fingerprint() string {
 		// Only card buys add it, so wallet orders keep their fingerprints.
 		parts = append(parts, "card:"+a.card)
 	}
-	return fingerprint(parts...)
+	return nestegg.Fingerprint(parts...)
 }
 
-// errReplay means a concurrent request with the same key committed first.
-var errReplay = errors.New("commerce: concurrent replay")
-
-// retryReplay is write, run again once when a concurrent request with the
-// same idempotency key won the race, so that the rerun returns its result.
-func (s *Service) retryReplay(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		err = s.write(ctx, fn)
-		if !errors.Is(err, errReplay) {
-			return err
-		}
+// takeOrder places a as a movement of its own, masked for the buyer. A
+// key used before answers with its order (or its denial) before anything
+// is read, so that a retry after the offer ended still gets its order.
+func (s *Service) takeOrder(ctx context.Context, a orderArgs) (Order, error) {
+	if o, found, err := s.previousOrder(ctx, a); found || err != nil {
+		return o, err
 	}
-	return err
-}
-
-// placeOrder takes the money and the stock for one unit inside tx. It asks
-// the checkpoint before writing anything else, so that a denial leaves
-// only its audit row; any other error must roll tx back. Every ledger
-// account involved must exist.
-func (s *Service) placeOrder(ctx context.Context, tx *sql.Tx, a orderArgs) (Order, error) {
-	fp := a.fingerprint()
-	prev, err := scanOrder(tx.QueryRowContext(ctx, "SELECT "+orderCols+" FROM commerce_orders WHERE buyer_id = $1 AND idem_key = $2", a.buyer, a.key))
-	if err == nil {
-		if prev.fingerprint != fp {
-			return Order{}, nestegg.ParamErrorf(nestegg.Conflict, "idempotency_key", "this idempotency key was used for another purchase")
-		}
-		return prev.Order, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	p, req, err := s.prepare(ctx, s.db.Reader(), a)
+	if err != nil {
 		return Order{}, err
 	}
+	var o Order
+	res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
+		var err error
+		o, err = s.placeOrder(ctx, tx, a, p, req)
+		return err
+	})
+	if err != nil {
+		return Order{}, reused(err, "another purchase")
+	}
+	if res.Replayed {
+		// A concurrent request with the same key committed first.
+		if o, err = s.order(ctx, s.db.Reader(), res.Reference, false); err != nil {
+			return Order{}, err
+		}
+	}
+	return o.masked(a.buyer), nil
+}
+
+// takeOrderIn is takeOrder inside tx, a post's transaction: the movement
+// is a savepoint of tx (movement.Kernel.MoveIn). A denial keeps its audit
+// row in tx and is returned; any other error leaves tx as it was.
+func (s *Service) takeOrderIn(ctx context.Context, tx *sql.Tx, a orderArgs) (Order, error) {
+	p, req, err := s.prepare(ctx, tx, a)
+	if err != nil {
+		return Order{}, err
+	}
+	var o Order
+	res, err := s.k.MoveIn(ctx, tx, req, func(ctx context.Context, mtx *movement.Tx) error {
+		var err error
+		o, err = s.placeOrder(ctx, mtx, a, p, req)
+		return err
+	})
+	if err != nil {
+		return Order{}, reused(err, "another purchase")
+	}
+	if res.Replayed {
+		return s.order(ctx, tx, res.Reference, false)
+	}
+	return o, nil
+}
+
+// previousOrder answers a's key when it was used before: its order, or
+// the checkpoint's denial again; found is false for a key never used.
+func (s *Service) previousOrder(ctx context.Context, a orderArgs) (Order, bool, error) {
+	res, found, err := s.k.Find(ctx, a.buyer, a.key, a.fingerprint())
+	if err != nil {
+		return Order{}, true, reused(err, "another purchase")
+	}
+	if !found {
+		return Order{}, false, nil
+	}
+	o, err := s.order(ctx, s.db.Reader(), res.Reference, false)
+	if err != nil {
+		return Order{}, true, err
+	}
+	return o.masked(a.buyer), true, nil
+}
+
+// prepare reads what a would cost (checks that it may be ordered) and
+// returns its movement: a purchase, or a gift, from the buyer to the
+// merchant, under the buyer's key. The order's id is the movement's.
+func (s *Service) prepare(ctx context.Context, q store.Querier, a orderArgs) (Product, movement.Request, error) {
+	p, err := s.orderable(ctx, q, a)
+	if err != nil {
+		return Product{}, movement.Request{}, err
+	}
+	req := movement.Request{Kind: movement.Purchase, ID: nestegg.NewID("ord"), Actor: a.buyer, Key: a.key, Fingerprint: a.fingerprint(),
+		From: a.buyer, To: a.merchant, Asset: p.Price.Asset.Code, Amount: p.Price.Minor, Note: p.Title}
+	if a.gift {
+		// The fee is the merchant's, taken when the voucher is redeemed.
+		req.Kind = movement.Gift
+	} else if req.Fee, err = s.fee(p.Price.Minor); err != nil {
+		return Product{}, movement.Request{}, err
+	}
+	return p, req, nil
+}
+
+// placeOrder is the work of an order's movement (req, priced from seen):
+// the stock, the order's row, its transfers and its notifications, all in
+// tx. The checkpoint has passed it by then. It checks again, in tx, that
+// the offer is live and the price the one the checkpoint saw, so nobody
+// pays a price they did not see. Every ledger account involved must
+// exist. It may run more than once (a batch retried): it writes only tx.
+func (s *Service) placeOrder(ctx context.Context, mtx *movement.Tx, a orderArgs, seen Product, req movement.Request) (Order, error) {
+	tx := mtx.SQL
 	p, err := s.orderable(ctx, tx, a)
 	if err != nil {
 		return Order{}, err
+	}
+	if p.Price.Minor != seen.Price.Minor || p.Price.Asset.Code != seen.Price.Asset.Code {
+		return Order{}, nestegg.Errorf(nestegg.Conflict, "the price of %s changed to %s; nothing was charged", p.Title, money.Format(p.Price))
 	}
 	code := p.Price.Asset.Code
 	fee, err := s.fee(p.Price.Minor)
 	if err != nil {
 		return Order{}, err
 	}
-	now := s.now()
-	o := Order{ID: ledger.NewID("ord"), BuyerID: a.buyer, RecipientID: a.recipient, MerchantID: a.merchant, ProductID: p.ID, OfferID: a.offerID,
+	now := mtx.Now()
+	o := Order{ID: req.ID, BuyerID: a.buyer, RecipientID: a.recipient, MerchantID: a.merchant, ProductID: p.ID, OfferID: a.offerID,
 		Title: p.Title, Kind: p.Kind, Variant: a.variant, Gift: a.gift, Amount: p.Price, Fee: fee, Status: StatusPaid, Via: a.via,
 		CreatedAt: now, UpdatedAt: now}
 	o.TransferID = "ord:" + o.ID + ":pay"
-	if err := s.check(ctx, tx, a.buyer, a.merchant, code, p.Price.Minor, o.ID); err != nil {
-		return Order{}, err
-	}
 	// The one place stock changes: never below zero, whatever the race.
-	// The price must be the one read above, so nobody pays a price they
-	// did not see.
+	// The price must be the one read above.
 	res, err := tx.ExecContext(ctx, "UPDATE commerce_products SET stock = stock - 1, updated_at = $2 WHERE id = $1 AND stock >= 1 AND active = 1 AND price = $3",
 		p.ID, nanos(now), p.Price.Minor)
 	if err != nil {
@@ -181,46 +237,59 @@ func (s *Service) placeOrder(ctx context.Context, tx *sql.Tx, a orderArgs) (Orde
 	if p.Kind == Digital && !a.gift {
 		o.Status, o.Content = StatusDelivered, p.Content
 	}
-	res, err = tx.ExecContext(ctx, `INSERT INTO commerce_orders (id, buyer_id, recipient_id, merchant_id, product_id, offer_id, title, kind, variant, gift,
+	// The kernel decided the key is new; the unique index on (buyer_id,
+	// idem_key) is a belt, which only an order from before the kernel
+	// can trip.
+	_, err = tx.ExecContext(ctx, `INSERT INTO commerce_orders (id, buyer_id, recipient_id, merchant_id, product_id, offer_id, title, kind, variant, gift,
 		asset, amount, fee, status, content, via, transfer_id, idem_key, fingerprint, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)
-		ON CONFLICT (buyer_id, idem_key) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)`,
 		o.ID, o.BuyerID, o.RecipientID, o.MerchantID, o.ProductID, o.OfferID, o.Title, string(o.Kind), o.Variant, bool2int(o.Gift),
-		code, o.Amount.Minor, o.Fee, string(o.Status), o.Content, string(o.Via), o.TransferID, a.key, fp, nanos(now))
+		code, o.Amount.Minor, o.Fee, string(o.Status), o.Content, string(o.Via), o.TransferID, a.key, req.Fingerprint, nanos(now))
+	if store.IsUniqueViolation(err) {
+		return Order{}, nestegg.ParamErrorf(nestegg.Conflict, "idempotency_key", "this idempotency key was used for another purchase")
+	}
 	if err != nil {
 		return Order{}, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return Order{}, errors.Join(err, errReplay)
+	if err := s.pay(ctx, mtx, a, o); err != nil {
+		return Order{}, err
 	}
-	price := money.Format(o.Amount)
-	if a.gift {
-		// The gift's value is owed to whoever redeems the voucher: a
-		// liability of the platform's until then.
-		if err := s.submit(ctx, tx, []ledger.Transfer{{ID: o.TransferID, DebitAccountID: walletID(a.buyer, code),
-			CreditAccountID: platformID(code, ledger.KindLiability), Amount: o.Amount.Minor, Asset: code, Code: "voucher", Reference: o.ID}}); err != nil {
+	if a.then != nil {
+		if err := a.then(ctx, tx, o); err != nil {
 			return Order{}, err
+		}
+	}
+	return o, nil
+}
+
+// pay submits o's transfers and tells the people concerned. A gift's
+// value is owed to whoever redeems the voucher: a liability of the
+// platform's until then; a purchase pays the merchant at once.
+func (s *Service) pay(ctx context.Context, mtx *movement.Tx, a orderArgs, o Order) error {
+	tx, code, price := mtx.SQL, o.Amount.Asset.Code, money.Format(o.Amount)
+	if a.gift {
+		if _, err := mtx.Submit(ctx, ledger.Transfer{ID: o.TransferID, DebitAccountID: walletID(a.buyer, code),
+			CreditAccountID: platformID(code, ledger.KindLiability), Amount: o.Amount.Minor, Asset: code, Code: "voucher"}); err != nil {
+			return err
 		}
 		if err := s.issueVoucher(ctx, tx, o); err != nil {
-			return Order{}, err
+			return err
 		}
 	} else {
-		if err := s.submit(ctx, tx, sale("ord:"+o.ID, walletID(a.buyer, code), a.merchant, code, o.Amount.Minor, o.Fee, "purchase", o.ID)); err != nil {
-			return Order{}, err
+		if _, err := mtx.Submit(ctx, sale("ord:"+o.ID, walletID(a.buyer, code), a.merchant, code, o.Amount.Minor, o.Fee, "purchase")...); err != nil {
+			return err
 		}
-		if err := s.notify(ctx, tx, a.buyer, NotifyBought, a.merchant, a.postID, "you bought "+p.Title+" for "+price+deliveryNote(o)); err != nil {
-			return Order{}, err
+		if err := s.notify(ctx, tx, a.buyer, NotifyBought, a.merchant, a.postID, "you bought "+o.Title+" for "+price+deliveryNote(o)); err != nil {
+			return err
 		}
 	}
-	return o, s.notify(ctx, tx, a.merchant, NotifyOrder, a.buyer, a.postID, "new order: "+p.Title+" for "+price)
+	return s.notify(ctx, tx, a.merchant, NotifyOrder, a.buyer, a.postID, "new order: "+o.Title+" for "+price)
 }
 
 // orderable checks that a may be ordered (not from yourself, a known
 // product and variant, a live offer) and returns the product. It does
 // not look at stock: placeOrder takes it or refuses.
-func (s *Service) orderable(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, a orderArgs) (Product, error) {
+func (s *Service) orderable(ctx context.Context, q store.Querier, a orderArgs) (Product, error) {
 	if a.buyer == a.merchant {
 		return Product{}, nestegg.Errorf(nestegg.Invalid, "you can't buy from yourself")
 	}
@@ -270,24 +339,18 @@ func checkVariant(p Product, v string) error {
 }
 
 const orderCols = "id, buyer_id, recipient_id, merchant_id, product_id, offer_id, title, kind, variant, gift, asset, amount, fee, refunded, status, " +
-	"tracking, address, address_by, content, via, transfer_id, fingerprint, created_at, updated_at"
+	"tracking, address, address_by, content, via, transfer_id, created_at, updated_at"
 
-// storedOrder is an order with what only commerce needs.
-type storedOrder struct {
-	Order
-	fingerprint string
-}
-
-func scanOrder(row interface{ Scan(...any) error }) (storedOrder, error) {
-	var o storedOrder
+func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
+	var o Order
 	var kind, code, status, via string
 	var gift int
 	var created, updated int64
 	err := row.Scan(&o.ID, &o.BuyerID, &o.RecipientID, &o.MerchantID, &o.ProductID, &o.OfferID, &o.Title, &kind, &o.Variant, &gift, &code,
-		&o.Amount.Minor, &o.Fee, &o.Refunded, &status, &o.Tracking, &o.Address, &o.AddressBy, &o.Content, &via, &o.TransferID, &o.fingerprint,
+		&o.Amount.Minor, &o.Fee, &o.Refunded, &status, &o.Tracking, &o.Address, &o.AddressBy, &o.Content, &via, &o.TransferID,
 		&created, &updated)
 	if err != nil {
-		return storedOrder{}, err
+		return Order{}, err
 	}
 	o.Kind, o.Gift, o.Amount.Asset, o.Status, o.Via = ProductKind(kind), gift != 0, asset(code), OrderStatus(status), Via(via)
 	o.CreatedAt, o.UpdatedAt = fromNanos(created), fromNanos(updated)
@@ -323,9 +386,7 @@ func (s *Service) Order(ctx context.Context, viewerID, orderID string) (Order, e
 	return o.masked(viewerID), nil
 }
 
-func (s *Service) order(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, orderID string, lock bool) (Order, error) {
+func (s *Service) order(ctx context.Context, q store.Querier, orderID string, lock bool) (Order, error) {
 	sfx := ""
 	if lock {
 		sfx = s.db.Dialect.ForUpdate()
@@ -334,7 +395,7 @@ func (s *Service) order(ctx context.Context, q interface {
 	if errors.Is(err, sql.ErrNoRows) {
 		return Order{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no such order")
 	}
-	return o.Order, err
+	return o, err
 }
 
 // OrderRole picks a side of the orders list.

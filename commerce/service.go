@@ -3,10 +3,7 @@ package commerce
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
@@ -41,10 +39,10 @@ type Config struct {
 	Funding *funding.Service
 }
 
-// KindPurchase is the compliance movement kind of a purchase. Frozen
-// buyers are refused; compliance does not (yet) count purchases toward
-// spending limits.
-const KindPurchase compliance.Kind = "purchase"
+// KindPurchase is the kind a purchase has in compliance's audit log: the
+// movement kind movement.Purchase (a gift is movement.Gift). Both count
+// toward the buyer's spending limits.
+const KindPurchase = compliance.Kind(movement.Purchase)
 
 // Notification kinds commerce sends (see social.Notify).
 const (
@@ -70,8 +68,8 @@ const (
 type Service struct {
 	db     *store.DB
 	ledger *ledger.Ledger
+	k      *movement.Kernel
 	social *social.Service
-	comp   *compliance.Service
 	cfg    Config
 }
 
@@ -92,7 +90,7 @@ func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.S
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Service{db: db, ledger: l, social: soc, comp: comp, cfg: cfg}, nil
+	return &Service{db: db, ledger: l, k: movement.New(db, l, comp, cfg.Clock), social: soc, cfg: cfg}, nil
 }
 
 // Config returns the configuration in force, defaults filled in.
@@ -117,27 +115,28 @@ func (s *Service) ensureAccounts(ctx context.Context, asset string, users ...str
 	return s.ledger.EnsurePlatform(ctx, asset)
 }
 
-// submit applies transfers in tx and turns any refusal into an error, so
-// that the caller's transaction rolls back with nothing partial.
-func (s *Service) submit(ctx context.Context, tx *sql.Tx, ts []ledger.Transfer) error {
-	res, err := s.ledger.SubmitTx(ctx, tx, ts)
-	if err != nil {
-		return err
-	}
-	return ledger.Refused(res)
-}
-
 // sale is the linked transfers that pay merchant amount from debit (a
-// buyer's wallet, or the voucher liability) and the platform its fee.
-func sale(idPrefix, debit, merchantID, asset string, amount, fee int64, code, ref string) []ledger.Transfer {
+// buyer's wallet, or the voucher liability) and the platform its fee. The
+// movement that submits them gives them its id as reference.
+func sale(idPrefix, debit, merchantID, asset string, amount, fee int64, code string) []ledger.Transfer {
 	ts := []ledger.Transfer{{ID: idPrefix + ":pay", DebitAccountID: debit, CreditAccountID: walletID(merchantID, asset),
-		Amount: amount, Asset: asset, Code: code, Reference: ref}}
+		Amount: amount, Asset: asset, Code: code}}
 	if fee > 0 {
 		ts[0].Linked = true
 		ts = append(ts, ledger.Transfer{ID: idPrefix + ":fee", DebitAccountID: walletID(merchantID, asset),
-			CreditAccountID: platformID(asset, ledger.KindFeeRevenue), Amount: fee, Asset: asset, Code: "commerce_fee", Reference: ref})
+			CreditAccountID: platformID(asset, ledger.KindFeeRevenue), Amount: fee, Asset: asset, Code: "commerce_fee"})
 	}
 	return ts
+}
+
+// reused turns the kernel's IdempotencyMismatch (the key was used before
+// with another request) into commerce's answer for it: Conflict, Param
+// "idempotency_key", as it always was. Other errors pass unchanged.
+func reused(err error, what string) error {
+	if nestegg.Is(err, nestegg.IdempotencyMismatch) {
+		return &nestegg.Error{Code: nestegg.Conflict, Param: "idempotency_key", Message: "this idempotency key was used for " + what, Err: err}
+	}
+	return err
 }
 
 // fee is the platform's part of amount.
@@ -152,50 +151,6 @@ func (s *Service) notify(ctx context.Context, tx *sql.Tx, userID, kind, actorID,
 		text = string(r[:social.MaxNotificationText-1]) + "…"
 	}
 	return s.social.Notify(ctx, tx, userID, social.NotificationKind(kind), actorID, postID, text)
-}
-
-// check asks the compliance checkpoint about a purchase. A denial is
-// returned as *denied so that write commits the audit row and reports it.
-func (s *Service) check(ctx context.Context, tx *sql.Tx, from, to, asset string, amount int64, ref string) error {
-	d, err := s.comp.Check(ctx, tx, compliance.Movement{Kind: KindPurchase, FromUser: from, ToUser: to, Asset: asset, Amount: amount, Reference: ref})
-	if err != nil {
-		return err
-	}
-	if d.Outcome != compliance.Allow {
-		reason := d.Reason
-		if reason == "" {
-			reason = "this purchase isn't allowed"
-		}
-		return &denied{nestegg.Errorf(nestegg.Forbidden, "%s", reason)}
-	}
-	return nil
-}
-
-// denied is a refusal by the checkpoint: the transaction keeps only the
-// audit row and commits, so the refusal stays on record.
-type denied struct{ err *nestegg.Error }
-
-func (d *denied) Error() string { return d.err.Error() }
-func (d *denied) Unwrap() error { return d.err }
-
-// write runs fn in a transaction; a checkpoint denial commits what fn
-// wrote before it (the audit row) and is returned.
-func (s *Service) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	var deny error
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		deny = nil
-		err := fn(tx)
-		var d *denied
-		if errors.As(err, &d) {
-			deny = err
-			return nil
-		}
-		return err
-	})
-	if err == nil && deny != nil {
-		return deny
-	}
-	return err
 }
 
 // member returns the account of userID, NotFound (with param) if none.
@@ -249,14 +204,6 @@ func cleanText(param, s string, max int, required bool) (string, error) {
 	return s, nil
 }
 
-// checkKey validates an idempotency key.
-func checkKey(key string) error {
-	if key == "" || len(key) > 255 {
-		return nestegg.ParamErrorf(nestegg.Invalid, "idempotency_key", "an idempotency key of 1 to 255 characters is required")
-	}
-	return nil
-}
-
 // newCode returns n random characters of codeAlphabet.
 func newCode(n int) string {
 	b := make([]byte, n)
@@ -265,13 +212,6 @@ func newCode(n int) string {
 		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
 	}
 	return string(b)
-}
-
-// fingerprint hashes a request's fields so a replay with another body is
-// told apart.
-func fingerprint(parts ...string) string {
-	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return base64.RawURLEncoding.EncodeToString(h[:16])
 }
 
 func fromNanos(n int64) time.Time {

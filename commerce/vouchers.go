@@ -11,6 +11,7 @@ import (
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
 )
 
 // voucherCodeLen is long enough that guessing a live code is hopeless
@@ -24,7 +25,7 @@ func (s *Service) issueVoucher(ctx context.Context, tx *sql.Tx, o Order) error {
 	if err != nil {
 		return err
 	}
-	v := Voucher{ID: ledger.NewID("vch"), Code: newCode(voucherCodeLen), OrderID: o.ID, MerchantID: o.MerchantID, HolderID: o.RecipientID,
+	v := Voucher{ID: nestegg.NewID("vch"), Code: newCode(voucherCodeLen), OrderID: o.ID, MerchantID: o.MerchantID, HolderID: o.RecipientID,
 		SenderID: o.BuyerID, Title: o.Title, Amount: o.Amount, Policy: m.Policy, Status: VoucherActive,
 		ExpiresAt: o.CreatedAt.Add(time.Duration(m.VoucherDays) * 24 * time.Hour), CreatedAt: o.CreatedAt}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_vouchers (id, code, order_id, merchant_id, holder_id, sender_id, title, asset, amount, fee, policy, status, expires_at, created_at)
@@ -82,9 +83,9 @@ func (s *Service) Vouchers(ctx context.Context, holderID string) ([]Voucher, err
 
 // RedeemVoucher uses the voucher with code at merchantID, the merchant
 // that issued it, who types the code the holder shows: the value moves
-// from the platform's liability to the merchant (less the fee), once.
-// Only the issuing merchant may call it: to anyone else, every code is
-// unknown.
+// from the platform's liability to the merchant (less the fee), once, as
+// a movement (movement.VoucherRedeem). Only the issuing merchant may call
+// it: to anyone else, every code is unknown.
 //
 // Errors: NotFound (Param "code") for a code that is not merchantID's to
 // redeem; Conflict when it was redeemed already or has expired.
@@ -94,25 +95,32 @@ func (s *Service) RedeemVoucher(ctx context.Context, merchantID, code string) (V
 	if len(code) != voucherCodeLen || merchantID == "" {
 		return Voucher{}, notFound
 	}
-	var v storedVoucher
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	v, err := scanVoucher(s.db.Reader().QueryRowContext(ctx, "SELECT "+voucherCols+" FROM commerce_vouchers WHERE code = $1", code))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && v.MerchantID != merchantID) {
+		return Voucher{}, notFound
+	}
+	if err != nil {
+		return Voucher{}, fmt.Errorf("redeem voucher: %w", err)
+	}
+	if err := redeemable(v.Voucher, s.now()); err != nil {
+		return Voucher{}, err
+	}
+	asset := v.Amount.Asset.Code
+	// A voucher is redeemed once: the key is the voucher's, so a second
+	// redemption (even a concurrent one) replays the first and is refused.
+	req := movement.Request{Kind: movement.VoucherRedeem, Reference: v.OrderID, Actor: merchantID, Key: "voucher-redeem:" + v.ID,
+		Fingerprint: nestegg.Fingerprint(v.ID), To: merchantID, Asset: asset, Amount: v.Amount.Minor, Fee: v.fee, Note: v.Title}
+	res, err := s.k.Move(ctx, req, func(ctx context.Context, mtx *movement.Tx) error {
+		tx := mtx.SQL
 		var err error
-		v, err = scanVoucher(tx.QueryRowContext(ctx, "SELECT "+voucherCols+" FROM commerce_vouchers WHERE code = $1"+s.db.Dialect.ForUpdate(), code))
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && v.MerchantID != merchantID) {
-			return notFound
-		}
-		if err != nil {
+		if v, err = scanVoucher(tx.QueryRowContext(ctx, "SELECT "+voucherCols+" FROM commerce_vouchers WHERE id = $1"+s.db.Dialect.ForUpdate(), v.ID)); err != nil {
 			return err
 		}
-		now := s.now()
-		switch {
-		case v.Status == VoucherRedeemed:
-			return nestegg.ParamErrorf(nestegg.Conflict, "code", "this voucher was already redeemed on %s", v.SettledAt.Format("2 Jan 2006 15:04"))
-		case v.Status != VoucherActive || !now.Before(v.ExpiresAt):
-			return nestegg.ParamErrorf(nestegg.Conflict, "code", "this voucher expired on %s", v.ExpiresAt.Format("2 Jan 2006"))
+		now := mtx.Now()
+		if err := redeemable(v.Voucher, now); err != nil {
+			return err
 		}
-		code := v.Amount.Asset.Code
-		if err := s.submit(ctx, tx, sale("vch:"+v.ID, platformID(code, ledger.KindLiability), merchantID, code, v.Amount.Minor, v.fee, "voucher_redeem", v.OrderID)); err != nil {
+		if _, err := mtx.Submit(ctx, sale("vch:"+v.ID, platformID(asset, ledger.KindLiability), merchantID, asset, v.Amount.Minor, v.fee, "voucher_redeem")...); err != nil {
 			return err
 		}
 		v.Status, v.SettledAt = VoucherRedeemed, now
@@ -121,10 +129,27 @@ func (s *Service) RedeemVoucher(ctx context.Context, merchantID, code string) (V
 		}
 		return s.notify(ctx, tx, v.HolderID, NotifyRedeemed, merchantID, "", "you redeemed your voucher for "+v.Title)
 	})
+	if res.Replayed {
+		if v, err = scanVoucher(s.db.Reader().QueryRowContext(ctx, "SELECT "+voucherCols+" FROM commerce_vouchers WHERE id = $1", v.ID)); err == nil {
+			err = redeemable(v.Voucher, s.now())
+		}
+	}
 	if err != nil {
 		return Voucher{}, fmt.Errorf("redeem voucher: %w", err)
 	}
 	return v.Voucher, nil
+}
+
+// redeemable says whether v may be redeemed at now. Errors: Conflict
+// (Param "code") when it was redeemed or has expired.
+func redeemable(v Voucher, now time.Time) error {
+	switch {
+	case v.Status == VoucherRedeemed:
+		return nestegg.ParamErrorf(nestegg.Conflict, "code", "this voucher was already redeemed on %s", v.SettledAt.Format("2 Jan 2006 15:04"))
+	case v.Status != VoucherActive || !now.Before(v.ExpiresAt):
+		return nestegg.ParamErrorf(nestegg.Conflict, "code", "this voucher expired on %s", v.ExpiresAt.Format("2 Jan 2006"))
+	}
+	return nil
 }
 
 // settleVoucher records a voucher's end and its order's new status.
@@ -171,26 +196,43 @@ func (s *Service) ExpireVouchers(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// expireVoucher settles one voucher, if it is still active and past its
+// time, as a job's movement (movement.VoucherExpiry, Actor "job", keyed by
+// the voucher): two processes expiring it at once move its value once.
 func (s *Service) expireVoucher(ctx context.Context, id string) (bool, error) {
-	done := false
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		done = false
+	v, err := scanVoucher(s.db.Reader().QueryRowContext(ctx, "SELECT "+voucherCols+" FROM commerce_vouchers WHERE id = $1", id))
+	if err != nil {
+		return false, err
+	}
+	if v.Status != VoucherActive || s.now().Before(v.ExpiresAt) {
+		return false, nil
+	}
+	code := v.Amount.Asset.Code
+	if err := s.ensureAccounts(ctx, code, v.SenderID, v.MerchantID); err != nil {
+		return false, err
+	}
+	req := movement.Request{Kind: movement.VoucherExpiry, Reference: v.OrderID, Actor: "job", Key: "voucher-expiry:" + v.ID,
+		Fingerprint: nestegg.Fingerprint(v.ID), To: v.SenderID, Asset: code, Amount: v.Amount.Minor, Note: v.Title}
+	if v.Policy != PolicyRefund {
+		req.To, req.Fee = v.MerchantID, v.fee
+	}
+	res, err := s.k.Move(ctx, req, func(ctx context.Context, mtx *movement.Tx) error {
+		tx := mtx.SQL
 		v, err := scanVoucher(tx.QueryRowContext(ctx, "SELECT "+voucherCols+" FROM commerce_vouchers WHERE id = $1"+s.db.Dialect.ForUpdate(), id))
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now := mtx.Now()
 		if v.Status != VoucherActive || now.Before(v.ExpiresAt) {
-			return nil
+			return errSettled // redeemed meanwhile: nothing moves
 		}
-		code := v.Amount.Asset.Code
 		st, refunded := StatusExpired, int64(0)
 		if v.Policy == PolicyRefund {
 			st, refunded = StatusRefunded, v.Amount.Minor
-			err = s.submit(ctx, tx, []ledger.Transfer{{ID: "vch:" + v.ID + ":back", DebitAccountID: platformID(code, ledger.KindLiability),
-				CreditAccountID: walletID(v.SenderID, code), Amount: v.Amount.Minor, Asset: code, Code: "voucher_expired", Reference: v.OrderID}})
+			_, err = mtx.Submit(ctx, ledger.Transfer{ID: "vch:" + v.ID + ":back", DebitAccountID: platformID(code, ledger.KindLiability),
+				CreditAccountID: walletID(v.SenderID, code), Amount: v.Amount.Minor, Asset: code, Code: "voucher_expired"})
 		} else {
-			err = s.submit(ctx, tx, sale("vch:"+v.ID, platformID(code, ledger.KindLiability), v.MerchantID, code, v.Amount.Minor, v.fee, "voucher_expired", v.OrderID))
+			_, err = mtx.Submit(ctx, sale("vch:"+v.ID, platformID(code, ledger.KindLiability), v.MerchantID, code, v.Amount.Minor, v.fee, "voucher_expired")...)
 		}
 		if err != nil {
 			return err
@@ -199,12 +241,20 @@ func (s *Service) expireVoucher(ctx context.Context, id string) (bool, error) {
 		if err := s.settleVoucher(ctx, tx, v.Voucher, st, refunded); err != nil {
 			return err
 		}
-		done = true
 		msg := "your gift voucher for " + v.Title + " expired unused"
 		if v.Policy == PolicyRefund {
 			msg += "; " + money.Format(v.Amount) + " came back to your wallet"
 		}
 		return s.notify(ctx, tx, v.SenderID, NotifyRefund, "", "", msg)
 	})
-	return done, err
+	switch {
+	case errors.Is(err, errSettled):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return !res.Replayed, nil
 }
+
+// errSettled stops a voucher's expiry that found it settled already.
+var errSettled = errors.New("commerce: voucher already settled")
