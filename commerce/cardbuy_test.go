@@ -9,6 +9,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/commerce"
+	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/rails"
@@ -26,7 +27,13 @@ type cardShop struct {
 
 func newCardShop(t *testing.T, db *store.DB, cardBps, cardFixed int64) *cardShop {
 	t.Helper()
-	e := newEnv(t, db)
+	return newCardShopWith(t, db, cardBps, cardFixed, nil)
+}
+
+// newCardShopWith is newCardShop with compliance's policy changed by cfg.
+func newCardShopWith(t *testing.T, db *store.DB, cardBps, cardFixed int64, cfg func(*compliance.Config)) *cardShop {
+	t.Helper()
+	e := newEnvWith(t, db, cfg)
 	cards, err := rails.NewSandboxCards("", e.clock.Now)
 	if err != nil {
 		t.Fatal(err)
