@@ -44,13 +44,6 @@ type Kind string
 const (
 	KindP2P    Kind = "p2p"    // a payment to another member
 	KindCredit Kind = "credit" // the operator crediting a member
-
-	// Transitional: for domains not yet moved onto the movement kernel.
-	KindTip        Kind = "tip"
-	KindAward      Kind = "award"
-	KindCoinBuy    Kind = "coin_buy"
-	KindCoinRedeem Kind = "coin_redeem"
-	KindRefund     Kind = "refund"
 )
 
 // Class says how a movement counts toward limits.
@@ -305,8 +298,8 @@ func (s *Service) Record(ctx context.Context, tx *sql.Tx, u Usage) error {
 }
 
 // used returns what the member used of class in the limit asset in the
-// rolling day (the last 24 hourly buckets, this one included) and month
-// (the last 30 daily buckets): one indexed range of at most 54 rows. A
+// rolling day (this hour's bucket and the 24 before it) and month (today's
+// and the 30 days before): one indexed range of at most 56 rows. A
 // movement thus leaves the daily window within the hour after 24 hours,
 // and the monthly one within the day after 30 days — never sooner.
 func (s *Service) used(ctx context.Context, q store.Querier, userID string, class Class, now time.Time) (day, month int64, err error) {
@@ -316,7 +309,7 @@ func (s *Service) used(ctx context.Context, q store.Querier, userID string, clas
 			COALESCE(SUM(CASE WHEN span = 'd' AND bucket > $5 THEN amount ELSE 0 END), 0)
 		FROM compliance_usage WHERE user_id = $1 AND class = $2 AND asset = $3
 			AND ((span = 'h' AND bucket > $4) OR (span = 'd' AND bucket > $5))`,
-		userID, string(class), s.cfg.Asset, n/hourNanos-24, n/dayNanos-30).Scan(&day, &month)
+		userID, string(class), s.cfg.Asset, n/hourNanos-25, n/dayNanos-31).Scan(&day, &month)
 	return day, month, err
 }
 

@@ -26,7 +26,10 @@ func (c *clock) Now() time.Time {
 	return c.t
 }
 
-// payment is a row of the payments table as the limits read it.
+// payment is an earlier movement as the movement kernel records it for
+// the limits (compliance.Record): a completed or held payment uses its
+// amount; a cancelled one used it and gave it back; a completed send
+// makes its payee known.
 type payment struct {
 	payer, payee, asset, status, kind string
 	amount                            int64
@@ -35,21 +38,29 @@ type payment struct {
 
 var seq int
 
-func insert(t *testing.T, db *store.DB, now time.Time, p payment) {
+func insert(t *testing.T, db *store.DB, s *compliance.Service, now time.Time, p payment) {
 	t.Helper()
-	seq++
-	if p.kind == "" {
-		p.kind = "send"
+	class := compliance.Spend
+	if p.kind == "deposit" || p.kind == "card_topup" {
+		class = compliance.Funding
 	}
-	at := now.Add(-p.ago).UnixNano()
+	at := now.Add(-p.ago)
+	u := compliance.Usage{UserID: p.payer, Class: class, Asset: p.asset, Amount: p.amount, At: at}
+	if p.status == "completed" && (p.kind == "" || p.kind == "send") {
+		u.PayeeID = p.payee
+	}
 	err := db.Write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO payments (id, kind, payer_id, payee_id, asset, amount, status, transfer_id, idem_scope, idem_key, fingerprint, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $1, $3, $1, '', $8, $8)`,
-			fmt.Sprintf("pay_%d", seq), p.kind, p.payer, p.payee, p.asset, p.amount, p.status, at)
-		return err
+		if err := s.Record(context.Background(), tx, u); err != nil {
+			return err
+		}
+		if p.status == "cancelled" {
+			u.Amount, u.PayeeID = -u.Amount, ""
+			return s.Record(context.Background(), tx, u)
+		}
+		return nil
 	})
 	if err != nil {
-		t.Fatalf("insert payment: %v", err)
+		t.Fatalf("record usage: %v", err)
 	}
 }
 
@@ -69,7 +80,10 @@ func check(t *testing.T, db *store.DB, s *compliance.Service, m compliance.Movem
 
 func TestCheckRules(t *testing.T) {
 	p2p := func(amount int64) compliance.Movement {
-		return compliance.Movement{Kind: compliance.KindP2P, FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: amount}
+		return compliance.Movement{Kind: compliance.KindP2P, Class: compliance.Spend, Holdable: true, FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: amount}
+	}
+	topup := func(amount int64) compliance.Movement {
+		return compliance.Movement{Kind: "card_topup", Class: compliance.Funding, FromUser: "usr_a", Asset: "USD", Amount: amount}
 	}
 	tests := []struct {
 		name     string
@@ -87,7 +101,7 @@ func TestCheckRules(t *testing.T) {
 		{name: "verified has 10x", tier: compliance.Verified, move: p2p(5_000_00), want: compliance.Allow},
 		{name: "verified over per-transfer", tier: compliance.Verified, move: p2p(5_000_01), want: compliance.Deny},
 		{name: "frozen cannot send", frozen: true, move: p2p(1), want: compliance.Deny},
-		{name: "frozen cannot refund", frozen: true, move: compliance.Movement{Kind: compliance.KindRefund, FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: 1}, want: compliance.Deny},
+		{name: "frozen cannot refund", frozen: true, move: compliance.Movement{Kind: "refund", FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: 1}, want: compliance.Deny},
 		{name: "frozen may be credited", frozen: true, move: compliance.Movement{Kind: compliance.KindCredit, ToUser: "usr_a", Asset: "USD", Amount: 1}, want: compliance.Allow},
 		{name: "day limit reached", history: []payment{{payer: "usr_a", payee: "usr_c", asset: "USD", status: "completed", amount: 900_00, ago: time.Hour}},
 			move: p2p(100_01), want: compliance.Deny},
@@ -113,8 +127,20 @@ func TestCheckRules(t *testing.T) {
 			move: p2p(500_00), want: compliance.Allow},
 		{name: "others' payments do not count", history: []payment{{payer: "usr_x", payee: "usr_c", asset: "USD", status: "completed", amount: 1_000_00, ago: time.Hour}},
 			move: p2p(500_00), want: compliance.Allow},
-		{name: "coins are not limited", move: compliance.Movement{Kind: compliance.KindAward, FromUser: "usr_a", ToUser: "usr_b", Asset: "COIN", Amount: 1 << 40}, want: compliance.Allow},
-		{name: "refunds are not limited", move: compliance.Movement{Kind: compliance.KindRefund, FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: 900_00}, want: compliance.Allow},
+		{name: "coins are not limited", move: compliance.Movement{Kind: "award", Class: compliance.Spend, FromUser: "usr_a", ToUser: "usr_b", Asset: "COIN", Amount: 1 << 40}, want: compliance.Allow},
+		{name: "refunds are not limited", move: compliance.Movement{Kind: "refund", FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: 900_00}, want: compliance.Allow},
+		{name: "purchases and withdrawals count", history: []payment{
+			{payer: "usr_a", payee: "usr_shop", asset: "USD", status: "completed", kind: "purchase", amount: 500_00, ago: time.Hour},
+			{payer: "usr_a", asset: "USD", status: "completed", kind: "withdrawal", amount: 400_00, ago: time.Hour}},
+			move: p2p(100_01), want: compliance.Deny},
+		{name: "funding has limits of its own", history: []payment{{payer: "usr_a", asset: "USD", status: "completed", kind: "deposit", amount: 2_400_00, ago: time.Hour}},
+			move: topup(100_01), want: compliance.Deny},
+		{name: "funding exactly at its limit", history: []payment{{payer: "usr_a", asset: "USD", status: "completed", kind: "deposit", amount: 2_400_00, ago: time.Hour}},
+			move: topup(100_00), want: compliance.Allow},
+		{name: "spending does not use the funding limit", history: []payment{{payer: "usr_a", payee: "usr_c", asset: "USD", status: "completed", amount: 1_000_00, ago: time.Hour}},
+			move: topup(2_500_00), want: compliance.Allow},
+		{name: "the day edge: 24 hours ago still counts", history: []payment{{payer: "usr_a", payee: "usr_c", asset: "USD", status: "completed", amount: 900_00, ago: 24*time.Hour - time.Minute}},
+			move: p2p(100_01), want: compliance.Deny},
 		{name: "cooling-off holds a first payment to someone new", cooling: 100_00, move: p2p(100_01), want: compliance.Hold, holdTime: 24 * time.Hour},
 		{name: "cooling-off spares small payments", cooling: 100_00, move: p2p(100_00), want: compliance.Allow},
 		{name: "cooling-off spares known payees", cooling: 100_00,
@@ -123,7 +149,11 @@ func TestCheckRules(t *testing.T) {
 		{name: "a held first payment does not make a payee known", cooling: 100_00,
 			history: []payment{{payer: "usr_a", payee: "usr_b", asset: "USD", status: "held", amount: 200_00, ago: time.Hour}},
 			move:    p2p(200_00), want: compliance.Hold, holdTime: 24 * time.Hour},
-		{name: "cooling-off is for p2p only", cooling: 100_00, move: compliance.Movement{Kind: compliance.KindTip, FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: 200_00}, want: compliance.Allow},
+		{name: "cooling-off refuses what cannot wait (a tip, a purchase)", cooling: 100_00,
+			move: compliance.Movement{Kind: "purchase", Class: compliance.Spend, FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: 200_00}, want: compliance.Deny},
+		{name: "cooling-off spares known payees of purchases too", cooling: 100_00,
+			history: []payment{{payer: "usr_a", payee: "usr_b", asset: "USD", status: "completed", amount: 1, ago: time.Hour}},
+			move:    compliance.Movement{Kind: "purchase", Class: compliance.Spend, FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: 200_00}, want: compliance.Allow},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		for _, tc := range tests {
@@ -144,7 +174,7 @@ func TestCheckRules(t *testing.T) {
 					if p.payer == "usr_a" {
 						p.payer = user
 					}
-					insert(t, db, c.Now(), p)
+					insert(t, db, s, c.Now(), p)
 				}
 				if tc.tier != "" {
 					must(t, s.SetTier(ctx, "usr_staff", user, tc.tier, "documents checked"))
@@ -210,7 +240,7 @@ func TestStaffActionsAudited(t *testing.T) {
 		if st.Frozen || st.Tier != compliance.Verified {
 			t.Fatalf("Status after Unfreeze, SetTier = %+v", st)
 		}
-		check(t, db, s, compliance.Movement{Kind: compliance.KindP2P, FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: 5})
+		check(t, db, s, compliance.Movement{Kind: compliance.KindP2P, Class: compliance.Spend, FromUser: "usr_a", ToUser: "usr_b", Asset: "USD", Amount: 5})
 		// Page through the log one entry at a time: newest first, complete.
 		var actions []string
 		cursor := ""

@@ -8,16 +8,24 @@
 // # Rules, in the order they are applied
 //
 //  1. A frozen member cannot send: every movement they start is denied.
-//  2. Limits by KYC tier (unverified, verified): per transfer, per rolling
+//  2. Limits by KYC tier (unverified, verified), per transfer, per rolling
 //     24 hours and per rolling 30 days, counted in one asset (Config.Asset,
-//     USD by default) from the member's outgoing payments in that window —
-//     rows of the payments table (package payments) whose status is
-//     completed or held. Movements in other assets (coins) are not limited
-//     here; refunds and operator credits return or bring money and are not
-//     counted either.
-//  3. Cooling-off (off by default): a first person-to-person payment to a
-//     payee the member has never paid before, above Config.CoolingOffAbove,
-//     is held for Config.CoolingOffHold; the payer may cancel it meanwhile.
+//     USD by default) by the movement's class, which the movement kernel's
+//     table of kinds (package movement) gives: Spend — payments, tips,
+//     coin and shop purchases, gifts, withdrawals — against Config.Limits;
+//     Funding — card top-ups and bank deposits — against
+//     Config.FundingLimits. Usage comes from this package's own table,
+//     compliance_usage, which the kernel adds to with Record in every
+//     counted movement's transaction, by the hour and by the day: a check
+//     sums at most 56 rows, never a history. Refunds, releases and the
+//     operator's credits are not counted; a cancelled hold gives its usage
+//     back. Movements in other assets (coins) are not limited here.
+//  3. Cooling-off (off by default): a first Spend movement to a payee the
+//     member has never completed a payment or purchase to
+//     (compliance_payees), above Config.CoolingOffAbove, is held for
+//     Config.CoolingOffHold when it can wait (a payment; the payer may
+//     cancel meanwhile) and refused when it cannot (a tip, a purchase), so
+//     that buying from a new shop is no way around the hold.
 //
 // # Consistency
 //
@@ -26,9 +34,10 @@
 // concurrent payments by one member are decided one after the other and
 // cannot both slip under a limit.
 //
-// Check writes its audit row in the caller's transaction. A caller that is
-// denied must commit that transaction with nothing else in it (package
-// payments does), so that refusals are on record; a movement that is
-// allowed but then fails for another reason (insufficient funds) rolls
-// back together with its audit row, because it never happened.
+// Check writes its audit row in the caller's transaction. The movement
+// kernel commits a denial with its audit row and nothing else, so that
+// refusals are on record; a movement that is allowed but then fails for
+// another reason (insufficient funds) rolls back together with its audit
+// row, because it never happened. Compliance reads no table but its own
+// (an architecture test keeps it so).
 package compliance

@@ -1,6 +1,11 @@
 package movement
 
-import "github.com/nestegg/nestegg/compliance"
+import (
+	"slices"
+	"strings"
+
+	"github.com/nestegg/nestegg/compliance"
+)
 
 // Kind is what a movement is. Every kind is declared once, in kinds below.
 type Kind string
@@ -79,7 +84,7 @@ var kinds = map[Kind]Info{
 	HoldCancel:  {Label: "Held payment cancelled", Direction: Back},
 
 	// Buying from posts (package commerce).
-	Purchase:       {Label: "Purchase", Direction: Out, Class: compliance.Spend, Check: true},
+	Purchase:       {Label: "Purchase", Direction: Out, Class: compliance.Spend, Check: true, Payee: true},
 	Gift:           {Label: "Gift", Direction: Out, Class: compliance.Spend, Check: true},
 	VoucherRedeem:  {Label: "Voucher redeemed", Direction: Internal},
 	VoucherExpiry:  {Label: "Voucher expired", Direction: Back},
@@ -108,12 +113,13 @@ func Lookup(k Kind) (Info, bool) {
 	return i, ok
 }
 
-// Kinds returns the whole table, for documentation and tests.
+// Kinds returns the whole table, by name, for documentation and tests.
 func Kinds() []Info {
 	out := make([]Info, 0, len(kinds))
 	for k := range kinds {
 		i, _ := Lookup(k)
 		out = append(out, i)
 	}
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(string(a.Kind), string(b.Kind)) })
 	return out
 }
