@@ -115,7 +115,11 @@ func (s *Service) BuyWithCard(ctx context.Context, in CardBuyInput) (CardBuy, er
 		}
 		price = p.Price
 	}
-	m, err := s.cfg.Funding.TopUp(ctx, a.buyer, funding.TopUpInput{CardID: in.CardID, Amount: price, Fee: in.CardFee,
+	// The caller's record of this request (the API's Idempotency-Key,
+	// movement.WithRecord) is the purchase's, not the top-up's: the top-up
+	// has a key of its own, and a buy that stops at the card (a decline,
+	// 3-D Secure) is answered with what the card said.
+	m, err := s.cfg.Funding.TopUp(movement.WithRecord(ctx, nil), a.buyer, funding.TopUpInput{CardID: in.CardID, Amount: price, Fee: in.CardFee,
 		IdempotencyKey: "commerce-buy:" + nestegg.Fingerprint(a.key)})
 	if err != nil {
 		return CardBuy{}, cardError(err)
