@@ -52,8 +52,16 @@
 // Routes marked IdempotencyInLedger (the transfer endpoints) look their key
 // up and store their response inside the ledger's batch commit, as a keyed
 // ledger.Rider: no query of their own on the hot path, and the transfers
-// and the stored response commit together. Other responses to requests
-// with an Idempotency-Key are stored (status < 500) through a group-commit
-// writer and kept 24 hours (Deps.IdempotencyTTL), then
-// swept; transfer ids stay idempotent forever in the ledger regardless.
+// and the stored response commit together. Every other request with an
+// Idempotency-Key carries a movement.Record in its context: a movement the
+// handler makes (a payment, a purchase, a withdrawal) writes the key's
+// record in its own transaction — a pointer to the movement, or the
+// refusal it got — so that the key's answer is what happened even across
+// processes and crashes; a replay of a pointer runs the handler again and
+// the movement kernel answers with the movement, never making a second
+// (the response carries Idempotent-Replayed: true). A request that made
+// no movement has its response stored (status < 500) through a
+// group-commit writer. Records are kept 24 hours (Deps.IdempotencyTTL),
+// then swept; movements and transfer ids stay idempotent forever
+// regardless.
 package web
