@@ -57,7 +57,16 @@
 //     PostgreSQL with synchronous_commit=on).
 //
 // Only after the commit returns is any request in the batch answered, so an
-// acknowledged transfer is on disk. A request whose caller gave up before
+// acknowledged transfer is on disk.
+//
+// A batch also carries units of work (Do): the movement kernel's movements,
+// each a function that writes its domain's rows and submits its transfers
+// with SubmitTx. They run after the batch's plain transfers, in the same
+// transaction, each inside a SAVEPOINT of its own, so that one that fails
+// rolls back alone; the batch commits once for all. Batches carrying work
+// commit one at a time per process: work takes its row locks one movement
+// at a time, in no global order, and two such batches at once would
+// deadlock each other on PostgreSQL. A request whose caller gave up before
 // its batch began is dropped unanswered by the database; once a batch has
 // begun, its requests are committed or failed as a whole. Close stops
 // accepting requests and commits every one already queued.
