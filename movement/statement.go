@@ -86,8 +86,10 @@ type StatementPage struct {
 // ledger transfer touching it, annotated with its movement, and the
 // running posted balance after each line. The first page starts from the
 // ledger's balance now; the cursor carries the balance where the page
-// ended, so later pages continue from it whatever moved since. Callers
-// decide whose account it is (a member reads only their own wallet).
+// ended, so later pages continue from it whatever moved since (a cursor
+// a caller forges misstates only the balances it shows that caller).
+// Callers decide whose account it is (a member reads only their own
+// wallet).
 //
 // Errors: Invalid (Param "limit" or "cursor"); NotFound (Param "id") when
 // the account does not exist.
