@@ -101,7 +101,7 @@ func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
 // walletID is a member's wallet account, as package payments defines it.
 func walletID(userID, asset string) string { return payments.WalletID(userID, asset) }
 
-func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
+func platformID(asset, kind string) string { return ledger.PlatformID(asset, kind) }
 
 // ensureAccounts prepares, outside any transaction, every account a sale
 // in asset between the users may touch: their wallets (payments'

@@ -144,7 +144,7 @@ func walletID(userID, asset string) string { return payments.WalletID(userID, as
 // returned when its money was already spent.
 func receivableID(userID, asset string) string { return "rcv:" + userID + ":" + asset }
 
-func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
+func platformID(asset, kind string) string { return ledger.PlatformID(asset, kind) }
 
 // ensureAccounts creates the member's wallet and receivable and the chart
 // of accounts; outside any transaction (each is its own write).

@@ -255,6 +255,10 @@ func sameStatic(a, b Account) bool {
 // PlatformOwner is the owner of the chart of accounts.
 const PlatformOwner = "platform"
 
+// PlatformID is the id of the platform's account of kind for asset
+// ("platform:USD:fee_revenue"): the one definition of the format.
+func PlatformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
+
 // PlatformAccount returns the platform's account of the given kind for asset,
 // creating the chart of accounts for that asset on first use. Invalid for an
 // unknown kind or asset.
@@ -266,7 +270,7 @@ func (l *Ledger) PlatformAccount(ctx context.Context, asset string, kind string)
 	if !known {
 		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "kind", "unknown platform account kind %q", kind)
 	}
-	id := "platform:" + asset + ":" + kind
+	id := PlatformID(asset, kind)
 	if a, err := l.Account(ctx, id); err == nil {
 		// The chart is created whole, so one of its accounts standing
 		// means all do.
@@ -284,7 +288,7 @@ func (l *Ledger) PlatformAccount(ctx context.Context, asset string, kind string)
 		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "asset", "bad asset code %q", asset)
 	}
 	for _, k := range PlatformKinds {
-		a := Account{ID: "platform:" + asset + ":" + k, Asset: asset, Kind: k, Owner: PlatformOwner}
+		a := Account{ID: PlatformID(asset, k), Asset: asset, Kind: k, Owner: PlatformOwner}
 		if k == KindCash || k == KindBankClearing || k == KindCardClearing || k == KindExpense {
 			// Debit-normal (asset and expense) accounts: they hold value, and
 			// must never be credited past what was debited into them.

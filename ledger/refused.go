@@ -77,7 +77,7 @@ func (l *Ledger) Ensure(ctx context.Context, a Account) error {
 // EnsurePlatform makes sure asset's chart of accounts exists, without any
 // database work once this Ledger has seen it. Errors are PlatformAccount's.
 func (l *Ledger) EnsurePlatform(ctx context.Context, asset string) error {
-	id := "platform:" + asset + ":" + KindCash
+	id := PlatformID(asset, KindCash)
 	if _, ok := l.known.Load(id); ok {
 		return nil
 	}

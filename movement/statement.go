@@ -338,4 +338,4 @@ func label(k Kind, fee, named bool) string {
 
 // feeAccount is the platform's fee revenue account in asset: the ledger's
 // chart of accounts names it so.
-func feeAccount(asset string) string { return "platform:" + asset + ":" + ledger.KindFeeRevenue }
+func feeAccount(asset string) string { return ledger.PlatformID(asset, ledger.KindFeeRevenue) }

@@ -196,7 +196,7 @@ func WalletAccount(userID, asset string) ledger.Account {
 
 func walletID(userID, asset string) string { return WalletID(userID, asset) }
 
-func platformID(asset, kind string) string { return "platform:" + asset + ":" + kind }
+func platformID(asset, kind string) string { return ledger.PlatformID(asset, kind) }
 
 // ensureWallet creates userID's wallet in asset if needed. It may write,
 // so it must be called outside any transaction.

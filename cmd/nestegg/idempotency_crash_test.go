@@ -289,8 +289,14 @@ func TestTwoServersOneKey(t *testing.T) {
 			var e1, e2 error
 			var both sync.WaitGroup
 			both.Add(2)
-			go func() { defer both.Done(); r1, e1 = apiDo(t, c, "POST", a.url+"/api/v1/payments", from.token, body1, "Idempotency-Key", key) }()
-			go func() { defer both.Done(); r2, e2 = apiDo(t, c, "POST", b.url+"/api/v1/payments", from.token, body2, "Idempotency-Key", key) }()
+			go func() {
+				defer both.Done()
+				r1, e1 = apiDo(t, c, "POST", a.url+"/api/v1/payments", from.token, body1, "Idempotency-Key", key)
+			}()
+			go func() {
+				defer both.Done()
+				r2, e2 = apiDo(t, c, "POST", b.url+"/api/v1/payments", from.token, body2, "Idempotency-Key", key)
+			}()
 			both.Wait()
 			if e1 != nil || e2 != nil {
 				t.Errorf("key %s: %v %v", key, e1, e2)
