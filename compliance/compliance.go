@@ -331,13 +331,11 @@ type Status struct {
 }
 
 // lock returns the member's state, creating the row, and locks it until
-// tx ends.
+// tx ends — in one statement (one round trip on PostgreSQL, where the
+// upsert's DO UPDATE takes the row lock that FOR UPDATE would).
 func (s *Service) lock(ctx context.Context, tx *sql.Tx, userID string) (Status, error) {
-	if _, err := tx.ExecContext(ctx, "INSERT INTO compliance_users (user_id, updated_at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING",
-		userID, s.now().UnixNano()); err != nil {
-		return Status{}, err
-	}
-	return scanStatus(tx.QueryRowContext(ctx, "SELECT "+statusCols+" FROM compliance_users WHERE user_id = $1"+s.db.Dialect.ForUpdate(), userID))
+	return scanStatus(tx.QueryRowContext(ctx, `INSERT INTO compliance_users (user_id, updated_at) VALUES ($1, $2)
+		ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id RETURNING `+statusCols, userID, s.now().UnixNano()))
 }
 
 const statusCols = "user_id, frozen, frozen_reason, tier, updated_at"

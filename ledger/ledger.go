@@ -162,11 +162,16 @@ func (l *Ledger) SubmitWith(ctx context.Context, transfers []Transfer, rider *Ri
 // for every read and write (on SQLite the batch holds the one write
 // connection): it submits its transfers with SubmitTx. For the movement
 // kernel (package movement), the one caller outside the ledger.
-func (l *Ledger) Do(ctx context.Context, work func(ctx context.Context, tx *sql.Tx) error) error {
+//
+// order places the work in its batch: works run sorted by it, so that
+// works that lock rows keyed by it (the member whose money moves) lock
+// them in one global order across processes; a batch that deadlocks
+// anyway reruns. Batches carrying work commit one at a time per process.
+func (l *Ledger) Do(ctx context.Context, order string, work func(ctx context.Context, tx *sql.Tx) error) error {
 	if l.b == nil {
 		return nestegg.Errorf(nestegg.Unavailable, "the ledger is not started")
 	}
-	_, err := l.b.enqueue(&request{ctx: ctx, work: work, done: make(chan reply, 1)})
+	_, err := l.b.enqueue(&request{ctx: ctx, work: work, order: order, done: make(chan reply, 1)})
 	return err
 }
 

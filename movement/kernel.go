@@ -219,16 +219,23 @@ func (k *Kernel) Move(ctx context.Context, req Request, work func(ctx context.Co
 	rec := recordFrom(ctx)
 	var res Result
 	var answer error
-	err := k.ledger.Do(ctx, func(ctx context.Context, sqlTx *sql.Tx) error {
+	// The checkpoint locks the paying member's row first: order by it.
+	err := k.ledger.Do(ctx, req.From+"\x00"+req.Actor, func(ctx context.Context, sqlTx *sql.Tx) error {
 		var err error
 		res, answer, err = k.run(ctx, sqlTx, &req, rec, work)
 		return err
 	})
-	if err != nil {
+	// The record counts as stored only if what wrote it committed.
+	var r *refusal
+	switch {
+	case errors.As(err, &r):
+		rec.stored = rec.pending
+		return Result{}, r.err
+	case err != nil:
 		return Result{}, err
 	}
-	if rec != nil && rec.pending {
-		rec.pending, rec.stored = false, true
+	if rec != nil {
+		rec.stored = rec.pending
 	}
 	return res, answer
 }
@@ -283,31 +290,19 @@ func (k *Kernel) vet(req *Request) error {
 func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Record, work func(ctx context.Context, tx *Tx) error) (Result, error, error) {
 	info, _ := Lookup(req.Kind)
 	now := k.clock().UTC()
-	// The claim comes first: a concurrent movement with the same key (in
-	// another batch or process) waits here for the first to commit, and
-	// then replays it, instead of being decided against its effects.
 	if rec != nil {
 		rec.pending = false // this run may be a retry of the batch
 	}
-	// With a record to keep, the movement is a savepoint of its own, so
-	// that a refusal can roll it back and still commit the record.
-	if rec != nil {
-		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT movement"); err != nil {
-			return Result{}, nil, err
-		}
-	}
+	// The claim comes first: a concurrent movement with the same key (in
+	// another batch or process) waits here for the first to commit, and
+	// then replays it, instead of being decided against its effects.
 	claimed, err := k.claim(ctx, sqlTx, req, now)
 	if err != nil {
 		return Result{}, nil, err
 	}
 	if !claimed {
+		// Answered by the earlier movement: the key's record is its.
 		res, err := k.replay(ctx, sqlTx, req)
-		if rec != nil {
-			// Answered by the earlier movement: the key's record is its.
-			if _, rerr := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT movement"); rerr != nil {
-				return Result{}, nil, rerr
-			}
-		}
 		if err == nil || nestegg.Is(err, nestegg.Forbidden) {
 			return res, err, nil
 		}
@@ -320,9 +315,6 @@ func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Reco
 	switch {
 	case err == nil:
 		if rec != nil {
-			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT movement"); err != nil {
-				return Result{}, nil, err
-			}
 			return res, nil, rec.insert(ctx, sqlTx, req.ID, 0, "", now)
 		}
 		return res, nil, nil
@@ -331,29 +323,35 @@ func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Reco
 		answer := deniedError(d.reason)
 		res.Status = Denied
 		if rec != nil {
-			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT movement"); err != nil {
-				return Result{}, nil, err
-			}
 			status, body := rec.Render(answer)
 			return res, answer, rec.insert(ctx, sqlTx, req.ID, status, body, now)
 		}
 		return res, answer, nil
 	case rec != nil && storable(k.db, err):
 		// A refusal (insufficient funds, sold out): nothing happened but
-		// the record of the answer, which commits instead.
-		if _, rerr := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT movement"); rerr != nil {
-			return Result{}, nil, rerr
-		}
-		if _, rerr := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT movement"); rerr != nil {
-			return Result{}, nil, rerr
-		}
+		// the record of the answer, which the batch writes after rolling
+		// the movement back.
 		status, body := rec.Render(err)
-		if status >= 500 {
-			return Result{}, nil, err
+		if status < 500 {
+			return Result{}, nil, &refusal{err: err, after: func(ctx context.Context, tx *sql.Tx) error {
+				return rec.insert(ctx, tx, "", status, body, now)
+			}}
 		}
-		return Result{}, err, rec.insert(ctx, sqlTx, "", status, body, now)
 	}
 	return Result{}, nil, err
+}
+
+// refusal is a movement refused after its claim, to be rolled back with
+// its record of the answer kept (ledger.AfterRollback).
+type refusal struct {
+	err   error
+	after func(ctx context.Context, tx *sql.Tx) error
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+func (r *refusal) AfterRollback(ctx context.Context, tx *sql.Tx) error {
+	return r.after(ctx, tx)
 }
 
 // storable reports whether err is an answer to keep for the key rather than
