@@ -59,10 +59,10 @@ type batcher struct {
 	// transfer-only batches, which lock in id order, still overlap.
 	works sync.Mutex
 
-	queue             chan *request
-	wg                sync.WaitGroup
-	mu                sync.RWMutex // guards closed against sends on a closed queue
-	closed            bool
+	queue  chan *request
+	wg     sync.WaitGroup
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
 }
 
 func newBatcher(l *Ledger, committers int) *batcher {
