@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -266,44 +267,80 @@ func PlatformID(asset, kind string) string { return "platform:" + asset + ":" + 
 
 // PlatformAccount returns the platform's account of the given kind for asset,
 // creating the chart of accounts for that asset on first use. Invalid for an
-// unknown kind or asset.
+// unknown kind or asset; Conflict when an account of the chart exists with
+// other fields.
 func (l *Ledger) PlatformAccount(ctx context.Context, asset string, kind string) (Account, error) {
-	known := false
-	for _, k := range PlatformKinds {
-		known = known || k == kind
-	}
-	if !known {
+	if !slices.Contains(PlatformKinds, kind) {
 		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "kind", "unknown platform account kind %q", kind)
 	}
 	id := PlatformID(asset, kind)
 	if a, err := l.Account(ctx, id); err == nil {
-		// The chart is created whole, so one of its accounts standing
-		// means all do.
 		l.known.Store(id, a)
 		return a, nil
 	} else if !nestegg.Is(err, nestegg.NotFound) {
 		return Account{}, err
 	}
-	if l.opt.ValidAsset != nil {
-		if err := l.opt.ValidAsset(asset); err != nil {
-			return Account{}, &nestegg.Error{Code: nestegg.Invalid, Param: "asset", Message: nestegg.ErrorMessage(err), Err: err}
-		}
+	if err := l.createChart(ctx, asset); err != nil {
+		return Account{}, err
 	}
-	if !validID(id) {
-		return Account{}, nestegg.ParamErrorf(nestegg.Invalid, "asset", "bad asset code %q", asset)
-	}
-	for _, k := range PlatformKinds {
-		a := Account{ID: PlatformID(asset, k), Asset: asset, Kind: k, Owner: PlatformOwner}
+	return l.Account(ctx, id)
+}
+
+// chart is asset's chart of accounts, in PlatformKinds order.
+func chart(asset string) []Account {
+	out := make([]Account, len(PlatformKinds))
+	for i, k := range PlatformKinds {
+		out[i] = Account{ID: PlatformID(asset, k), Asset: asset, Kind: k, Owner: PlatformOwner}
 		if k == KindCash || k == KindBankClearing || k == KindCardClearing || k == KindExpense {
 			// Debit-normal (asset and expense) accounts: they hold value, and
 			// must never be credited past what was debited into them.
-			a.CreditsMustNotExceedDebits = true
-		}
-		if _, err := l.createAccount(ctx, a); err != nil {
-			return Account{}, err
+			out[i].CreditsMustNotExceedDebits = true
 		}
 	}
-	return l.Account(ctx, id)
+	return out
+}
+
+// createChart creates every account of asset's chart that is missing, in
+// one transaction: concurrent first requests (in this process or others)
+// never see part of a chart, whatever order they ask for its accounts in,
+// and a chart left incomplete by an older version is completed. Each
+// account is then remembered as known.
+func (l *Ledger) createChart(ctx context.Context, asset string) error {
+	if l.opt.ValidAsset != nil {
+		if err := l.opt.ValidAsset(asset); err != nil {
+			return &nestegg.Error{Code: nestegg.Invalid, Param: "asset", Message: nestegg.ErrorMessage(err), Err: err}
+		}
+	}
+	accts := chart(asset)
+	for _, a := range accts {
+		if !validID(a.ID) {
+			return nestegg.ParamErrorf(nestegg.Invalid, "asset", "bad asset code %q", asset)
+		}
+	}
+	now := l.opt.Clock().UnixNano()
+	err := l.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, a := range accts {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO ledger_accounts ("+accountCols+") VALUES ($1,$2,$3,$4,$5,0,0,0,0,$6) ON CONFLICT (id) DO NOTHING",
+				a.ID, a.Asset, a.Kind, a.Owner, a.flags(), now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("create the %s chart of accounts: %w", asset, err)
+	}
+	for _, a := range accts {
+		got, err := l.Account(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if !sameStatic(got, a) {
+			return nestegg.ParamErrorf(nestegg.Conflict, "id", "account %s exists with different fields", a.ID)
+		}
+		l.known.Store(a.ID, got)
+	}
+	return nil
 }
 
 // Account returns the account with its balances, or NotFound.

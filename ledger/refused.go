@@ -74,15 +74,18 @@ func (l *Ledger) Ensure(ctx context.Context, a Account) error {
 	return err
 }
 
-// EnsurePlatform makes sure asset's chart of accounts exists, without any
-// database work once this Ledger has seen it. Errors are PlatformAccount's.
+// EnsurePlatform makes sure asset's whole chart of accounts exists,
+// without any database work once this Ledger has seen every account of it
+// (one account standing does not mean the others do: a chart may have been
+// left incomplete by an older version, which created it an account at a
+// time). Errors are PlatformAccount's.
 func (l *Ledger) EnsurePlatform(ctx context.Context, asset string) error {
-	id := PlatformID(asset, KindCash)
-	if _, ok := l.known.Load(id); ok {
-		return nil
+	for _, k := range PlatformKinds {
+		if _, ok := l.known.Load(PlatformID(asset, k)); !ok {
+			return l.createChart(ctx, asset)
+		}
 	}
-	_, err := l.PlatformAccount(ctx, asset, KindCash)
-	return err
+	return nil
 }
 
 // Static returns what never changes about an account (id, asset, kind,
