@@ -5,17 +5,21 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/social"
 )
 
 // FuzzParsePost checks the buy-hashtag reading of any text: it never
-// panics, every tag it returns is a hashtag the post shows (so a purchase
-// can only come from what people see), confirmations are told apart, and
-// reading is deterministic.
+// panics, every tag it returns is the key (TagKey) of a hashtag the post
+// shows (so a purchase can only come from what people see), keys are
+// their own keys, confirmations are told apart, reading is deterministic,
+// and a tag a merchant may declare is in its normal form.
 func FuzzParsePost(f *testing.F) {
 	for _, s := range []string{"#BuyNestMug", "I want one #BuyNestMug!", "#ConfirmK7Q2XM", "#confirmk7q2xm yes", "#Confirm0OIL11",
-		"#BuyNestMug#BuyOther", "&#BuyNestMug", "#BuyNestMug https://x.example/#BuyNestMug", "#İstanbulBuy", "#_", "#123", ""} {
+		"#BuyNestMug#BuyOther", "&#BuyNestMug", "#BuyNestMug https://x.example/#BuyNestMug", "#İstanbulBuy", "#_", "#123", "",
+		"#ＢｕｙＮｅｓｔＭｕｇ", "#𝐁𝐮𝐲𝐍𝐞𝐬𝐭𝐌𝐮𝐠", "#BuyNestMug #Buyℕ𝕖𝕤𝕥", "#BuyNestM\u0430g", "#Buy℡", "#ﬁne"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
@@ -25,12 +29,15 @@ func FuzzParsePost(f *testing.F) {
 		}
 		shown := map[string]bool{}
 		for _, e := range social.Hashtags(text) {
-			shown[social.HashtagKey(e.Value)] = true
+			shown[commerce.TagKey(e.Value)] = true
 		}
 		seen := map[string]bool{}
 		for _, tag := range p.Tags {
 			if !shown[tag] {
 				t.Fatalf("ParsePost(%q): tag %q is not a hashtag of the post", text, tag)
+			}
+			if commerce.TagKey(tag) != tag {
+				t.Fatalf("ParsePost(%q): tag %q is not its own key (%q)", text, tag, commerce.TagKey(tag))
 			}
 			if seen[tag] {
 				t.Fatalf("ParsePost(%q): tag %q twice", text, tag)
@@ -47,8 +54,13 @@ func FuzzParsePost(f *testing.F) {
 		}
 		if utf8.ValidString(text) {
 			for _, tag := range p.Tags {
-				if tag2, ok := commerce.ValidBuyHashtag(tag); ok && social.HashtagKey(tag2) != tag {
+				if tag2, err := commerce.ValidBuyHashtag(tag); err == nil && commerce.TagKey(tag2) != tag {
 					t.Fatalf("ValidBuyHashtag(%q) = %q, a different key", tag, tag2)
+				}
+			}
+			for _, e := range social.Hashtags(text) {
+				if tag, err := commerce.ValidBuyHashtag(e.Value); err == nil && !norm.NFKC.IsNormalString(tag) {
+					t.Fatalf("ValidBuyHashtag(%q) accepted a tag not in NFKC", e.Value)
 				}
 			}
 		}
@@ -117,8 +129,62 @@ func TestParsePost(t *testing.T) {
 		}
 	}
 	for tag, ok := range map[string]bool{"BuyNestMug": true, "#BuyNestMug": true, "Buy Nest": false, "ConfirmABCDEF": false, "": false, "123": false} {
-		if _, got := commerce.ValidBuyHashtag(tag); got != ok {
-			t.Errorf("ValidBuyHashtag(%q) = %v, want %v", tag, got, ok)
+		if _, err := commerce.ValidBuyHashtag(tag); (err == nil) != ok {
+			t.Errorf("ValidBuyHashtag(%q) = %v, want ok %v", tag, err, ok)
 		}
+	}
+}
+
+// TestBuyHashtagLookalikes (issue 11 item 11): tags written with
+// full-width or mathematical letters, or with a Cyrillic or Greek letter
+// among Latin ones, look like another shop's tag. A merchant may not
+// declare one; posts written with compatibility letters match the tag
+// they show (NFKC), and a Cyrillic 'а' matches nothing.
+func TestBuyHashtagLookalikes(t *testing.T) {
+	for _, c := range []struct {
+		tag string
+		ok  bool
+		why string // a word of the refusal
+	}{
+		{"BuyNestMug", true, ""},
+		{"ＢｕｙＮｅｓｔＭｕｇ", false, "ordinary"},                  // full-width
+		{"𝐁𝐮𝐲𝐍𝐞𝐬𝐭𝐌𝐮𝐠", false, "ordinary"},                  // mathematical bold
+		{"Buy𝙽estMug", false, "ordinary"},                  // one monospace N
+		{"BuyNest\u2160", false, "hashtag"},                // a Roman numeral is no letter
+		{"BuyNestMug\u00b2", false, "hashtag"},             // nor a superscript digit
+		{"Buy\ufb01ne", false, "ordinary"},                 // the ligature ﬁ
+		{"BuyNestM\u0430g", false, "alphabets"},            // Cyrillic а
+		{"BuyNest\u039cug", false, "alphabets"},            // Greek capital Mu
+		{"\u041a\u0443\u043f\u0438\u0442\u044c", true, ""}, // Купить: Cyrillic alone
+		{"Café", true, ""},                                 // precomposed é is NFKC
+		{"Cafe\u0301", false, "ordinary"},                  // decomposed é is not
+		{"Buy抹茶ラテ", true, ""},                              // Latin, Han and Katakana
+		{"Buy\uae40\uce58", true, ""},                      // Latin and Hangul
+		{"ConfirmK7Q2XM", false, "confirmation"},
+		{"Ｃｏｎｆｉｒｍ２３４５６７", false, "confirmation"}, // a confirmation once normalised
+	} {
+		tag, err := commerce.ValidBuyHashtag(c.tag)
+		if (err == nil) != c.ok {
+			t.Errorf("ValidBuyHashtag(%q) = %q, %v; want ok %v", c.tag, tag, err, c.ok)
+			continue
+		}
+		if err != nil && !strings.Contains(err.Error(), c.why) {
+			t.Errorf("ValidBuyHashtag(%q) = %v; want it to say %q", c.tag, err, c.why)
+		}
+	}
+	for text, want := range map[string]string{
+		"#ＢｕｙＮｅｓｔＭｕｇ": "buynestmug",
+		"#𝐁𝐮𝐲𝐍𝐞𝐬𝐭𝐌𝐮𝐠": "buynestmug",
+		"#BUYNESTMUG":      "buynestmug",
+		"#BuyNestM\u0430g": "buynestm\u0430g",
+		"#Buy\ufb01ne":     "buyfine",
+		"#Ｃｏｎｆｉｒｍ２３４５６７": "",
+	} {
+		if got := strings.Join(commerce.ParsePost(text).Tags, ","); got != want {
+			t.Errorf("ParsePost(%q).Tags = %q, want %q", text, got, want)
+		}
+	}
+	if got := commerce.ParsePost("#Ｃｏｎｆｉｒｍ２３４５６７").Confirm; got != "234567" {
+		t.Errorf("a full-width confirmation reads %q, want 234567", got)
 	}
 }

@@ -29,8 +29,9 @@ type OfferInput struct {
 // CreateOffer posts an offer of one of merchantID's products: a post with a
 // Buy button, and a buy hashtag when one is given. Only the product's
 // merchant may call it. Errors: NotFound (Param "product_id"); Invalid
-// (Param "hashtag", "ends_at", "text"); Conflict (Param "hashtag") when a
-// live offer already uses the hashtag; social.CreatePost's errors.
+// (Param "hashtag": see ValidBuyHashtag; "ends_at", "text"); Conflict
+// (Param "hashtag") when a live offer already uses the hashtag, compared
+// by TagKey; social.CreatePost's errors.
 func (s *Service) CreateOffer(ctx context.Context, merchantID string, in OfferInput) (Offer, error) {
 	if _, err := s.business(ctx, merchantID); err != nil {
 		return Offer{}, err
@@ -45,11 +46,10 @@ func (s *Service) CreateOffer(ctx context.Context, merchantID string, in OfferIn
 	}
 	var tag, key string
 	if strings.TrimSpace(in.Hashtag) != "" {
-		var ok bool
-		if tag, ok = ValidBuyHashtag(in.Hashtag); !ok {
-			return Offer{}, nestegg.ParamErrorf(nestegg.Invalid, "hashtag", "%q is not a hashtag (letters, digits and _, not starting #Confirm)", in.Hashtag)
+		if tag, err = ValidBuyHashtag(in.Hashtag); err != nil {
+			return Offer{}, err
 		}
-		key = social.HashtagKey(tag)
+		key = TagKey(tag)
 		if _, err := s.liveOfferByTag(ctx, s.db.Reader(), key); err == nil {
 			return Offer{}, nestegg.ParamErrorf(nestegg.Conflict, "hashtag", "#%s is already a live offer's buy hashtag", tag)
 		} else if !nestegg.Is(err, nestegg.NotFound) {
@@ -91,7 +91,7 @@ func (s *Service) CreateOffer(ctx context.Context, merchantID string, in OfferIn
 
 func hasTag(text, key string) bool {
 	for _, e := range social.Hashtags(text) {
-		if social.HashtagKey(e.Value) == key {
+		if TagKey(e.Value) == key {
 			return true
 		}
 	}
@@ -228,7 +228,7 @@ func (s *Service) MerchantOffers(ctx context.Context, merchantID string) ([]Offe
 	return out, rows.Err()
 }
 
-// liveOfferByTag finds the live offer whose buy hashtag key is key.
+// liveOfferByTag finds the live offer whose buy hashtag key (TagKey) is key.
 func (s *Service) liveOfferByTag(ctx context.Context, q store.Querier, key string) (Offer, error) {
 	o, err := scanOffer(q.QueryRowContext(ctx, "SELECT "+offerCols+offerFrom+"WHERE o.hashtag = $1 AND o.status = 'live'", key))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !o.live(s.now())) {

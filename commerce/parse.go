@@ -2,7 +2,11 @@ package commerce
 
 import (
 	"strings"
+	"unicode"
 
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/social"
 )
 
@@ -21,8 +25,9 @@ const codeLen = 6
 // own tokenizer, so a hashtag or mention here is exactly one the post
 // shows as such.
 type Parsed struct {
-	// Tags are the distinct hashtag keys (lower-cased, without '#') other
-	// than confirmations, in order: candidates for live buy hashtags.
+	// Tags are the distinct hashtag keys (TagKey: NFKC, lower-cased,
+	// without '#') other than confirmations, in order: candidates for live
+	// buy hashtags.
 	Tags []string
 	// Confirm is the upper-cased code of the first #Confirm… hashtag, or "".
 	Confirm string
@@ -38,7 +43,7 @@ func ParsePost(text string) Parsed {
 	for _, e := range social.Entities(text) {
 		switch e.Kind {
 		case social.TokenHashtag:
-			key := social.HashtagKey(e.Value)
+			key := TagKey(e.Value)
 			if code, ok := confirmCode(key); ok {
 				if p.Confirm == "" {
 					p.Confirm = code
@@ -93,17 +98,89 @@ func (p Parsed) Gift(isGift func(handle string) bool) (handle, friend string, ok
 	return handle, friend, handle != "" && friend != ""
 }
 
-// ValidBuyHashtag checks a buy hashtag a merchant declares: it must read as
-// one hashtag in a post, and must not look like a confirmation. It returns
-// the tag without '#'.
-func ValidBuyHashtag(tag string) (string, bool) {
+// TagKey is the form in which buy hashtags are stored and matched: NFKC
+// (compatibility) normalised and lower-cased, without '#'. social's own key
+// (NFC) keeps full-width and mathematical letters apart from the letters
+// they show, so "#ＢｕｙＮｅｓｔＭｕｇ" or "#𝐁𝐮𝐲𝐍𝐞𝐬𝐭𝐌𝐮𝐠" could be another
+// shop's "#BuyNestMug"; under TagKey they are the same tag. TagKey of a
+// key is the key.
+func TagKey(tag string) string {
+	k := strings.TrimPrefix(tag, "#")
+	// Lower-casing may undo normalisation (and normalising may make capitals,
+	// as ℡ does): repeat until both hold, which takes one or two rounds.
+	for i := 0; i < 4; i++ {
+		next := norm.NFKC.String(strings.ToLower(norm.NFKC.String(k)))
+		if next == k {
+			break
+		}
+		k = next
+	}
+	return k
+}
+
+// ValidBuyHashtag checks a buy hashtag a merchant declares and returns it
+// without '#'. It must read as one hashtag in a post, not look like a
+// confirmation, be written in its normal form (NFKC: no full-width or
+// mathematical letters standing for plain ones), and not mix scripts that
+// look alike (a Cyrillic 'а' among Latin letters): such a tag could pass
+// for another shop's. Errors: Invalid (Param "hashtag") saying which.
+func ValidBuyHashtag(tag string) (string, error) {
+	raw := tag
 	tag = strings.TrimPrefix(strings.TrimSpace(tag), "#")
 	es := social.Hashtags("#" + tag)
 	if len(es) != 1 || es[0].Value != tag {
-		return "", false
+		return "", nestegg.ParamErrorf(nestegg.Invalid, "hashtag", "%q is not a hashtag (letters, digits and _)", raw)
 	}
-	if _, isConfirm := confirmCode(social.HashtagKey(tag)); isConfirm {
-		return "", false
+	if _, isConfirm := confirmCode(TagKey(tag)); isConfirm {
+		return "", nestegg.ParamErrorf(nestegg.Invalid, "hashtag", "a buy hashtag may not look like a confirmation (#%s…)", confirmPrefix)
 	}
-	return tag, true
+	if !norm.NFKC.IsNormalString(tag) {
+		return "", nestegg.ParamErrorf(nestegg.Invalid, "hashtag", "write #%s with ordinary letters and digits (not full-width or styled ones): #%s", tag, norm.NFKC.String(tag))
+	}
+	if !oneScript(tag) {
+		return "", nestegg.ParamErrorf(nestegg.Invalid, "hashtag", "#%s mixes alphabets (Latin with Cyrillic or Greek, say); use letters of one", tag)
+	}
+	return tag, nil
+}
+
+// oneScript reports whether the letters of s belong to one script, or to
+// one of the mixes that writing systems need and whose letters are not
+// taken for each other: Latin with Han and the Japanese kana, with Han
+// and Bopomofo, or with Han and Hangul (Unicode TS #39's "highly
+// restrictive" level). Digits, '_' and marks belong to every script.
+func oneScript(s string) bool {
+	seen := map[string]bool{}
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		if sc := scriptOf(r); sc != "" && sc != "Common" && sc != "Inherited" {
+			seen[sc] = true
+		}
+	}
+	if len(seen) <= 1 {
+		return true
+	}
+	for _, mix := range [][]string{{"Latin", "Han", "Hiragana", "Katakana"}, {"Latin", "Han", "Bopomofo"}, {"Latin", "Han", "Hangul"}} {
+		n := 0
+		for _, sc := range mix {
+			if seen[sc] {
+				n++
+			}
+		}
+		if n == len(seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// scriptOf is the name of r's script ("" for none known).
+func scriptOf(r rune) string {
+	for name, table := range unicode.Scripts {
+		if unicode.Is(table, r) {
+			return name
+		}
+	}
+	return ""
 }
