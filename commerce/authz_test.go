@@ -41,7 +41,7 @@ func TestShippingAddressPrivacy(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.post(sam, "@giftamug for @fay", "")
-		gift, err := e.shop.ConfirmIntent(e.ctx, sam, e.pending(sam).ID)
+		gift, err := e.shop.ConfirmIntent(e.ctx, sam, e.pending(sam).ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func TestVoucherRedemptionAuthorization(t *testing.T) {
 		sam, fay, eve := e.member("sam"), e.member("fay"), e.member("eve")
 		e.fund(sam, 10_00)
 		e.post(sam, "@fay a coffee on me @giftacoffee", "")
-		if _, err := e.shop.ConfirmIntent(e.ctx, sam, e.pending(sam).ID); err != nil {
+		if _, err := e.shop.ConfirmIntent(e.ctx, sam, e.pending(sam).ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		vs, _ := e.shop.Vouchers(e.ctx, fay)

@@ -41,6 +41,31 @@
 // its commit. A purchase confirmed by a reply runs inside the post's own
 // transaction (movement.Kernel.MoveIn), as a savepoint of it.
 //
+// # The price the buyer saw
+//
+// A buyer pays the price she was shown or nothing. A one-tap buy carries
+// it (BuyInput.ExpectedPrice: the web app's Buy form, the CLI and API
+// clients send the amount and asset they showed); a purchase intent keeps
+// the price its post was told (Intent.Price) and the confirming page may
+// repeat it. A different price in force (the merchant changed it in
+// between) is refused with Conflict naming both prices, before the
+// checkpoint (so the new price is neither counted nor denied) and again
+// inside the movement, under the stock's lock, together with the check
+// that the price is still the one the checkpoint saw. Nothing is charged
+// and the stock stays; the buyer looks again and buys at the new price.
+// The quote is a precondition, not part of the purchase: a retry of a key
+// that bought replays its order, whatever the price is by then.
+//
+// # Buy hashtags
+//
+// Buy hashtags are matched and stored by TagKey: compatibility-normalised
+// (NFKC) and lower-cased, so full-width or mathematical letters are the
+// plain letters they show, and "#ＢｕｙＮｅｓｔＭｕｇ" is "#BuyNestMug". A
+// merchant may declare only a tag already in that form and in one script
+// (ValidBuyHashtag): a tag with a Cyrillic 'а' among Latin letters, which
+// would pass for another shop's, is refused. Tags wholly in one script
+// that resemble another's (all-Cyrillic look-alikes) are not detected.
+//
 // # Paying with a saved card
 //
 // BuyWithCard pays a one-tap buy with one of the buyer's linked cards

@@ -99,11 +99,11 @@ func TestHashtagBuyConfirmed(t *testing.T) {
 		if n := e.notifications(bea); len(n) == 0 || !strings.Contains(n[0].Text, "#"+in.ConfirmTag()) {
 			t.Fatalf("bea's notifications = %+v, want the confirmation tag", n)
 		}
-		ord, err := e.shop.ConfirmIntent(e.ctx, bea, in.ID)
+		ord, err := e.shop.ConfirmIntent(e.ctx, bea, in.ID, nil)
 		if err != nil || ord.Via != commerce.ViaHashtag || ord.BuyerID != bea {
 			t.Fatalf("ConfirmIntent = %+v, %v", ord, err)
 		}
-		if again, err := e.shop.ConfirmIntent(e.ctx, bea, in.ID); err != nil || again.ID != ord.ID {
+		if again, err := e.shop.ConfirmIntent(e.ctx, bea, in.ID, nil); err != nil || again.ID != ord.ID {
 			t.Fatalf("confirming twice = %+v, %v", again, err)
 		}
 		e.wantBalance("bea", bea, 30_00)
@@ -138,7 +138,7 @@ func TestHashtagBuyExpired(t *testing.T) {
 		if n, err := e.shop.ExpireIntents(e.ctx); err != nil || n != 1 {
 			t.Fatalf("ExpireIntents = %d, %v; want 1", n, err)
 		}
-		_, err := e.shop.ConfirmIntent(e.ctx, bea, in.ID)
+		_, err := e.shop.ConfirmIntent(e.ctx, bea, in.ID, nil)
 		wantCode(t, "confirm after expiry", err, nestegg.Conflict)
 		e.wantBalance("bea", bea, 50_00)
 
@@ -201,7 +201,7 @@ func TestGiftSentAndRedeemed(t *testing.T) {
 		if in.Kind != commerce.IntentGift || in.RecipientID != fay {
 			t.Fatalf("gift intent = %+v", in)
 		}
-		ord, err := e.shop.ConfirmIntent(e.ctx, sam, in.ID)
+		ord, err := e.shop.ConfirmIntent(e.ctx, sam, in.ID, nil)
 		if err != nil || !ord.Gift || ord.RecipientID != fay || ord.Via != commerce.ViaGift {
 			t.Fatalf("gift order = %+v, %v", ord, err)
 		}
@@ -265,7 +265,7 @@ func TestVoucherExpiry(t *testing.T) {
 				sam, fay := e.member("sam"+suffix), e.member("fay"+suffix)
 				e.fund(sam, 10_00)
 				e.post(sam, "@gift"+suffix+" @fay"+suffix, "")
-				ord, err := e.shop.ConfirmIntent(e.ctx, sam, e.pending(sam).ID)
+				ord, err := e.shop.ConfirmIntent(e.ctx, sam, e.pending(sam).ID, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -29,17 +29,19 @@ func (s *Service) OnPost(ctx context.Context, tx *sql.Tx, p social.Post) error {
 	if err != nil || in == nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_intents (id, kind, buyer_id, post_id, offer_id, product_id, merchant_id, recipient_id, code, status, expires_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11)`,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_intents (id, kind, buyer_id, post_id, offer_id, product_id, merchant_id, recipient_id, code,
+		asset, price, status, expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $13)`,
 		in.ID, string(in.Kind), in.BuyerID, in.PostID, in.OfferID, in.ProductID, in.MerchantID, in.RecipientID, in.Code,
-		nanos(in.ExpiresAt), nanos(in.CreatedAt)); err != nil {
+		in.Price.Asset.Code, in.Price.Minor, nanos(in.ExpiresAt), nanos(in.CreatedAt)); err != nil {
 		return err
 	}
 	return nil
 }
 
 // intentFor decides what purchase, if any, a post asks for, and tells its
-// author how to confirm it (or why it can't be bought).
+// author how to confirm it (or why it can't be bought). The price it tells
+// is the intent's quote: the price confirming pays, or nothing.
 func (s *Service) intentFor(ctx context.Context, tx *sql.Tx, p social.Post, parsed Parsed) (*Intent, error) {
 	now := s.now()
 	in := &Intent{ID: nestegg.NewID("pin"), BuyerID: p.Author.ID, PostID: p.ID, Code: newCode(codeLen), Status: IntentPending,
@@ -63,7 +65,7 @@ func (s *Service) intentFor(ctx context.Context, tx *sql.Tx, p social.Post, pars
 		if err != nil {
 			return nil, err
 		}
-		in.Kind, in.ProductID, in.MerchantID, in.RecipientID = IntentGift, prod.ID, gift.merchant, friend.ID
+		in.Kind, in.ProductID, in.MerchantID, in.RecipientID, in.Price = IntentGift, prod.ID, gift.merchant, friend.ID, prod.Price
 		what = fmt.Sprintf("send @%s %s (%s) from @%s", friend.Handle, prod.Title, money.Format(prod.Price), gift.handle)
 	} else {
 		var o Offer
@@ -81,7 +83,7 @@ func (s *Service) intentFor(ctx context.Context, tx *sql.Tx, p social.Post, pars
 		if !found || o.MerchantID == p.Author.ID {
 			return nil, nil
 		}
-		in.Kind, in.OfferID, in.ProductID, in.MerchantID, in.RecipientID = IntentHashtag, o.ID, o.ProductID, o.MerchantID, p.Author.ID
+		in.Kind, in.OfferID, in.ProductID, in.MerchantID, in.RecipientID, in.Price = IntentHashtag, o.ID, o.ProductID, o.MerchantID, p.Author.ID, o.Product.Price
 		what = fmt.Sprintf("buy %s for %s", o.Product.Title, money.Format(o.Product.Price))
 	}
 	mins := int(s.cfg.IntentTTL.Minutes())
@@ -162,12 +164,13 @@ func (s *Service) intentAsset(ctx context.Context, tx *sql.Tx, in Intent) (strin
 	return code, err
 }
 
-// intentOrder is the order an intent asks for, under a key of its own, so
-// that confirming twice (two taps, a tap and a reply) buys once. Placing
-// it marks the intent confirmed, in the purchase's movement.
+// intentOrder is the order an intent asks for, at the price it quoted,
+// under a key of its own, so that confirming twice (two taps, a tap and a
+// reply) buys once. Placing it marks the intent confirmed, in the
+// purchase's movement.
 func (s *Service) intentOrder(in Intent) orderArgs {
 	a := orderArgs{buyer: in.BuyerID, recipient: in.RecipientID, merchant: in.MerchantID, productID: in.ProductID, offerID: in.OfferID,
-		gift: in.Kind == IntentGift, via: ViaHashtag, key: "intent:" + in.ID, postID: in.PostID}
+		gift: in.Kind == IntentGift, via: ViaHashtag, key: "intent:" + in.ID, postID: in.PostID, quote: in.Price}
 	if a.gift {
 		a.via = ViaGift
 	}
@@ -193,15 +196,19 @@ func (s *Service) intentOrder(in Intent) orderArgs {
 	return a
 }
 
-// ConfirmIntent carries out buyerID's pending purchase intent and returns
-// its order; confirming a confirmed intent returns the same order. Only
-// the buyer may call it.
+// ConfirmIntent carries out buyerID's pending purchase intent, at the
+// price it quoted (Intent.Price), and returns its order; confirming a
+// confirmed intent returns the same order. seen, when set, is the price
+// the confirming page showed (amount and asset); nil takes the intent's
+// quote. Only the buyer may call it.
 //
-// Errors: NotFound when it is not buyerID's; Conflict when it expired or
-// was cancelled, or the offer ended or sold out; Forbidden when the
-// checkpoint refuses; InsufficientFunds (the intent stays pending until it
-// expires, so the buyer can top up and try again).
-func (s *Service) ConfirmIntent(ctx context.Context, buyerID, intentID string) (Order, error) {
+// Errors: NotFound when it is not buyerID's; Invalid (Param
+// "expected_price") for a seen that is no price; Conflict when it expired
+// or was cancelled, the offer ended or sold out, or the price in force is
+// not the quote (or seen); Forbidden when the checkpoint refuses;
+// InsufficientFunds (the intent stays pending until it expires, so the
+// buyer can top up and try again).
+func (s *Service) ConfirmIntent(ctx context.Context, buyerID, intentID string, seen *money.Amount) (Order, error) {
 	in, err := s.Intent(ctx, buyerID, intentID)
 	if err != nil {
 		return Order{}, err
@@ -211,6 +218,16 @@ func (s *Service) ConfirmIntent(ctx context.Context, buyerID, intentID string) (
 	}
 	if in.Status != IntentPending {
 		return Order{}, nestegg.Errorf(nestegg.Conflict, "this purchase is %s", in.Status)
+	}
+	if seen != nil {
+		switch {
+		case seen.Minor <= 0 || seen.Asset.Code == "":
+			return Order{}, nestegg.ParamErrorf(nestegg.Invalid, "expected_price", "the expected price is an amount and its asset")
+		case in.Price.Minor == 0:
+			in.Price = *seen // an intent from before quotes were kept
+		case !samePrice(in.Price, *seen):
+			return Order{}, priceChanged(*seen, in.Price)
+		}
 	}
 	p, err := s.Product(ctx, "", in.ProductID)
 	if err != nil {
@@ -274,15 +291,18 @@ func (s *Service) ExpireIntents(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
-const intentCols = "id, kind, buyer_id, post_id, offer_id, product_id, merchant_id, recipient_id, code, status, reason, order_id, expires_at, created_at"
+const intentCols = "id, kind, buyer_id, post_id, offer_id, product_id, merchant_id, recipient_id, code, asset, price, status, reason, order_id, expires_at, created_at"
 
 func scanIntent(row interface{ Scan(...any) error }) (Intent, error) {
 	var in Intent
-	var kind, status string
+	var kind, code, status string
 	var exp, created int64
-	err := row.Scan(&in.ID, &kind, &in.BuyerID, &in.PostID, &in.OfferID, &in.ProductID, &in.MerchantID, &in.RecipientID, &in.Code, &status,
-		&in.Reason, &in.OrderID, &exp, &created)
+	err := row.Scan(&in.ID, &kind, &in.BuyerID, &in.PostID, &in.OfferID, &in.ProductID, &in.MerchantID, &in.RecipientID, &in.Code,
+		&code, &in.Price.Minor, &status, &in.Reason, &in.OrderID, &exp, &created)
 	in.Kind, in.Status, in.ExpiresAt, in.CreatedAt = IntentKind(kind), IntentStatus(status), fromNanos(exp), fromNanos(created)
+	if code != "" {
+		in.Price.Asset = asset(code)
+	}
 	return in, err
 }
 

@@ -90,7 +90,7 @@ func TestPurchasesCountTowardLimits(t *testing.T) {
 				// A gift counts too.
 				_, coffee := giftShop(e, commerce.PolicyRefund, 30)
 				e.post(bea, "@giftacoffee @pal enjoy", "")
-				if _, err := e.shop.ConfirmIntent(e.ctx, bea, e.pending(bea).ID); err != nil {
+				if _, err := e.shop.ConfirmIntent(e.ctx, bea, e.pending(bea).ID, nil); err != nil {
 					t.Fatalf("gift within the limit: %v", err)
 				}
 				if got := e.usedToday(bea); got != 20_00+coffee.Price.Minor {
@@ -201,7 +201,7 @@ func TestDenialKeepsItsAuditRow(t *testing.T) {
 
 		p := e.post(bea, "#BuyNestMug", "")
 		in := e.pending(bea)
-		_, err = e.shop.ConfirmIntent(e.ctx, bea, in.ID)
+		_, err = e.shop.ConfirmIntent(e.ctx, bea, in.ID, nil)
 		wantDenied(t, "ConfirmIntent over the limit", err, "over the limit")
 		if len(denials()) != 2 {
 			t.Fatalf("audit after a denied confirmation = %+v, want two denials", denials())

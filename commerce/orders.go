@@ -23,6 +23,11 @@ type BuyInput struct {
 	OfferID string
 	PostID  string
 	Variant string // required when the product has variants
+	// ExpectedPrice is the price the buyer was shown (amount and asset):
+	// a different price in force is refused (Conflict), not charged. nil
+	// buys at the price in force, for API clients from before it; every
+	// client of ours sends it.
+	ExpectedPrice *money.Amount
 	// IdempotencyKey is the buyer's: a retry with the same key and offer
 	// returns the first order and never charges twice.
 	IdempotencyKey string
@@ -36,10 +41,12 @@ type BuyInput struct {
 // BuyerID may call it.
 //
 // Errors: NotFound (Param "offer_id") for an unknown offer; Invalid (Param
-// "variant", "idempotency_key"), or buying from yourself; Conflict when the
-// offer has ended, is sold out, its price changed meanwhile, or the key was
-// used for another purchase; Forbidden when the checkpoint refuses it (a
-// frozen buyer, a spending limit, cooling-off); InsufficientFunds.
+// "variant", "idempotency_key", "expected_price"), or buying from yourself;
+// Conflict when the offer has ended, is sold out, its price is not
+// ExpectedPrice (or changed meanwhile), or the key was used for another
+// purchase; Forbidden when the checkpoint refuses it (a frozen buyer, a
+// spending limit, cooling-off); InsufficientFunds. A replay of the key
+// answers with its order whatever the price is now.
 func (s *Service) Buy(ctx context.Context, in BuyInput) (Order, error) {
 	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return Order{}, err
@@ -78,11 +85,17 @@ func (s *Service) buyArgs(ctx context.Context, in BuyInput) (Offer, orderArgs, e
 	if _, err := s.member(ctx, in.BuyerID, "buyer"); err != nil {
 		return Offer{}, orderArgs{}, err
 	}
+	var quote money.Amount
+	if in.ExpectedPrice != nil {
+		if quote = *in.ExpectedPrice; quote.Minor <= 0 || quote.Asset.Code == "" {
+			return Offer{}, orderArgs{}, nestegg.ParamErrorf(nestegg.Invalid, "expected_price", "the expected price is an amount and its asset")
+		}
+	}
 	if err := s.ensureAccounts(ctx, o.Product.Price.Asset.Code, in.BuyerID, o.MerchantID); err != nil {
 		return Offer{}, orderArgs{}, err
 	}
 	return o, orderArgs{buyer: in.BuyerID, recipient: in.BuyerID, merchant: o.MerchantID, productID: o.ProductID, offerID: o.ID,
-		variant: strings.TrimSpace(in.Variant), via: in.Via, key: in.IdempotencyKey}, nil
+		variant: strings.TrimSpace(in.Variant), via: in.Via, key: in.IdempotencyKey, quote: quote}, nil
 }
 
 // orderArgs is one purchase to place.
@@ -95,6 +108,11 @@ type orderArgs struct {
 	key                        string
 	postID                     string // the post that asked for it, for notifications
 	card                       string // the card that paid into the wallet for it, "" for none
+	// quote is the price the buyer was shown (a request's expected price,
+	// an intent's quote); zero Minor for none. It is a precondition, not
+	// part of the purchase: it stays out of the fingerprint, so a retry
+	// replays its order whatever the price is by then.
+	quote money.Amount
 	// then runs inside the order's movement once the order is placed (an
 	// intent marked confirmed); its error rolls the purchase back.
 	then func(ctx context.Context, tx *sql.Tx, o Order) error
@@ -200,17 +218,18 @@ func (s *Service) prepare(ctx context.Context, q store.Querier, a orderArgs) (Pr
 // placeOrder is the work of an order's movement (req, priced from seen):
 // the stock, the order's row, its transfers and its notifications, all in
 // tx. The checkpoint has passed it by then. It checks again, in tx, that
-// the offer is live and the price the one the checkpoint saw, so nobody
-// pays a price they did not see. Every ledger account involved must
-// exist. It may run more than once (a batch retried): it writes only tx.
+// the offer is live and the price both the one the buyer was shown
+// (a.quote, by orderable) and the one the checkpoint saw, so nobody pays
+// a price they did not see. Every ledger account involved must exist. It
+// may run more than once (a batch retried): it writes only tx.
 func (s *Service) placeOrder(ctx context.Context, mtx *movement.Tx, a orderArgs, seen Product, req movement.Request) (Order, error) {
 	tx := mtx.SQL
 	p, err := s.orderable(ctx, tx, a)
 	if err != nil {
 		return Order{}, err
 	}
-	if p.Price.Minor != seen.Price.Minor || p.Price.Asset.Code != seen.Price.Asset.Code {
-		return Order{}, nestegg.Errorf(nestegg.Conflict, "the price of %s changed to %s; nothing was charged", p.Title, money.Format(p.Price))
+	if !samePrice(p.Price, seen.Price) {
+		return Order{}, priceChanged(seen.Price, p.Price)
 	}
 	code := p.Price.Asset.Code
 	fee, err := s.fee(p.Price.Minor)
@@ -287,8 +306,11 @@ func (s *Service) pay(ctx context.Context, mtx *movement.Tx, a orderArgs, o Orde
 }
 
 // orderable checks that a may be ordered (not from yourself, a known
-// product and variant, a live offer) and returns the product. It does
-// not look at stock: placeOrder takes it or refuses.
+// product and variant, a live offer, at the price the buyer was shown)
+// and returns the product. It does not look at stock: placeOrder takes it
+// or refuses. It runs before the checkpoint, so that a price the buyer
+// never agreed to is not put to it (nor counted, nor denied), and again
+// inside the movement.
 func (s *Service) orderable(ctx context.Context, q store.Querier, a orderArgs) (Product, error) {
 	if a.buyer == a.merchant {
 		return Product{}, nestegg.Errorf(nestegg.Invalid, "you can't buy from yourself")
@@ -313,7 +335,18 @@ func (s *Service) orderable(ctx context.Context, q store.Querier, a orderArgs) (
 			return Product{}, nestegg.Errorf(nestegg.Conflict, "this offer has ended")
 		}
 	}
+	if a.quote.Minor != 0 && !samePrice(a.quote, p.Price) {
+		return Product{}, priceChanged(a.quote, p.Price)
+	}
 	return p, nil
+}
+
+func samePrice(a, b money.Amount) bool { return a.Minor == b.Minor && a.Asset.Code == b.Asset.Code }
+
+// priceChanged is the refusal of a purchase whose price is not the one
+// the buyer saw: Conflict, saying both, so the buyer can look again.
+func priceChanged(was, now money.Amount) error {
+	return nestegg.Errorf(nestegg.Conflict, "the price changed from %s to %s; nothing was charged — review and buy again", money.Format(was), money.Format(now))
 }
 
 func deliveryNote(o Order) string {

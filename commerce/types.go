@@ -150,11 +150,16 @@ type Intent struct {
 	MerchantID  string
 	RecipientID string
 	Code        string
-	Status      IntentStatus
-	Reason      string
-	OrderID     string
-	ExpiresAt   time.Time
-	CreatedAt   time.Time
+	// Price is the price the post was told (the product's when the intent
+	// was made): confirming buys at it or not at all. Zero Minor on
+	// intents made before quotes were kept, which buy at the price in
+	// force.
+	Price     money.Amount
+	Status    IntentStatus
+	Reason    string
+	OrderID   string
+	ExpiresAt time.Time
+	CreatedAt time.Time
 }
 
 // ConfirmTag is the hashtag a reply carries to confirm the intent.
