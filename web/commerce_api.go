@@ -253,8 +253,10 @@ func (s *Server) apiEndOffer(w http.ResponseWriter, r *http.Request, _ []byte) e
 	return apiNoContent(w)
 }
 
-// apiBuy is the one-tap buy: one unit of the offer, paid from the
-// caller's wallet, or with payment_method "card:<id>" from one of their
+// apiBuy is the one-tap buy: one unit of the offer at the price the
+// client showed (expected_price and asset; optional, for clients from
+// before them: a changed price is refused with 409, not charged), paid
+// from the caller's wallet, or with payment_method "card:<id>" from one of their
 // saved cards (commerce.BuyWithCard: the card is charged the price plus
 // the card fee, which card_fee may repeat as quoted by GET
 // /api/v1/topups/quote). The Idempotency-Key is commerce's own key for the
@@ -271,11 +273,18 @@ func (s *Server) apiBuy(w http.ResponseWriter, r *http.Request, body []byte) err
 		Variant       string `json:"variant"`
 		PaymentMethod string `json:"payment_method"`
 		CardFee       *int64 `json:"card_fee"`
+		ExpectedPrice *int64 `json:"expected_price"`
+		Asset         string `json:"asset"`
 	}
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	in := commerce.BuyInput{BuyerID: me, OfferID: r.PathValue("id"), Variant: req.Variant, IdempotencyKey: apiIdemKey(r), Via: commerce.ViaButton}
+	price, err := expectedPrice(req.ExpectedPrice, req.Asset)
+	if err != nil {
+		return err
+	}
+	in := commerce.BuyInput{BuyerID: me, OfferID: r.PathValue("id"), Variant: req.Variant, IdempotencyKey: apiIdemKey(r), Via: commerce.ViaButton,
+		ExpectedPrice: price}
 	cardID, err := paymentCard(req.PaymentMethod)
 	if err != nil {
 		return err
@@ -308,6 +317,28 @@ func (s *Server) apiBuy(w http.ResponseWriter, r *http.Request, body []byte) err
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, toOrderJSON(o))
+}
+
+// expectedPrice reads the price a buyer was shown, minor units of an
+// asset, from a request or a form: nil when neither is given. Errors:
+// Invalid (Param "expected_price", "asset") for half a price, an unknown
+// asset, or an amount that is no price.
+func expectedPrice(minor *int64, code string) (*money.Amount, error) {
+	switch {
+	case minor == nil && code == "":
+		return nil, nil
+	case minor == nil:
+		return nil, nestegg.ParamErrorf(nestegg.Invalid, "expected_price", "asset goes with expected_price")
+	case code == "":
+		return nil, nestegg.ParamErrorf(nestegg.Invalid, "asset", "expected_price goes with its asset")
+	case *minor <= 0:
+		return nil, nestegg.ParamErrorf(nestegg.Invalid, "expected_price", "expected_price is a price in minor units, above 0")
+	}
+	a, err := money.Lookup(code)
+	if err != nil {
+		return nil, nestegg.ParamErrorf(nestegg.Invalid, "asset", "no asset is called %q", code)
+	}
+	return &money.Amount{Asset: a, Minor: *minor}, nil
 }
 
 // paymentCard reads a buy's payment_method: "" or "wallet" for the

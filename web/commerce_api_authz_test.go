@@ -70,7 +70,7 @@ func (e *apiEnv) newShopWorld(t *testing.T, w *authzWorld) *shopWorld {
 		must(err)
 		ins, err := e.shop.PendingIntents(ctx, sender)
 		must(err)
-		_, err = e.shop.ConfirmIntent(ctx, sender, ins[0].ID)
+		_, err = e.shop.ConfirmIntent(ctx, sender, ins[0].ID, nil)
 		must(err)
 	}
 	gift(w.other.id, fmt.Sprintf("ownbuy%dgift", n), w.stranger.handle)

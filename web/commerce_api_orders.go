@@ -327,7 +327,8 @@ func (s *Server) apiConfirmPurchase(w http.ResponseWriter, r *http.Request, _ []
 	if err != nil {
 		return err
 	}
-	o, err := s.commerce.ConfirmIntent(r.Context(), me, r.PathValue("id"))
+	// The purchase's own quote is the price its notification told.
+	o, err := s.commerce.ConfirmIntent(r.Context(), me, r.PathValue("id"), nil)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 // vouchers, disputes), the merchant's shop page (catalogue, offers, sales,
 // refunds, voucher redemption) and the staff dispute queue. Every form
 // carries the CSRF token; forms that move money carry a one-time key that
-// commerce keeps as the idempotency key, so a double submit buys once.
+// commerce keeps as the idempotency key, so a double submit buys once, and
+// forms that buy carry the price they show (expected_price, asset), so a
+// price changed since is refused, not charged.
 
 // offerCard is what an offer post's card shows: price, stock and the Buy
 // button.
@@ -86,10 +89,14 @@ func (s *Server) buySubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) 
 	if key == "" {
 		key = oneTimeKey()
 	}
-	in := commerce.BuyInput{BuyerID: pc.me.ID, OfferID: r.PathValue("id"), Variant: r.FormValue("variant"), IdempotencyKey: key, Via: commerce.ViaButton}
+	price, err := formPrice(r)
+	if err != nil {
+		return err
+	}
+	in := commerce.BuyInput{BuyerID: pc.me.ID, OfferID: r.PathValue("id"), Variant: r.FormValue("variant"), IdempotencyKey: key, Via: commerce.ViaButton,
+		ExpectedPrice: price}
 	var o commerce.Order
 	var msg, confirm string
-	var err error
 	if pay := r.FormValue("pay"); strings.HasPrefix(pay, "card:") {
 		o, msg, confirm, err = s.buyByCard(pc, in, strings.TrimPrefix(pay, "card:"), r.FormValue("card_fee"))
 	} else {
@@ -146,7 +153,8 @@ type orderLine struct {
 
 type pendingLine struct {
 	commerce.Intent
-	What string
+	What  string
+	Price money.Amount // the price shown, which the Confirm form repeats
 }
 
 func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
@@ -171,14 +179,17 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, pc *pageCtx)
 		return err
 	}
 	for _, in := range ins {
-		what := "a purchase"
+		what, price := "a purchase", in.Price
 		if p, err := s.commerce.Product(ctx, me, in.ProductID); err == nil {
-			what = p.Title + " for " + money.Format(p.Price)
+			if price.Minor == 0 { // an intent from before quotes were kept
+				price = p.Price
+			}
+			what = p.Title + " for " + money.Format(price)
 		}
 		if in.Kind == commerce.IntentGift {
 			what = "a gift of " + what + " for " + s.shopHandle(pc, in.RecipientID)
 		}
-		d.Pending = append(d.Pending, pendingLine{Intent: in, What: what})
+		d.Pending = append(d.Pending, pendingLine{Intent: in, What: what, Price: price})
 	}
 	if d.Vouchers, err = s.commerce.Vouchers(ctx, me); err != nil {
 		return err
@@ -220,9 +231,27 @@ func (s *Server) confirmPurchaseSubmit(w http.ResponseWriter, r *http.Request, p
 			_, err := s.commerce.CancelIntent(r.Context(), pc.me.ID, r.PathValue("id"))
 			return "Cancelled; nothing was charged.", err
 		}
-		o, err := s.commerce.ConfirmIntent(r.Context(), pc.me.ID, r.PathValue("id"))
+		price, err := formPrice(r)
+		if err != nil {
+			return "", err
+		}
+		o, err := s.commerce.ConfirmIntent(r.Context(), pc.me.ID, r.PathValue("id"), price)
 		return "Bought " + o.Title + " for " + money.Format(o.Amount) + ".", err
 	})
+}
+
+// formPrice reads the price a buying form showed (its expected_price and
+// asset fields); nil for a form rendered before they were added.
+func formPrice(r *http.Request) (*money.Amount, error) {
+	var minor *int64
+	if v := r.FormValue("expected_price"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, nestegg.ParamErrorf(nestegg.Invalid, "expected_price", "the price is not an amount")
+		}
+		minor = &n
+	}
+	return expectedPrice(minor, r.FormValue("asset"))
 }
 
 func (s *Server) addressSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
