@@ -16,6 +16,7 @@ type offer struct {
 	Product struct {
 		Title    string   `json:"title"`
 		Price    int64    `json:"price"`
+		Asset    string   `json:"asset"`
 		Display  string   `json:"display"`
 		Stock    int64    `json:"stock"`
 		Variants []string `json:"variants"`
@@ -77,6 +78,7 @@ func runBuy(ctx context.Context, e *env, args []string) error {
 	}
 	var question, path string
 	var fee *int64
+	var shown offer // the offer as the question showed it
 	if *purchase != "" {
 		question = fmt.Sprintf("Confirm purchase %s?", printable(*purchase))
 		path = "/api/v1/purchases/" + url.PathEscape(*purchase) + "/confirm"
@@ -94,6 +96,7 @@ func runBuy(ctx context.Context, e *env, args []string) error {
 		} else if len(o.Product.Variants) > 0 {
 			return fmt.Errorf("choose a variant with --variant: %s", strings.Join(o.Product.Variants, ", "))
 		}
+		shown = o
 		question = fmt.Sprintf("Buy %s for %s (%d left)?", printable(what), printable(o.Product.Display), o.Product.Stock)
 		if *card != "" {
 			var q struct {
@@ -126,7 +129,8 @@ func runBuy(ctx context.Context, e *env, args []string) error {
 	}
 	var in any
 	if *purchase == "" {
-		req := map[string]any{"variant": *variant}
+		// The price shown: a price changed since is refused, not charged.
+		req := map[string]any{"variant": *variant, "expected_price": shown.Product.Price, "asset": shown.Product.Asset}
 		if *card != "" {
 			req["payment_method"], req["card_fee"] = "card:"+*card, *fee
 		}
