@@ -54,10 +54,37 @@ func errWrongCode() error {
 // Errors: Unauthenticated "wrong handle or password" for an unknown handle
 // and a wrong password alike (both cost one argon2 hash); Unauthenticated
 // with Param "code" for a wrong or reused TOTP code, or, when the code is
-// missing, wrapping a *SecondFactorRequired; RateLimited when this handle
-// has failed LoginMaxFailures times from this IP within LoginWindow (even
-// the right password is refused until the lockout ends).
+// missing, wrapping a *SecondFactorRequired; RateLimited when the account
+// is locked out: LoginMaxFailures attempts from this IP, or
+// AccountMaxFailures from anywhere, within LoginWindow (even the right
+// password is refused until the lockout, which doubles each time, ends).
 func (s *Service) Login(ctx context.Context, c Credentials) (Session, error) {
+	v, err := s.checkLogin(ctx, c)
+	if err != nil {
+		return Session{}, err
+	}
+	if v.needCode {
+		return Session{}, s.challenge(ctx, v.userID, c.IP)
+	}
+	sess, err := s.startSession(ctx, startSession{login: v, ip: c.IP, userAgent: c.UserAgent})
+	if errors.Is(err, errReplayedCode) {
+		return Session{}, errWrongCode()
+	}
+	return sess, err
+}
+
+// checkedLogin is a login whose password (and code) were right.
+type checkedLogin struct {
+	userID   string
+	needCode bool     // two-factor is on and no code was given
+	totpStep int64    // >0: the TOTP step used, recorded so it is good once
+	newHash  string   // a password hash with current parameters
+	guards   []string // the counters to clear when the login succeeds
+}
+
+// checkLogin reserves an attempt on the account's guards, then checks the
+// password and, when two-factor is on and a code was given, the code.
+func (s *Service) checkLogin(ctx context.Context, c Credentials) (checkedLogin, error) {
 	ident := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(c.Handle), "@"))
 	col := "handle_lower"
 	if strings.Contains(ident, "@") {
@@ -67,77 +94,108 @@ func (s *Service) Login(ctx context.Context, c Credentials) (Session, error) {
 	err := s.db.Reader().QueryRowContext(ctx, "SELECT id, password_hash, totp_secret FROM users WHERE "+col+" = $1", ident).
 		Scan(&id, &hash, &secret)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return Session{}, fmt.Errorf("login: %w", err)
+		return checkedLogin{}, fmt.Errorf("login: %w", err)
 	}
-	// Lock out per account (whichever name was typed) and address; an
-	// unknown name is locked out under itself.
-	key := lockKey(id, ident, c.IP)
-	if err := s.checkLockout(ctx, key); err != nil {
-		return Session{}, err
+	// Lock out per account (whichever name was typed), from anywhere and
+	// from this address; an unknown name is locked out under itself.
+	guards := s.loginGuards(id, ident, c.IP)
+	if err := s.reserveAttempt(ctx, guards); err != nil {
+		return checkedLogin{}, err
 	}
 	if len(c.Password) > MaxPassword {
 		// No account has such a password; do not spend a hash on it.
-		return Session{}, s.fail(ctx, key, errWrongLogin)
+		return checkedLogin{}, errWrongLogin
 	}
 	if id == "" {
 		s.dummyVerify(ctx, c.Password)
-		return Session{}, s.fail(ctx, key, errWrongLogin)
+		return checkedLogin{}, errWrongLogin
 	}
 	ok, stale, err := s.verifyPassword(ctx, hash, c.Password)
 	if err != nil {
-		return Session{}, fmt.Errorf("login: %w", err)
+		return checkedLogin{}, fmt.Errorf("login: %w", err)
 	}
 	if !ok {
-		return Session{}, s.fail(ctx, key, errWrongLogin)
+		return checkedLogin{}, errWrongLogin
 	}
-	var step int64
+	v := checkedLogin{userID: id, guards: guardKeys(guards)}
 	if secret != "" {
 		if strings.TrimSpace(c.Code) == "" {
-			return Session{}, s.challenge(ctx, id, c.IP)
+			v.needCode = true
+			return v, nil
 		}
-		if step, ok = matchTOTP(secret, c.Code, s.now()); !ok {
-			return Session{}, s.fail(ctx, key, errWrongCode())
+		if v.totpStep, ok = matchTOTP(secret, c.Code, s.now()); !ok {
+			return checkedLogin{}, errWrongCode()
 		}
 	}
-	newHash := ""
 	if stale {
-		if newHash, err = s.hashPassword(ctx, c.Password); err != nil {
-			return Session{}, err
+		if v.newHash, err = s.hashPassword(ctx, c.Password); err != nil {
+			return checkedLogin{}, err
 		}
 	}
-	sess, err := s.startSession(ctx, startSession{userID: id, lockKey: key, ip: c.IP, userAgent: c.UserAgent, totpStep: step, newHash: newHash})
-	if errors.Is(err, errReplayedCode) {
-		return Session{}, s.fail(ctx, key, errWrongCode())
-	}
-	return sess, err
+	return v, nil
 }
+
+// succeed records a successful login in tx, the transaction that acts on
+// it: the TOTP step is spent (errReplayedCode if it already was), a stale
+// hash replaced, the lockout counters cleared.
+func (v checkedLogin) succeed(ctx context.Context, tx *sql.Tx) error {
+	if v.totpStep > 0 {
+		err := execOne(ctx, tx, errReplayedCode, "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1", v.totpStep, v.userID)
+		if err != nil {
+			return err
+		}
+	}
+	if v.newHash != "" {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1 WHERE id = $2", v.newHash, v.userID); err != nil {
+			return err
+		}
+	}
+	return clearGuards(ctx, tx, v.guards)
+}
+
+var errChallengeGone = nestegg.Errorf(nestegg.Unauthenticated, "this sign-in has expired; please start again")
 
 // CompleteLogin finishes a two-factor login with the challenge from a
 // SecondFactorRequired error and a TOTP code. Anyone may call it.
-// Errors: Unauthenticated when the challenge is unknown or expired (start
-// again), Unauthenticated with Param "code" for a wrong or reused code,
-// RateLimited as for Login.
+// Errors: Unauthenticated when the challenge is unknown, expired or has
+// had ChallengeMaxCodes codes (start again), Unauthenticated with Param
+// "code" for a wrong or reused code, RateLimited as for Login (every code
+// counts toward the account's lockout).
 func (s *Service) CompleteLogin(ctx context.Context, f SecondFactor) (Session, error) {
 	var id, secret string
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT u.id, u.totp_secret FROM login_challenges c JOIN users u ON u.id = c.user_id
-		WHERE c.token_hash = $1 AND c.expires_at > $2`, hashSecret(f.Challenge), nanos(s.now())).Scan(&id, &secret)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, nestegg.Errorf(nestegg.Unauthenticated, "this sign-in has expired; please start again")
-	}
+	var guards []guard
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		// Spend one of the challenge's codes before looking at this one:
+		// the row's lock makes parallel codes queue, and a dead challenge
+		// takes none, from any address.
+		err := execOne(ctx, tx, errChallengeGone, "UPDATE login_challenges SET attempts = attempts + 1 WHERE token_hash = $1 AND expires_at > $2 AND attempts < $3",
+			hashSecret(f.Challenge), nanos(now), ChallengeMaxCodes)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, "SELECT u.id, u.totp_secret FROM login_challenges c JOIN users u ON u.id = c.user_id WHERE c.token_hash = $1",
+			hashSecret(f.Challenge)).Scan(&id, &secret)
+		if err != nil {
+			return err
+		}
+		guards = s.loginGuards(id, "", f.IP)
+		return s.reserve(ctx, tx, now, guards)
+	})
 	if err != nil {
+		if nestegg.Is(err, nestegg.Unauthenticated) || nestegg.Is(err, nestegg.RateLimited) {
+			return Session{}, err
+		}
 		return Session{}, fmt.Errorf("complete login: %w", err)
-	}
-	key := lockKey(id, "", f.IP)
-	if err := s.checkLockout(ctx, key); err != nil {
-		return Session{}, err
 	}
 	step, ok := matchTOTP(secret, f.Code, s.now())
 	if !ok {
-		return Session{}, s.fail(ctx, key, errWrongCode())
+		return Session{}, errWrongCode()
 	}
-	sess, err := s.startSession(ctx, startSession{userID: id, lockKey: key, ip: f.IP, userAgent: f.UserAgent, totpStep: step, challenge: hashSecret(f.Challenge)})
+	v := checkedLogin{userID: id, totpStep: step, guards: guardKeys(guards)}
+	sess, err := s.startSession(ctx, startSession{login: v, ip: f.IP, userAgent: f.UserAgent, challenge: hashSecret(f.Challenge)})
 	if errors.Is(err, errReplayedCode) {
-		return Session{}, s.fail(ctx, key, errWrongCode())
+		return Session{}, errWrongCode()
 	}
 	return sess, err
 }
@@ -160,141 +218,4 @@ func (s *Service) challenge(ctx context.Context, userID, ip string) error {
 	return &nestegg.Error{Code: nestegg.Unauthenticated, Param: "code",
 		Message: "enter the code from your authenticator app",
 		Err:     &SecondFactorRequired{Challenge: token, ExpiresAt: exp}}
-}
-
-func lockKey(userID, ident, ip string) string {
-	if userID != "" {
-		return userID + "|" + ip
-	}
-	return "?" + ident + "|" + ip
-}
-
-// checkLockout refuses when key has failed too often within the window.
-func (s *Service) checkLockout(ctx context.Context, key string) error {
-	now := s.now()
-	var n int
-	var oldest sql.NullInt64
-	err := s.db.Reader().QueryRowContext(ctx, "SELECT count(*), min(at) FROM login_failures WHERE lock_key = $1 AND at > $2",
-		key, nanos(now.Add(-s.window))).Scan(&n, &oldest)
-	if err != nil {
-		return fmt.Errorf("login lockout: %w", err)
-	}
-	if n < s.maxFail {
-		return nil
-	}
-	wait := fromNanos(oldest.Int64).Add(s.window).Sub(now)
-	mins := int(wait.Round(time.Minute) / time.Minute)
-	return nestegg.Errorf(nestegg.RateLimited, "too many failed attempts; try again in %d minute%s", max(mins, 1), plural(max(mins, 1)))
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-// fail records a failed attempt under key and returns cause, or the
-// database's error if the failure could not be recorded: a lockout that
-// silently stops counting is no lockout.
-func (s *Service) fail(ctx context.Context, key string, cause error) error {
-	now := s.now()
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM login_failures WHERE lock_key = $1 AND at <= $2", key, nanos(now.Add(-s.window))); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO login_failures (id, lock_key, at) VALUES ($1, $2, $3)", newID("lgf"), key, nanos(now))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("record failed login: %w", err)
-	}
-	return cause
-}
-
-// ChangePassword replaces userID's password after checking the current one,
-// and ends every other session of the account (keepToken names the caller's
-// own session to keep; "" ends them all). API tokens stay valid. Only the
-// owner may call it. Errors: Invalid with Param "new_password" for a weak
-// password; Unauthenticated with Param "current_password" when the current
-// password is wrong; RateLimited after repeated wrong attempts; NotFound.
-func (s *Service) ChangePassword(ctx context.Context, userID, current, next, keepToken string) error {
-	if err := checkPassword("new_password", next); err != nil {
-		return err
-	}
-	if err := s.checkCurrentPassword(ctx, userID, current); err != nil {
-		return err
-	}
-	hash, err := s.hashPassword(ctx, next)
-	if err != nil {
-		return err
-	}
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		err := execOne(ctx, tx, notFound("account"), "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", hash, nanos(s.now()), userID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", userID, hashSecret(keepToken)); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM login_challenges WHERE user_id = $1", userID)
-		return err
-	})
-}
-
-// ChangeEmail sets userID's email address after checking the password. Only
-// the owner may call it. Errors: Invalid (Param "email"), Conflict (Param
-// "email") when another account has it, Unauthenticated (Param
-// "current_password"), RateLimited, NotFound.
-func (s *Service) ChangeEmail(ctx context.Context, userID, password, email string) (Account, error) {
-	email, err := cleanEmail(email)
-	if err != nil {
-		return Account{}, err
-	}
-	if err := s.checkCurrentPassword(ctx, userID, password); err != nil {
-		return Account{}, err
-	}
-	var a Account
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE email_lower = $1 AND id <> $2", strings.ToLower(email), userID).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return nestegg.ParamErrorf(nestegg.Conflict, "email", "that email address already has an account")
-		}
-		err := execOne(ctx, tx, notFound("account"), "UPDATE users SET email = $1, email_lower = $2, updated_at = $3 WHERE id = $4",
-			email, strings.ToLower(email), nanos(s.now()), userID)
-		if err != nil {
-			return err
-		}
-		a, err = s.account(ctx, tx, userID)
-		return err
-	})
-	return a, err
-}
-
-// checkCurrentPassword verifies an owner's password before a sensitive
-// change, with its own lockout so a stolen session cannot guess it.
-func (s *Service) checkCurrentPassword(ctx context.Context, userID, password string) error {
-	key := "pw|" + userID
-	if err := s.checkLockout(ctx, key); err != nil {
-		return err
-	}
-	var hash string
-	err := s.db.Reader().QueryRowContext(ctx, "SELECT password_hash FROM users WHERE id = $1", userID).Scan(&hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("account")
-	}
-	if err != nil {
-		return fmt.Errorf("check password: %w", err)
-	}
-	ok, _, err := s.verifyPassword(ctx, hash, password)
-	if err != nil {
-		return fmt.Errorf("check password: %w", err)
-	}
-	if !ok {
-		return s.fail(ctx, key, nestegg.ParamErrorf(nestegg.Unauthenticated, "current_password", "your current password is not right"))
-	}
-	return nil
 }

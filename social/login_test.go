@@ -202,16 +202,25 @@ func TestChangePassword(t *testing.T) {
 		ada, bob := signup(t, s, "ada"), signup(t, s, "bob")
 		keep, other := login(t, s, "ada"), login(t, s, "ada")
 		bobs := login(t, s, "bob")
+		adaTok, err := s.CreateToken(ctx, ada.ID, NewToken{Name: "cli", Password: testPassword})
+		must(t, "CreateToken", err)
+		bobTok, err := s.CreateToken(ctx, bob.ID, NewToken{Name: "cli", Password: testPassword})
+		must(t, "CreateToken", err)
 		wantErr(t, "wrong current", s.ChangePassword(ctx, ada.ID, "wrong password", "new password 1", keep.Token), nestegg.Unauthenticated, "current_password")
 		wantErr(t, "weak new", s.ChangePassword(ctx, ada.ID, testPassword, "short", keep.Token), nestegg.Invalid, "new_password")
 		must(t, "ChangePassword", s.ChangePassword(ctx, ada.ID, testPassword, "new password 1", keep.Token))
 		if _, _, err := s.SessionUser(ctx, keep.Token); err != nil {
 			t.Fatalf("kept session: %v", err)
 		}
-		_, _, err := s.SessionUser(ctx, other.Token)
+		_, _, err = s.SessionUser(ctx, other.Token)
 		wantErr(t, "other session", err, nestegg.Unauthenticated, "")
+		_, _, err = s.TokenUser(ctx, adaTok.Secret)
+		wantErr(t, "API token after a password change", err, nestegg.Unauthenticated, "")
 		if _, _, err := s.SessionUser(ctx, bobs.Token); err != nil {
 			t.Fatalf("bob's session ended: %v", err)
+		}
+		if _, _, err := s.TokenUser(ctx, bobTok.Secret); err != nil {
+			t.Fatalf("bob's token revoked: %v", err)
 		}
 		_, err = s.Login(ctx, Credentials{Handle: "ada", Password: testPassword})
 		wantErr(t, "old password", err, nestegg.Unauthenticated, "")

@@ -53,11 +53,18 @@ type Options struct {
 	// MaxConcurrentHashes caps password hashes in progress at once, each
 	// holding Argon2.MemoryKiB of memory; default runtime.NumCPU().
 	MaxConcurrentHashes int
-	// LoginMaxFailures failed logins for one handle from one IP address
-	// within LoginWindow lock that pair out until the oldest failure is
-	// older than LoginWindow. Defaults 5 and 15 minutes.
-	LoginMaxFailures int
-	LoginWindow      time.Duration
+	// LoginMaxFailures login attempts for one account from one IP address
+	// within LoginWindow lock that pair out; AccountMaxFailures attempts
+	// for one account from anywhere lock the account out (rotating
+	// addresses buys nothing). A lockout lasts LoginWindow, doubled for
+	// each lockout before it in a row, at most LoginMaxLockout; a success
+	// clears the counts. The current password asked before a sensitive
+	// change has its own LoginMaxFailures. Defaults 5, 10, 15 minutes and
+	// 24 hours.
+	LoginMaxFailures   int
+	AccountMaxFailures int
+	LoginWindow        time.Duration
+	LoginMaxLockout    time.Duration
 	// SessionTTL is how long a session lives without use; each use in the
 	// second half of its life renews it. Default 30 days.
 	SessionTTL time.Duration
@@ -83,8 +90,10 @@ type Service struct {
 	reserved map[string]bool
 	argon    Argon2
 	hashSem  chan struct{}
-	maxFail  int
+	maxFail  int // per account and address
+	acctFail int // per account
 	window   time.Duration
+	maxLock  time.Duration
 	ttl      time.Duration
 	issuer   string
 	onPost   atomic.Pointer[PostHook]
@@ -99,7 +108,9 @@ func New(db *store.DB, opts Options) *Service {
 		reserved: map[string]bool{},
 		argon:    opts.Argon2,
 		maxFail:  opts.LoginMaxFailures,
+		acctFail: opts.AccountMaxFailures,
 		window:   opts.LoginWindow,
+		maxLock:  opts.LoginMaxLockout,
 		ttl:      opts.SessionTTL,
 		issuer:   opts.TOTPIssuer,
 	}
@@ -130,9 +141,16 @@ func New(db *store.DB, opts Options) *Service {
 	if s.maxFail <= 0 {
 		s.maxFail = 5
 	}
+	if s.acctFail <= 0 {
+		s.acctFail = 10
+	}
 	if s.window <= 0 {
 		s.window = 15 * time.Minute
 	}
+	if s.maxLock <= 0 {
+		s.maxLock = 24 * time.Hour
+	}
+	s.maxLock = max(s.maxLock, s.window)
 	if s.ttl <= 0 {
 		s.ttl = 30 * 24 * time.Hour
 	}

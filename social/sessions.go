@@ -27,42 +27,31 @@ type Session struct {
 var errReplayedCode = errors.New("TOTP code already used")
 
 type startSession struct {
-	userID, lockKey, ip, userAgent string
-	totpStep                       int64  // >0: the TOTP step used, recorded so it is good once
-	newHash                        string // a password hash with current parameters
-	challenge                      string // hash of a login challenge to consume
+	login         checkedLogin
+	ip, userAgent string
+	challenge     string // hash of a login challenge to consume
 }
 
 // startSession creates the session of a successful login and, in the same
-// transaction, clears the lockout and consumes the TOTP step and challenge.
+// transaction, records the success (see checkedLogin.succeed) and consumes
+// the challenge.
 func (s *Service) startSession(ctx context.Context, in startSession) (Session, error) {
 	now := s.now()
 	sess := Session{
-		ID: newID("ses"), UserID: in.userID, Token: newSecret(),
+		ID: newID("ses"), UserID: in.login.userID, Token: newSecret(),
 		IP: truncate(in.ip, 64), UserAgent: truncate(in.userAgent, 300),
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.ttl),
 	}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		if in.totpStep > 0 {
-			err := execOne(ctx, tx, errReplayedCode, "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1", in.totpStep, in.userID)
-			if err != nil {
-				return err
-			}
-		}
-		if in.newHash != "" {
-			if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1 WHERE id = $2", in.newHash, in.userID); err != nil {
-				return err
-			}
+		if err := in.login.succeed(ctx, tx); err != nil {
+			return err
 		}
 		if in.challenge != "" {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM login_challenges WHERE token_hash = $1", in.challenge); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM login_failures WHERE lock_key = $1", in.lockKey); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2", in.userID, nanos(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2", sess.UserID, nanos(now)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, token_hash, user_id, ip, user_agent, created_at, last_seen_at, expires_at)
@@ -179,8 +168,8 @@ func (s *Service) LogoutEverywhere(ctx context.Context, userID, keepToken string
 	})
 }
 
-// PurgeExpired deletes expired sessions and login challenges and failed
-// logins older than the lockout window. A background worker calls it now
+// PurgeExpired deletes expired sessions and login challenges and the
+// lockout counters that no longer matter. A background worker calls it now
 // and then; nothing depends on it for correctness. Errors: only database
 // failures.
 func (s *Service) PurgeExpired(ctx context.Context) error {
@@ -192,7 +181,7 @@ func (s *Service) PurgeExpired(ctx context.Context) error {
 		}{
 			{"DELETE FROM sessions WHERE expires_at <= $1", nanos(now)},
 			{"DELETE FROM login_challenges WHERE expires_at <= $1", nanos(now)},
-			{"DELETE FROM login_failures WHERE at <= $1", nanos(now.Add(-s.window))},
+			{"DELETE FROM login_guards WHERE forget_at < $1", nanos(now)},
 		} {
 			if _, err := tx.ExecContext(ctx, q.sql, q.at); err != nil {
 				return err

@@ -32,37 +32,111 @@ type APIToken struct {
 	LastUsedAt time.Time // zero when never used
 }
 
-// CreateToken makes a new API token for userID, named by its owner (e.g.
-// "laptop CLI"). The secret is in the result and nowhere else: only its
-// SHA-256 is stored. Only the owner may call it. Errors: Invalid (Param
-// "name"), TooLarge when the account already has MaxTokens tokens.
-func (s *Service) CreateToken(ctx context.Context, userID, name string) (APIToken, error) {
-	name, err := cleanText("name", name, false)
+// NewToken is what making an API token takes: its name (e.g. "laptop
+// CLI") and, because a token outlives every session, the owner's password
+// again, and a code when two-factor is on.
+type NewToken struct {
+	Name     string
+	Password string
+	Code     string
+}
+
+// CreateToken makes a new API token for userID. The secret is in the
+// result and nowhere else: only its SHA-256 is stored. Only the owner may
+// call it. Errors: Invalid (Param "name"); Unauthenticated with Param
+// "current_password" or "code" when the password or (two-factor on) the
+// code is wrong, missing or, for a code, already used; RateLimited after
+// repeated wrong attempts; TooLarge when the account already has MaxTokens
+// tokens.
+func (s *Service) CreateToken(ctx context.Context, userID string, in NewToken) (APIToken, error) {
+	name, err := tokenName(in.Name)
 	if err != nil {
 		return APIToken{}, err
 	}
-	if name == "" || utf8.RuneCountInString(name) > MaxTokenName {
-		return APIToken{}, nestegg.ParamErrorf(nestegg.Invalid, "name", "name the token (at most %d characters)", MaxTokenName)
+	r, err := s.checkCurrentPassword(ctx, userID, in.Password)
+	if err != nil {
+		return APIToken{}, err
 	}
-	now := s.now()
-	secret := TokenPrefix + newSecret()
-	t := APIToken{ID: newID("tok"), UserID: userID, Name: name, Prefix: secret[:len(TokenPrefix)+8], Secret: secret, CreatedAt: now}
+	if r.totpSecret != "" {
+		if err := r.code(s, in.Code); err != nil {
+			return APIToken{}, err
+		}
+	}
+	var t APIToken
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM api_tokens WHERE user_id = $1", userID).Scan(&n); err != nil {
+		if err := r.done(ctx, tx); err != nil {
 			return err
 		}
-		if n >= MaxTokens {
-			return nestegg.Errorf(nestegg.TooLarge, "an account has at most %d API tokens; revoke one first", MaxTokens)
-		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-			t.ID, userID, name, t.Prefix, hashSecret(secret), nanos(now))
+		t, err = s.insertToken(ctx, tx, userID, name)
 		return err
 	})
 	if err != nil {
 		return APIToken{}, fmt.Errorf("create token: %w", err)
 	}
 	return t, nil
+}
+
+// LoginToken logs in as Login does and makes an API token named name
+// instead of a session, in one step: what a command-line client needs,
+// since a two-factor code is good once. Anyone may call it. Errors: those
+// of Login, except that a missing code is Unauthenticated with Param
+// "code" (there is no challenge to complete); Invalid (Param "name");
+// TooLarge as for CreateToken.
+func (s *Service) LoginToken(ctx context.Context, c Credentials, name string) (APIToken, error) {
+	name, err := tokenName(name)
+	if err != nil {
+		return APIToken{}, err
+	}
+	v, err := s.checkLogin(ctx, c)
+	if err != nil {
+		return APIToken{}, err
+	}
+	if v.needCode {
+		return APIToken{}, nestegg.ParamErrorf(nestegg.Unauthenticated, "code", "this account has two-factor on: send the code from your authenticator app")
+	}
+	var t APIToken
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := v.succeed(ctx, tx); err != nil {
+			return err
+		}
+		t, err = s.insertToken(ctx, tx, v.userID, name)
+		return err
+	})
+	if errors.Is(err, errReplayedCode) {
+		return APIToken{}, errWrongCode()
+	}
+	if err != nil {
+		return APIToken{}, fmt.Errorf("login token: %w", err)
+	}
+	return t, nil
+}
+
+func tokenName(name string) (string, error) {
+	name, err := cleanText("name", name, false)
+	if err != nil {
+		return "", err
+	}
+	if name == "" || utf8.RuneCountInString(name) > MaxTokenName {
+		return "", nestegg.ParamErrorf(nestegg.Invalid, "name", "name the token (at most %d characters)", MaxTokenName)
+	}
+	return name, nil
+}
+
+// insertToken stores a new token for userID in tx, within MaxTokens.
+func (s *Service) insertToken(ctx context.Context, tx *sql.Tx, userID, name string) (APIToken, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM api_tokens WHERE user_id = $1", userID).Scan(&n); err != nil {
+		return APIToken{}, err
+	}
+	if n >= MaxTokens {
+		return APIToken{}, nestegg.Errorf(nestegg.TooLarge, "an account has at most %d API tokens; revoke one first", MaxTokens)
+	}
+	now := s.now()
+	secret := TokenPrefix + newSecret()
+	t := APIToken{ID: newID("tok"), UserID: userID, Name: name, Prefix: secret[:len(TokenPrefix)+8], Secret: secret, CreatedAt: now}
+	_, err := tx.ExecContext(ctx, "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+		t.ID, userID, name, t.Prefix, hashSecret(secret), nanos(now))
+	return t, err
 }
 
 // Tokens lists userID's API tokens, newest first, without secrets. Only the

@@ -16,7 +16,7 @@ func TestAPITokens(t *testing.T) {
 		ctx := context.Background()
 		s, clk := newTestService(t, db, Options{})
 		ada, bob := signup(t, s, "ada"), signup(t, s, "bob")
-		tok, err := s.CreateToken(ctx, ada.ID, " laptop CLI ")
+		tok, err := s.CreateToken(ctx, ada.ID, NewToken{Name: " laptop CLI ", Password: testPassword})
 		if err != nil {
 			t.Fatalf("CreateToken: %v", err)
 		}
@@ -24,7 +24,7 @@ func TestAPITokens(t *testing.T) {
 			tok.Name != "laptop CLI" || !strings.HasPrefix(tok.ID, "tok_") {
 			t.Fatalf("CreateToken = %+v", tok)
 		}
-		_, err = s.CreateToken(ctx, ada.ID, "  ")
+		_, err = s.CreateToken(ctx, ada.ID, NewToken{Name: "  ", Password: testPassword})
 		wantErr(t, "unnamed token", err, nestegg.Invalid, "name")
 
 		// The secret is not stored, only its hash.
@@ -64,11 +64,67 @@ func TestAPITokens(t *testing.T) {
 		wantErr(t, "revoke twice", s.RevokeToken(ctx, ada.ID, tok.ID), nestegg.NotFound, "")
 
 		for i := 0; i < MaxTokens; i++ {
-			if _, err := s.CreateToken(ctx, bob.ID, "t"); err != nil {
+			if _, err := s.CreateToken(ctx, bob.ID, NewToken{Name: "t", Password: testPassword}); err != nil {
 				t.Fatalf("CreateToken %d: %v", i, err)
 			}
 		}
-		_, err = s.CreateToken(ctx, bob.ID, "one too many")
+		_, err = s.CreateToken(ctx, bob.ID, NewToken{Name: "one too many", Password: testPassword})
 		wantErr(t, "too many tokens", err, nestegg.TooLarge, "")
+	})
+}
+
+// TestTokenNeedsPassword: a token outlives every session, so making one
+// takes the password again, and a fresh code when two-factor is on; a
+// password change ends every token.
+func TestTokenNeedsPassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, clk := newTestService(t, db, Options{})
+		ada := signup(t, s, "ada")
+		_, err := s.CreateToken(ctx, ada.ID, NewToken{Name: "stolen session"})
+		wantErr(t, "no password", err, nestegg.Unauthenticated, "current_password")
+		_, err = s.CreateToken(ctx, ada.ID, NewToken{Name: "stolen session", Password: "guess"})
+		wantErr(t, "wrong password", err, nestegg.Unauthenticated, "current_password")
+		if l, _ := s.Tokens(ctx, ada.ID); len(l) != 0 {
+			t.Fatalf("tokens made without the password: %+v", l)
+		}
+
+		secret := enableTOTP(t, s, clk, ada.ID)
+		_, err = s.CreateToken(ctx, ada.ID, NewToken{Name: "cli", Password: testPassword})
+		wantErr(t, "two-factor on, no code", err, nestegg.Unauthenticated, "code")
+		_, err = s.CreateToken(ctx, ada.ID, NewToken{Name: "cli", Password: testPassword, Code: wrongCodes(t, secret, clk, 1)[0]})
+		wantErr(t, "wrong code", err, nestegg.Unauthenticated, "code")
+		code := totpCode(t, secret, clk)
+		tok, err := s.CreateToken(ctx, ada.ID, NewToken{Name: "cli", Password: testPassword, Code: code})
+		must(t, "CreateToken with password and code", err)
+		_, err = s.CreateToken(ctx, ada.ID, NewToken{Name: "again", Password: testPassword, Code: code})
+		wantErr(t, "code reused", err, nestegg.Unauthenticated, "code")
+
+		// In one step with the login, as the command-line client does.
+		clk.Advance(30 * time.Second)
+		_, err = s.LoginToken(ctx, Credentials{Handle: "ada", Password: testPassword}, "laptop")
+		wantErr(t, "LoginToken without code", err, nestegg.Unauthenticated, "code")
+		_, err = s.LoginToken(ctx, Credentials{Handle: "ada", Password: "guess", Code: totpCode(t, secret, clk)}, "laptop")
+		wantErr(t, "LoginToken, wrong password", err, nestegg.Unauthenticated, "")
+		code = totpCode(t, secret, clk)
+		tok2, err := s.LoginToken(ctx, Credentials{Handle: "ada", Password: testPassword, Code: code}, "laptop")
+		must(t, "LoginToken", err)
+		_, err = s.LoginToken(ctx, Credentials{Handle: "ada", Password: testPassword, Code: code}, "laptop")
+		wantErr(t, "LoginToken, code reused", err, nestegg.Unauthenticated, "code")
+		if a, _, err := s.TokenUser(ctx, tok2.Secret); err != nil || a.ID != ada.ID || tok2.Name != "laptop" {
+			t.Fatalf("TokenUser(LoginToken's) = %v, %v", a.ID, err)
+		}
+
+		clk.Advance(30 * time.Second)
+		keep, err := s.CompleteLogin(ctx, SecondFactor{Challenge: challengeFor(t, s, "ada", "192.0.2.9"), Code: totpCode(t, secret, clk)})
+		must(t, "CompleteLogin", err)
+		must(t, "ChangePassword", s.ChangePassword(ctx, ada.ID, testPassword, "new password 1", keep.Token))
+		for _, secret := range []string{tok.Secret, tok2.Secret} {
+			_, _, err := s.TokenUser(ctx, secret)
+			wantErr(t, "token after a password change", err, nestegg.Unauthenticated, "")
+		}
+		if l, _ := s.Tokens(ctx, ada.ID); len(l) != 0 {
+			t.Fatalf("tokens after a password change: %+v", l)
+		}
 	})
 }

@@ -87,30 +87,27 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) error {
 }
 
 // DisableTOTP turns two-factor off for userID, given the password and a
-// current code. Only the owner may call it. Errors: Unauthenticated with
-// Param "current_password" or "code" when either is wrong, Conflict when
-// two-factor is off, RateLimited after repeated wrong passwords, NotFound.
+// current code (spent: a code is good once). Only the owner may call it.
+// Errors: Unauthenticated with Param "current_password" or "code" when
+// either is wrong, Conflict when two-factor is off, RateLimited after
+// repeated wrong passwords or codes, NotFound.
 func (s *Service) DisableTOTP(ctx context.Context, userID, password, code string) error {
-	if err := s.checkCurrentPassword(ctx, userID, password); err != nil {
+	r, err := s.checkCurrentPassword(ctx, userID, password)
+	if err != nil {
+		return err
+	}
+	if r.totpSecret == "" {
+		return nestegg.Errorf(nestegg.Conflict, "two-factor authentication is off")
+	}
+	if err := r.code(s, code); err != nil {
 		return err
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		var secret string
-		var last int64
-		err := tx.QueryRowContext(ctx, "SELECT totp_secret, totp_last_step FROM users WHERE id = $1", userID).Scan(&secret, &last)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("account")
-		}
-		if err != nil {
+		if err := r.done(ctx, tx); err != nil {
 			return err
 		}
-		if secret == "" {
-			return nestegg.Errorf(nestegg.Conflict, "two-factor authentication is off")
-		}
-		if step, ok := matchTOTP(secret, code, s.now()); !ok || step <= last {
-			return errWrongCode()
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE users SET totp_secret = '', totp_pending = '', totp_last_step = 0, updated_at = $1 WHERE id = $2",
+		err := execOne(ctx, tx, nestegg.Errorf(nestegg.Conflict, "two-factor authentication is off"),
+			"UPDATE users SET totp_secret = '', totp_pending = '', totp_last_step = 0, updated_at = $1 WHERE id = $2 AND totp_secret <> ''",
 			nanos(s.now()), userID)
 		return err
 	})

@@ -35,7 +35,7 @@ func (e *apiEnv) newAuthzWorld(t *testing.T) *authzWorld {
 		t.Fatal(err)
 	}
 	w.post = p.ID
-	tok, err := e.social.CreateToken(ctx, w.owner.id, "second")
+	tok, err := e.social.CreateToken(ctx, w.owner.id, social.NewToken{Name: "second", Password: w.owner.password})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,11 @@ var authzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) authzCa
 		return authzCase{path: "/api/v1/me/2fa/disable", nobody: s401, stranger: s401, owner: s204,
 			body: fmt.Sprintf(`{"current_password":%q,"code":%q}`, w.owner.password, code)}
 	},
-	"POST /api/v1/me/tokens": asMember("/api/v1/me/tokens", `{"name":"another"}`, s201),
+	"POST /api/v1/me/tokens": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
+		// A token takes the password: the stranger does not have the owner's.
+		return authzCase{path: "/api/v1/me/tokens", nobody: s401, stranger: s401, owner: s201,
+			body: fmt.Sprintf(`{"name":"another","current_password":%q}`, w.owner.password)}
+	},
 	"GET /api/v1/me/tokens": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
 		return authzCase{path: "/api/v1/me/tokens", nobody: s401, stranger: s200, owner: s200, private: []string{w.token2}}
 	},

@@ -51,7 +51,7 @@ func TestBrowserDemoTour(t *testing.T) {
 	maya.navigate(site.url + "/search?q=an")
 	maya.shot(shots, "06-search")
 	maya.navigate(site.url + "/settings/tokens")
-	maya.do("name a token", chromedp.SendKeys(chromedp.CSS("#f-name"), "laptop CLI"))
+	maya.do("name a token", chromedp.SendKeys(chromedp.CSS("#f-name"), "laptop CLI"), chromedp.SendKeys(chromedp.CSS("#f-current_password"), demo.Password))
 	maya.submit(`form[action="/settings/tokens"] button`)
 	maya.waitText("main", "will not be shown again")
 	maya.shot(shots, "07-token-created")

@@ -228,7 +228,7 @@ func (s *Server) pageSession(pc *pageCtx) error {
 func (s *Server) setCookie(pc *pageCtx, name, value string, maxAge int) {
 	http.SetCookie(pc.w, &http.Cookie{
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: pc.r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureRequest(pc.r),
 	})
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 
@@ -65,18 +64,10 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request, pc *pageCt
 	return s.seeOther(pc, "/", "Welcome to Nestegg, @"+handle+"! Write your first post below, or search for people to follow.")
 }
 
-// credentials builds a login attempt from the request's client address,
-// which the lockout counts failures by.
+// credentials builds a login attempt from the request's client address
+// (see clientIP), which the lockout counts attempts by.
 func (s *Server) credentials(r *http.Request, handle, password, code string) social.Credentials {
 	return social.Credentials{Handle: handle, Password: password, Code: code, IP: clientIP(r), UserAgent: r.UserAgent()}
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // startPageSession sets the cookie of a session that Login just started.

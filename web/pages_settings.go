@@ -74,7 +74,7 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request, pc *page
 		s.renderStatus(pc, http.StatusUnprocessableEntity, "password", f)
 		return nil
 	}
-	return s.seeOther(pc, "/settings/password", "Password changed. Your other sessions were logged out; API tokens still work.")
+	return s.seeOther(pc, "/settings/password", "Password changed. Your other sessions were logged out and your API tokens revoked: make new ones for the programs you use.")
 }
 
 func (s *Server) twoFactorPage(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
@@ -137,15 +137,17 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, pc *pageCtx)
 
 // tokenCreateSubmit answers with the page itself rather than a redirect:
 // the secret must be shown exactly once and never travel in a cookie or URL.
+// A token outlives the session, so it takes the password (and code) again.
 func (s *Server) tokenCreateSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
 	ctx := r.Context()
 	f := pc.settings("tokens", "API tokens")
 	f.Name = r.PostFormValue("name")
-	t, err := s.social.CreateToken(ctx, pc.me.ID, f.Name)
+	t, err := s.social.CreateToken(ctx, pc.me.ID, social.NewToken{
+		Name: f.Name, Password: r.PostFormValue("current_password"), Code: r.PostFormValue("code")})
 	status := http.StatusOK
 	switch {
 	case err != nil && userError(err):
-		f.Errors, status = fieldErrors(err, "name"), http.StatusUnprocessableEntity
+		f.Errors, status = fieldErrors(err, "name", "current_password", "code"), http.StatusUnprocessableEntity
 	case err != nil:
 		return err
 	default:

@@ -86,7 +86,7 @@ func TestPagesOwnership(t *testing.T) {
 		mallory := site.signup("mallory")
 		id := alice.postAs("alice's own words")
 		alice.get("/settings/tokens")
-		created := alice.post("/settings/tokens", "name", "alice laptop")
+		created := alice.post("/settings/tokens", "name", "alice laptop", "current_password", pagePassword)
 		wantBody(t, "token created", created, "will not be shown again", "nst_")
 		tokID := regexp.MustCompile(`/settings/tokens/(tok_[0-9a-f]+)/revoke`).FindStringSubmatch(created.body)
 		if tokID == nil {

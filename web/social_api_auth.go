@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -62,6 +61,16 @@ type loginRequest struct {
 	// Challenge, with Code, completes a login that answered
 	// second_factor_required, without sending the password again.
 	Challenge string `json:"challenge"`
+	// TokenName, when set, makes a personal API token so named instead of
+	// a session (one step, for programs such as the CLI: a two-factor
+	// code is good once).
+	TokenName string `json:"token_name"`
+}
+
+// tokenLoginResponse answers a login with token_name.
+type tokenLoginResponse struct {
+	APIToken tokenJSON   `json:"api_token"`
+	Account  accountJSON `json:"account"`
 }
 
 type loginResponse struct {
@@ -87,7 +96,10 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, body []byte) e
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	ip := apiClientIP(r)
+	ip := clientIP(r)
+	if req.TokenName != "" {
+		return s.apiLoginToken(w, r, req)
+	}
 	var sess social.Session
 	var err error
 	if req.Challenge != "" {
@@ -119,25 +131,37 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, body []byte) e
 	return writeJSON(w, http.StatusOK, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, Account: jsonAccount(a)})
 }
 
+// apiLoginToken is a login with token_name: the credentials make a
+// personal API token, and no session starts.
+func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, req loginRequest) error {
+	if req.Challenge != "" {
+		return nestegg.ParamErrorf(nestegg.Invalid, "challenge", "a login that makes a token takes the password and code together, not a challenge")
+	}
+	if err := required("handle", req.Handle); err != nil {
+		return err
+	}
+	t, err := s.social.LoginToken(r.Context(), social.Credentials{
+		Handle: req.Handle, Password: req.Password, Code: req.Code, IP: clientIP(r), UserAgent: r.UserAgent()}, req.TokenName)
+	if err != nil {
+		return err
+	}
+	a, _, err := s.social.TokenUser(r.Context(), t.Secret)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusCreated, tokenLoginResponse{APIToken: jsonToken(t), Account: jsonAccount(a)})
+}
+
 func apiSetSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
 	c := &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil}
+		SameSite: http.SameSiteLaxMode, Secure: secureRequest(r)}
 	if token == "" {
 		c.MaxAge = -1
 	} else {
 		c.Expires = expires
 	}
 	http.SetCookie(w, c)
-}
-
-// apiClientIP is the address logins are rate limited by: the peer's. Headers
-// such as X-Forwarded-For are not trusted, since anyone can send them.
-func apiClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // apiSessionToken is the session secret a request signed in with ("" for a
@@ -205,8 +229,9 @@ type passwordRequest struct {
 	NewPassword     string `json:"new_password"`
 }
 
-// apiChangePassword ends the member's other sessions; the one making the
-// request (if it is a session) and API tokens stay.
+// apiChangePassword ends the member's other sessions and every API token
+// (the one making the request too, if it is a token); a session making the
+// request stays.
 func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, body []byte) error {
 	a, err := apiMe(r)
 	if err != nil {
@@ -276,21 +301,24 @@ func (s *Server) apiDisableTOTP(w http.ResponseWriter, r *http.Request, body []b
 	return apiNoContent(w)
 }
 
-// apiCreateToken makes a personal API token. Its secret is in this response
-// only (the request is never stored for idempotent replay, which would keep
-// the secret).
+// apiCreateToken makes a personal API token, given the member's password
+// again (and a code when two-factor is on): a token outlives the session
+// or token making it. Its secret is in this response only (the request is
+// never stored for idempotent replay, which would keep the secret).
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, body []byte) error {
 	a, err := apiMe(r)
 	if err != nil {
 		return err
 	}
 	var req struct {
-		Name string `json:"name"`
+		Name            string `json:"name"`
+		CurrentPassword string `json:"current_password"`
+		Code            string `json:"code"`
 	}
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	t, err := s.social.CreateToken(r.Context(), a.ID, req.Name)
+	t, err := s.social.CreateToken(r.Context(), a.ID, social.NewToken{Name: req.Name, Password: req.CurrentPassword, Code: req.Code})
 	if err != nil {
 		return err
 	}

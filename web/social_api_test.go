@@ -48,7 +48,7 @@ func (e *apiEnv) signupMember(t testing.TB, prefix string) member {
 	var tok struct {
 		Secret string `json:"secret"`
 	}
-	e.call(t, http.StatusCreated, &tok, "POST", "/api/v1/me/tokens", sess.Token, `{"name":"test"}`)
+	e.call(t, http.StatusCreated, &tok, "POST", "/api/v1/me/tokens", sess.Token, fmt.Sprintf(`{"name":"test","current_password":%q}`, m.password))
 	m.token = tok.Secret
 	return m
 }

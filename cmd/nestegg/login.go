@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// runLogin logs in to a server, makes a personal API token named for this
+// runLogin logs in to a server making a personal API token named for this
 // machine, and stores it (with the URL) for the other client commands. The
 // password is read from stdin, never from a flag, so it stays out of shell
 // history and ps.
@@ -45,39 +45,32 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	password = strings.TrimRight(password, "\r\n")
 
 	c := newAPIClient(*server, "")
-	var sess struct {
-		Token   string `json:"token"`
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "this machine"
+	}
+	// One request makes the token from the credentials: no session, and
+	// a two-factor code is used once.
+	var res struct {
+		APIToken struct {
+			Secret string `json:"secret"`
+		} `json:"api_token"`
 		Account struct {
 			Handle string `json:"handle"`
 		} `json:"account"`
 	}
-	err = c.do(ctx, "POST", "/api/v1/login", map[string]string{"handle": *handle, "password": password, "code": *code}, &sess)
+	err = c.do(ctx, "POST", "/api/v1/login", map[string]string{"handle": *handle, "password": password, "code": *code, "token_name": "cli on " + host}, &res)
 	var ae *apiError
-	if errors.As(err, &ae) && ae.Body.Code == "second_factor_required" {
+	if errors.As(err, &ae) && ae.Body.Param == "code" && *code == "" {
 		return errors.New("this account has two-factor on: run nestegg login again with --code <code from your app>")
 	}
 	if err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
-	// The session only makes the token, then ends.
-	c.token = sess.Token
-	host, _ := os.Hostname()
-	if host == "" {
-		host = "this machine"
-	}
-	var tok struct {
-		Secret string `json:"secret"`
-	}
-	if err := c.do(ctx, "POST", "/api/v1/me/tokens", map[string]string{"name": "cli on " + host}, &tok); err != nil {
-		return fmt.Errorf("create an API token: %w", err)
-	}
-	if err := c.do(ctx, "POST", "/api/v1/logout", nil, nil); err != nil {
-		fmt.Fprintf(e.stderr, "warning: could not end the login session: %v\n", err)
-	}
-	path, err := saveConfig(e.getenv, cliConfig{URL: c.url, Token: tok.Secret})
+	path, err := saveConfig(e.getenv, cliConfig{URL: c.url, Token: res.APIToken.Secret})
 	if err != nil {
 		return fmt.Errorf("save the token: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "Logged in to %s as @%s. Token saved in %s.\n", c.url, sess.Account.Handle, path)
+	fmt.Fprintf(e.stdout, "Logged in to %s as @%s. Token saved in %s.\n", c.url, res.Account.Handle, path)
 	return nil
 }

@@ -39,6 +39,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	batchWait := fs.Duration("batch-wait", 0, "group commit: how long a committer waits for more requests once it has some (0: never; requests arriving during a commit form the next batch)")
 	committers := fs.Int("committers", 0, "group commit: batches committing at once (default 1 on SQLite, 2 on PostgreSQL)")
 	demoFlag := fs.Bool("demo", false, "seed a demo community into an empty database and print how to log in")
+	trustedProxies := fs.String("trusted-proxies", e.getenv("NESTEGG_TRUSTED_PROXIES"),
+		"comma-separated networks (10.0.0.0/8) or addresses of the reverse proxies in front of this server (env NESTEGG_TRUSTED_PROXIES): only their X-Forwarded-For is believed, and the client is its right-most address outside them; empty: the peer is the client")
+	publicURL := fs.String("public-url", e.getenv("NESTEGG_PUBLIC_URL"),
+		"the address people use, e.g. https://nestegg.example (env NESTEGG_PUBLIC_URL); https makes cookies Secure and adds HSTS, for TLS that ends at a proxy")
 	fastPasswords := fs.Bool("bench-fast-passwords", e.getenv("NESTEGG_BENCH_FAST_PASSWORDS") == "1",
 		"FOR BENCHMARKS ONLY (env NESTEGG_BENCH_FAST_PASSWORDS=1): hash passwords with a tiny argon2id cost, so that 'nestegg bench --p2p' signs members up quickly; passwords set meanwhile are easy to crack: never on a server people use")
 	if err := parse(fs, args); err != nil {
@@ -47,6 +51,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		fmt.Fprintf(e.stderr, "nestegg serve: bad --log-level %q\n", *level)
+		return errUsage
+	}
+	front, err := web.NewFrontage(*trustedProxies, *publicURL)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "nestegg serve: %v\n", err)
 		return errUsage
 	}
 	logOut := newBufferedLog(e.stderr)
@@ -115,7 +124,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           front.Handler(srv),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
