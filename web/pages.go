@@ -243,14 +243,46 @@ func (s *Server) seeOther(pc *pageCtx, to, flash string) error {
 }
 
 // nextPath is where a form wants to go back to: its "next" field when that
-// is a path on this site, else fallback. Anything else could send people
-// to another site after they sign in.
+// is a path on this site (see localPath), else fallback.
 func nextPath(r *http.Request, fallback string) string {
-	n := r.FormValue("next")
-	if n == "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") || strings.ContainsAny(n, "\r\n") {
-		return fallback
+	if n := r.FormValue("next"); localPath(n) {
+		return n
 	}
-	return n
+	return fallback
+}
+
+// localPath reports whether next can only take a browser to a page of this
+// site, so that a link to /login?next=… cannot send people who sign in to
+// another site. Browsers forgive a lot: they drop tabs and newlines inside
+// a URL ("/\t/evil.example" becomes "//evil.example", another host), read
+// a backslash as a slash, and resolve "//host" to that host. So next must
+// be a path starting with exactly one "/", with no backslash and no control
+// character anywhere (escaped or not), and parse as a path alone.
+func localPath(next string) bool {
+	if len(next) == 0 || len(next) > 2048 || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return false
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	// What the path says once unescaped must hold too: a server or proxy
+	// on the way may decode it before a browser sees it.
+	p := u.Path
+	if strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\") {
+		return false
+	}
+	for _, c := range p {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // pageError shows err as a page: nobody is sent to log in, everything else
