@@ -56,7 +56,7 @@ func newCardShopWith(t *testing.T, db *store.DB, cardBps, cardFixed int64, cfg f
 // card links a sandbox test card number to user.
 func (e *cardShop) card(user, number string) string {
 	e.t.Helper()
-	tok, err := e.cards.Tokenize(e.ctx, rails.CardDetails{Number: number, ExpMonth: 12, ExpYear: 2030, CVC: "123"})
+	tok, err := e.cards.Tokenize(e.ctx, user, rails.CardDetails{Number: number, ExpMonth: 12, ExpYear: 2030, CVC: "123"})
 	if err != nil {
 		e.t.Fatalf("Tokenize: %v", err)
 	}

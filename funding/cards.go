@@ -23,8 +23,13 @@ const ThreeDSTimeout = time.Hour
 
 // LinkCard links the card behind a processor token. Nestegg receives only
 // the token, and keeps it with the brand, last four digits and expiry the
-// processor reports. Errors: Invalid (Param "token") for a token the
-// processor does not know; Unavailable when it cannot be asked.
+// processor reports. A token links once, and only for the member the
+// processor issued it to (when it says: the sandbox does), so that a
+// token seen, guessed or reused cannot put someone else's card in a
+// wallet. Errors: Invalid (Param "token") for a token the processor does
+// not know or issued to another member; Conflict (Param "token") for a
+// token already linked (tokenize the card again); Unavailable when the
+// processor cannot be asked.
 func (s *Service) LinkCard(ctx context.Context, userID, token string) (Card, error) {
 	if token == "" || len(token) > 255 {
 		return Card{}, nestegg.ParamErrorf(nestegg.Invalid, "token", "a card token from the processor is required")
@@ -33,13 +38,25 @@ func (s *Service) LinkCard(ctx context.Context, userID, token string) (Card, err
 	if err != nil {
 		return Card{}, err
 	}
+	if c.Owner != "" && c.Owner != userID {
+		// The same answer as an unknown token: whose it is stays unsaid.
+		return Card{}, nestegg.ParamErrorf(nestegg.Invalid, "token", "not a card token of this processor")
+	}
 	id := nestegg.NewID("crd")
 	now := s.now()
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		// The token's row is its single use: a second link of it, by
+		// anyone, in any process, is a unique violation.
+		if _, err := tx.ExecContext(ctx, "INSERT INTO funding_card_tokens (token, user_id, card_id, created_at) VALUES ($1, $2, $3, $4)", token, userID, id, now.UnixNano()); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO funding_cards (id, user_id, processor, token, brand, last4, exp_month, exp_year, status, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9)`, id, userID, fmt.Sprintf("%T", s.cards), c.Token, c.Brand, c.Last4, c.ExpMonth, c.ExpYear, now.UnixNano())
 		return err
 	})
+	if nestegg.Is(err, nestegg.Conflict) {
+		return Card{}, nestegg.ParamErrorf(nestegg.Conflict, "token", "this card token was already used: add the card again for a new one")
+	}
 	if err != nil {
 		return Card{}, fmt.Errorf("link card: %w", err)
 	}

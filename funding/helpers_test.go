@@ -90,7 +90,8 @@ func usd(minor int64) money.Amount {
 	return money.Amount{Asset: a, Minor: minor}
 }
 
-// verifiedBank links and verifies a bank account.
+// verifiedBank links and verifies a bank account, sending its
+// micro-deposits (and whatever else waits) in an ACH file first.
 func (e *env) verifiedBank(user, account string) string {
 	e.t.Helper()
 	b, err := e.f.LinkBank(e.ctx, user, funding.BankInput{HolderName: "Alice Ample", RoutingNumber: "011000015", AccountNumber: account})
@@ -103,6 +104,10 @@ func (e *env) verifiedBank(user, account string) string {
 	m, err := e.f.SandboxMicroDeposits(e.ctx, user, b.ID)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	// The amounts can be confirmed once they are sent.
+	if _, err := e.f.ExportACH(e.ctx); err != nil {
+		e.t.Fatalf("ExportACH: %v", err)
 	}
 	if _, err := e.f.VerifyBank(e.ctx, user, b.ID, m[1], m[0]); err != nil {
 		e.t.Fatalf("VerifyBank: %v", err)

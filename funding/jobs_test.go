@@ -33,7 +33,7 @@ func TestAnswersOnceAcrossProcesses(t *testing.T) {
 		returned := e.verifiedBank("usr_a", "5550001") // the sandbox returns it R01
 		e.deposit("usr_a", bank, 300_00, "d1")
 		e.deposit("usr_a", returned, 100_00, "d2")
-		tok, err := e.cards.Tokenize(e.ctx, rails.CardDetails{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2030, CVC: "123"})
+		tok, err := e.cards.Tokenize(e.ctx, "usr_a", rails.CardDetails{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2030, CVC: "123"})
 		if err != nil {
 			t.Fatal(err)
 		}

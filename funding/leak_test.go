@@ -48,9 +48,9 @@ func TestNoSensitiveDataLeaks(t *testing.T) {
 		}
 	}
 	// Card flow: tokenization is the one place the number passes.
-	tok, err := cards.Tokenize(e.ctx, rails.CardDetails{Number: pan, ExpMonth: 1, ExpYear: 2031, CVC: cvc})
+	tok, err := cards.Tokenize(e.ctx, "usr_a", rails.CardDetails{Number: pan, ExpMonth: 1, ExpYear: 2031, CVC: cvc})
 	record(tok, err)
-	_, err = cards.Tokenize(e.ctx, rails.CardDetails{Number: pan[:15] + "0", ExpMonth: 1, ExpYear: 2031, CVC: cvc})
+	_, err = cards.Tokenize(e.ctx, "usr_a", rails.CardDetails{Number: pan[:15] + "0", ExpMonth: 1, ExpYear: 2031, CVC: cvc})
 	record(nil, err)
 	card, err := f.LinkCard(e.ctx, "usr_a", tok.Token)
 	record(card, err)
@@ -66,6 +66,7 @@ func TestNoSensitiveDataLeaks(t *testing.T) {
 	_, err = f.LinkBank(e.ctx, "usr_a", funding.BankInput{HolderName: "A", RoutingNumber: "011000015", AccountNumber: account})
 	record(nil, err)
 	mic, _ := f.SandboxMicroDeposits(e.ctx, "usr_a", b.ID)
+	record(f.ExportACH(e.ctx))
 	record(f.VerifyBank(e.ctx, "usr_a", b.ID, mic[0], mic[1]))
 	record(f.Deposit(e.ctx, "usr_a", funding.DepositInput{BankAccountID: b.ID, Amount: usd(50_00), IdempotencyKey: "d"}))
 	file, err := f.ExportACH(e.ctx)

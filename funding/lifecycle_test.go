@@ -101,19 +101,30 @@ func TestDepositReturnedByImportedFile(t *testing.T) {
 		// The operator imports the bank's return file before the bank
 		// settled anything: the deposit never lands.
 		e.clock.Advance(rails.ReturnDelay + 25*time.Hour)
+		// One return file for each origination file: the micro-deposits',
+		// sent before the account was verified, and the deposit's.
 		files, err := e.bank.ReturnFiles(e.ctx)
-		if err != nil || len(files) != 1 {
+		if err != nil || len(files) != 2 {
 			t.Fatalf("ReturnFiles = %d, %v", len(files), err)
 		}
-		res, err := e.f.ImportReturns(e.ctx, files[0].Data)
-		if err != nil || res.Applied != 3 || res.Returns != 3 {
-			t.Fatalf("ImportReturns = %+v, %v; want the deposit and both micro-deposits", res, err)
+		var applied, returns int
+		for _, f := range files {
+			res, err := e.f.ImportReturns(e.ctx, f.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			applied, returns = applied+res.Applied, returns+res.Returns
+		}
+		if applied != 3 || returns != 3 {
+			t.Fatalf("ImportReturns applied %d of %d; want the deposit and both micro-deposits", applied, returns)
 		}
 		if got := e.status("usr_a", m.ID, funding.StatusReturned); got.ReturnCode != "R03" {
 			t.Fatalf("return code %s, want R03", got.ReturnCode)
 		}
-		if res, _ := e.f.ImportReturns(e.ctx, files[0].Data); res.Applied != 0 {
-			t.Fatalf("a second import applied %d", res.Applied)
+		for _, f := range files {
+			if res, _ := e.f.ImportReturns(e.ctx, f.Data); res.Applied != 0 {
+				t.Fatalf("a second import applied %d", res.Applied)
+			}
 		}
 		e.sync()
 		e.wantBalance("usr_a", 0)
@@ -180,7 +191,7 @@ func TestCardTopUps(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		link := func(number string) string {
-			c, err := e.cards.Tokenize(e.ctx, rails.CardDetails{Number: number, ExpMonth: 12, ExpYear: 2030, CVC: "123"})
+			c, err := e.cards.Tokenize(e.ctx, "usr_a", rails.CardDetails{Number: number, ExpMonth: 12, ExpYear: 2030, CVC: "123"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -242,6 +253,8 @@ func TestNACHAFileMatchesClearing(t *testing.T) {
 		e.deposit("usr_a", b1, 300_00, "seed")
 		e.day()
 		b2 := e.verifiedBank("usr_b", "222233334444")
+		e.clock.Advance(25 * time.Hour)
+		e.sync() // b2's micro-deposits settle
 		e.deposit("usr_a", b1, 125_00, "d1")
 		e.deposit("usr_b", b2, 75_50, "d2")
 		if _, err := e.f.Withdraw(e.ctx, "usr_a", funding.WithdrawInput{BankAccountID: b1, Amount: usd(40_00), IdempotencyKey: "w1"}); err != nil {
@@ -259,8 +272,8 @@ func TestNACHAFileMatchesClearing(t *testing.T) {
 		if p.TotalDebit != bc.DebitsPending || p.TotalCredit != bc.CreditsPending {
 			t.Fatalf("file totals debit %d credit %d; clearing pending debits %d credits %d", p.TotalDebit, p.TotalCredit, bc.DebitsPending, bc.CreditsPending)
 		}
-		if p.TotalDebit != 200_50 || len(p.Entries) != 5 {
-			t.Fatalf("file: debit %d, %d entries; want 200.50 and 5 (2 deposits, 1 withdrawal, 2 micro-deposits)", p.TotalDebit, len(p.Entries))
+		if p.TotalDebit != 200_50 || len(p.Entries) != 3 {
+			t.Fatalf("file: debit %d, %d entries; want 200.50 and 3 (2 deposits, 1 withdrawal; the micro-deposits went before b2 was verified)", p.TotalDebit, len(p.Entries))
 		}
 		if again, err := e.f.ExportACH(e.ctx); err != nil || again.ID != "" {
 			t.Fatalf("a second export = %+v, %v; want nothing to send", again, err)
@@ -317,6 +330,9 @@ func TestVerifyAttemptsAndCompliance(t *testing.T) {
 		if _, err := e.f.Deposit(e.ctx, "usr_a", funding.DepositInput{BankAccountID: b.ID, Amount: usd(1_00), IdempotencyKey: "x"}); !nestegg.Is(err, nestegg.Conflict) {
 			t.Fatalf("deposit from an unverified account = %v, want conflict", err)
 		}
+		if _, err := e.f.ExportACH(e.ctx); err != nil {
+			t.Fatal(err)
+		}
 		for i := 0; i < funding.MaxVerifyAttempts; i++ {
 			if _, err := e.f.VerifyBank(e.ctx, "usr_a", b.ID, 100, 100); !nestegg.Is(err, nestegg.Invalid) {
 				t.Fatalf("wrong amounts = %v", err)
@@ -331,7 +347,7 @@ func TestVerifyAttemptsAndCompliance(t *testing.T) {
 			t.Fatalf("the account number is not sealed: %q", sealed)
 		}
 		// A frozen member moves nothing.
-		good := e.verifiedBank("usr_f", "123456789")
+		good := e.verifiedBank("usr_f", "123450009")
 		if err := db.Write(e.ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(e.ctx, "UPDATE compliance_users SET frozen = 1 WHERE user_id = 'usr_f'")
 			if err == nil {

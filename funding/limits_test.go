@@ -57,7 +57,7 @@ func TestFundingVelocityLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		bank := e.verifiedBank("usr_b", "123456789")
-		tok, err := e.cards.Tokenize(e.ctx, rails.CardDetails{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2030, CVC: "123"})
+		tok, err := e.cards.Tokenize(e.ctx, "usr_b", rails.CardDetails{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2030, CVC: "123"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +97,7 @@ func TestDenialKeepsItsAuditRow(t *testing.T) {
 		bank := e.verifiedBank("usr_f", "123456789")
 		e.deposit("usr_f", bank, 100_00, "d1")
 		e.day()
-		tok, err := e.cards.Tokenize(e.ctx, rails.CardDetails{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2030, CVC: "123"})
+		tok, err := e.cards.Tokenize(e.ctx, "usr_f", rails.CardDetails{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2030, CVC: "123"})
 		if err != nil {
 			t.Fatal(err)
 		}

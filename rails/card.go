@@ -33,6 +33,10 @@ type Card struct {
 	Last4    string `json:"last4"`
 	ExpMonth int    `json:"exp_month"`
 	ExpYear  int    `json:"exp_year"`
+	// Owner is the member the processor issued the token to, when it
+	// binds tokens to one (the sandbox does); "" when it cannot tell.
+	// Only the owner may link the card.
+	Owner string `json:"-"`
 }
 
 // ChargeRequest asks for a charge.

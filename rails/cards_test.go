@@ -26,11 +26,11 @@ func TestSandboxCards(t *testing.T) {
 		{"4000000000000069", "declined", "expired_card"},
 		{"4000002500003155", "requires_action", ""},
 	} {
-		c, err := s.Tokenize(ctx, rails.CardDetails{Number: tc.number, ExpMonth: 12, ExpYear: 2030, CVC: "123"})
+		c, err := s.Tokenize(ctx, "usr_a", rails.CardDetails{Number: tc.number, ExpMonth: 12, ExpYear: 2030, CVC: "123"})
 		if err != nil {
 			t.Fatalf("Tokenize(%s): %v", tc.number, err)
 		}
-		if strings.Contains(c.Token, strings.ReplaceAll(tc.number, " ", "")) || c.Brand != "visa" || c.Last4 != tc.number[len(tc.number)-4:] {
+		if strings.Contains(c.Token, strings.ReplaceAll(tc.number, " ", "")) || c.Brand != "visa" || c.Owner != "usr_a" || c.Last4 != tc.number[len(tc.number)-4:] {
 			t.Fatalf("Tokenize(%s) = %+v", tc.number, c)
 		}
 		got, err := s.Card(ctx, c.Token)
@@ -52,9 +52,39 @@ func TestSandboxCards(t *testing.T) {
 		{Number: "4242424242424242", ExpMonth: 1, ExpYear: 2020, CVC: "123"},
 		{Number: "4242424242424242", ExpMonth: 1, ExpYear: 2030, CVC: "12"},
 	} {
-		_, err := s.Tokenize(ctx, d)
+		_, err := s.Tokenize(ctx, "usr_a", d)
 		if !nestegg.Is(err, nestegg.Invalid) || strings.Contains(err.Error(), d.Number) {
 			t.Errorf("Tokenize(bad) = %v, want invalid without the number", err)
 		}
+	}
+}
+
+// TestSandboxTokensIssued: the sandbox describes only the tokens it issued
+// (a well-formed token anyone could write is refused), with the member it
+// issued each to, also after a restart on the same directory.
+func TestSandboxTokensIssued(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := rails.NewSandboxCards(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Tokenize(ctx, "", rails.CardDetails{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2040, CVC: "123"}); !nestegg.Is(err, nestegg.Invalid) {
+		t.Fatalf("Tokenize without an owner = %v, want invalid", err)
+	}
+	c, err := s.Tokenize(ctx, "usr_a", rails.CardDetails{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2040, CVC: "123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := "tok_sbx_ok_visa_4242_122040_" + "a1b2c3d4e5f6"
+	if _, err := s.Card(ctx, forged); nestegg.ErrorParam(err) != "token" {
+		t.Fatalf("Card(forged) = %v, want invalid token", err)
+	}
+	again, err := rails.NewSandboxCards(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := again.Card(ctx, c.Token); err != nil || got.Owner != "usr_a" || got.Last4 != "4242" {
+		t.Fatalf("Card after a restart = %+v, %v; want usr_a's", got, err)
 	}
 }

@@ -24,8 +24,11 @@ import (
 //	4000002500003155  requires 3-D Secure authentication, then succeeds
 //
 // Tokens carry the card's behaviour and description (as Stripe's test
-// tokens do), so no card data is kept; charges are kept in a directory
-// (or in memory) so that Lookup and Confirm outlive a restart.
+// tokens do), so no card data is kept. A token is good only if this
+// sandbox issued it, and only for the member it was issued to: the
+// tokens issued (by a hash, with their owner) and the charges are kept in
+// a directory (or in memory) so that Card, Lookup and Confirm outlive a
+// restart.
 type SandboxCards struct {
 	st    *fileStore
 	clock func() time.Time
@@ -69,10 +72,15 @@ var sandboxDeclines = map[string][2]string{
 }
 
 // Tokenize stands in for the processor's client-side tokenization: the one
-// place in Nestegg a card number and CVC pass. It stores and logs nothing
-// and its errors never repeat the number. Errors: Invalid with Param
-// "number", "exp_month", "exp_year" or "cvc".
-func (s *SandboxCards) Tokenize(ctx context.Context, d CardDetails) (Card, error) {
+// place in Nestegg a card number and CVC pass. It issues the token to
+// owner, the member tokenizing (Card reports it, and only that member may
+// link the card); it stores nothing of the card, logs nothing, and its
+// errors never repeat the number. Errors: Invalid with Param "number",
+// "exp_month", "exp_year" or "cvc", or without an owner.
+func (s *SandboxCards) Tokenize(ctx context.Context, owner string, d CardDetails) (Card, error) {
+	if owner == "" {
+		return Card{}, nestegg.Errorf(nestegg.Invalid, "a sandbox card token is issued to a member")
+	}
 	num := strings.NewReplacer(" ", "", "-", "").Replace(d.Number)
 	if len(num) < 12 || len(num) > 19 || !luhn(num) {
 		return Card{}, nestegg.ParamErrorf(nestegg.Invalid, "number", "the card number is not valid")
@@ -98,7 +106,24 @@ func (s *SandboxCards) Tokenize(ctx context.Context, d CardDetails) (Card, error
 	rand.Read(r[:])
 	c := Card{Brand: brand(num), Last4: Last4(num), ExpMonth: d.ExpMonth, ExpYear: d.ExpYear}
 	c.Token = fmt.Sprintf("tok_sbx_%s_%s_%s_%02d%04d_%s", b, c.Brand, c.Last4, c.ExpMonth, c.ExpYear, hex.EncodeToString(r[:]))
+	data, _ := json.Marshal(issued{Owner: owner})
+	if err := s.st.put(tokenName(c.Token), data); err != nil {
+		return Card{}, err
+	}
+	c.Owner = owner
 	return c, nil
+}
+
+// issued is the sandbox's record of a token it issued.
+type issued struct {
+	Owner string `json:"owner"`
+}
+
+// tokenName is where a token's record is kept: by a hash, so that the
+// sandbox's state holds no token that could be charged.
+func tokenName(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return "token-" + hex.EncodeToString(h[:])
 }
 
 func brand(num string) string {
@@ -153,10 +178,27 @@ func parseToken(tok string) (Card, string, error) {
 	return Card{Token: tok, Brand: parts[3], Last4: parts[4], ExpMonth: m, ExpYear: y}, parts[2], nil
 }
 
-// Card describes a sandbox token.
+// Card describes a token this sandbox issued, with its Owner. Errors:
+// Invalid (Param "token") for one it did not issue: a well-formed token is
+// not enough, since anyone can write one.
 func (s *SandboxCards) Card(ctx context.Context, token string) (Card, error) {
 	c, _, err := parseToken(token)
-	return c, err
+	if err != nil {
+		return Card{}, err
+	}
+	fs, err := s.st.all(tokenName(token))
+	if err != nil {
+		return Card{}, err
+	}
+	if len(fs) != 1 {
+		return Card{}, nestegg.ParamErrorf(nestegg.Invalid, "token", "not a card token of this processor")
+	}
+	var is issued
+	if err := json.Unmarshal(fs[0].Data, &is); err != nil {
+		return Card{}, fmt.Errorf("sandbox token record: %w", err)
+	}
+	c.Owner = is.Owner
+	return c, nil
 }
 
 // Charge charges a sandbox token by its behaviour.

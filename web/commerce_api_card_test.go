@@ -36,7 +36,7 @@ func newCardShopAPI(t *testing.T, db *store.DB) *apiEnv {
 func (e *apiEnv) shopCard(t *testing.T, userID, number string) string {
 	t.Helper()
 	ctx := context.Background()
-	tok, err := e.cards.Tokenize(ctx, rails.CardDetails{Number: number, ExpMonth: 12, ExpYear: 2040, CVC: "123"})
+	tok, err := e.cards.Tokenize(ctx, userID, rails.CardDetails{Number: number, ExpMonth: 12, ExpYear: 2040, CVC: "123"})
 	if err != nil {
 		t.Fatal(err)
 	}

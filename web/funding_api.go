@@ -264,7 +264,8 @@ type cardTokenJSON struct {
 // sandbox and answers with the token; its errors name the field, never
 // its value. Not idempotent, so that no record of the request is kept.
 func (s *Server) apiTokenizeCard(w http.ResponseWriter, r *http.Request, body []byte) error {
-	if _, err := s.apiFunder(r); err != nil {
+	me, err := s.apiFunder(r)
+	if err != nil {
 		return err
 	}
 	if s.sbxCards == nil {
@@ -274,7 +275,7 @@ func (s *Server) apiTokenizeCard(w http.ResponseWriter, r *http.Request, body []
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	c, err := s.sbxCards.Tokenize(r.Context(), rails.CardDetails{Number: req.Number, ExpMonth: req.ExpMonth, ExpYear: req.ExpYear, CVC: req.CVC})
+	c, err := s.sbxCards.Tokenize(r.Context(), me, rails.CardDetails{Number: req.Number, ExpMonth: req.ExpMonth, ExpYear: req.ExpYear, CVC: req.CVC})
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func (e *apiEnv) pendingBank(t testing.TB, userID string) funding.BankAccount {
 func (e *apiEnv) linkedCard(t testing.TB, userID, number string) funding.Card {
 	t.Helper()
 	ctx := context.Background()
-	tok, err := e.cards.Tokenize(ctx, rails.CardDetails{Number: number, ExpMonth: testExpMonth, ExpYear: testExpYear, CVC: testCVC})
+	tok, err := e.cards.Tokenize(ctx, userID, rails.CardDetails{Number: number, ExpMonth: testExpMonth, ExpYear: testExpYear, CVC: testCVC})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -194,7 +194,7 @@ func (s *Server) cardSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx)
 	if err1 != nil || err2 != nil {
 		return s.moneyFormError(pc, d, "card", nestegg.ParamErrorf(nestegg.Invalid, "exp_month", "enter the expiry month and year as numbers, such as 12 and 2030"))
 	}
-	tok, err := s.sbxCards.Tokenize(r.Context(), rails.CardDetails{Number: r.PostFormValue("number"), ExpMonth: mo, ExpYear: yr, CVC: r.PostFormValue("cvc")})
+	tok, err := s.sbxCards.Tokenize(r.Context(), pc.me.ID, rails.CardDetails{Number: r.PostFormValue("number"), ExpMonth: mo, ExpYear: yr, CVC: r.PostFormValue("cvc")})
 	if err != nil {
 		return s.moneyFormError(pc, d, "card", err)
 	}

@@ -86,7 +86,7 @@ func TestPageBuyWithCard(t *testing.T) {
 			t.Fatal(err)
 		}
 		link := func(number string) funding.Card {
-			tok, err := s.cards.Tokenize(ctx, rails.CardDetails{Number: number, ExpMonth: 12, ExpYear: 2040, CVC: "123"})
+			tok, err := s.cards.Tokenize(ctx, beaAcct.ID, rails.CardDetails{Number: number, ExpMonth: 12, ExpYear: 2040, CVC: "123"})
 			if err != nil {
 				t.Fatal(err)
 			}
