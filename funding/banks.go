@@ -28,7 +28,10 @@ type BankInput struct {
 // VerifyBank. The account number is sealed before it is stored and never
 // returned. Errors: Invalid (Param "holder_name", "routing_number",
 // "account_number", "account_type"); Conflict when the member already
-// linked this account.
+// linked this account; RateLimited when the member is at a cap (see
+// Config.MaxPendingBanks, MaxBankLinksPerDay), or when the account has no
+// verification attempts left (too many wrong amounts, by anyone: the
+// micro-deposits could not be confirmed).
 func (s *Service) LinkBank(ctx context.Context, userID string, in BankInput) (BankAccount, error) {
 	if err := s.needKey(); err != nil {
 		return BankAccount{}, err
@@ -49,6 +52,12 @@ func (s *Service) LinkBank(ctx context.Context, userID string, in BankInput) (Ba
 	if in.AccountType != "checking" && in.AccountType != "savings" {
 		return BankAccount{}, nestegg.ParamErrorf(nestegg.Invalid, "account_type", "the account type is checking or savings")
 	}
+	fp := s.seal.fingerprint(in.RoutingNumber, in.AccountNumber)
+	if left, again, err := s.guessesLeft(ctx, s.db.Reader(), fp); err != nil {
+		return BankAccount{}, err
+	} else if left == 0 {
+		return BankAccount{}, nestegg.ParamErrorf(nestegg.RateLimited, "account_number", "this bank account had too many wrong verification attempts; it can be linked again after %s", again.Format("January 2, 2006"))
+	}
 	if err := s.ensureAccounts(ctx, userID); err != nil {
 		return BankAccount{}, err
 	}
@@ -59,10 +68,13 @@ func (s *Service) LinkBank(ctx context.Context, userID string, in BankInput) (Ba
 	// platform: the account never exists without them.
 	_, err := s.k.Move(ctx, movement.Request{Kind: movement.MicroDeposit, Reference: id, Actor: userID, Key: "link:" + id,
 		Asset: s.asset.Code, Amount: m1 + m2}, func(ctx context.Context, tx *movement.Tx) error {
+		if err := s.takeLink(ctx, tx.SQL, userID, tx.Now()); err != nil {
+			return err
+		}
 		_, err := tx.SQL.ExecContext(ctx, `INSERT INTO funding_banks (id, user_id, holder_name, routing, account_enc, last4, account_type, fingerprint, status, micro1, micro2, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
 			id, userID, name, in.RoutingNumber, s.seal.sealString(in.AccountNumber, id), rails.Last4(in.AccountNumber), in.AccountType,
-			s.seal.fingerprint(in.RoutingNumber, in.AccountNumber), BankPending, m1, m2, now.UnixNano())
+			fp, BankPending, m1, m2, now.UnixNano())
 		if err != nil {
 			return s.db.Translate(err)
 		}
@@ -124,75 +136,113 @@ func achName(s string) string {
 }
 
 // VerifyBank checks the two micro-deposit amounts (in either order) the
-// member read on their statement. Errors: NotFound; Conflict when the
-// account is not waiting for verification; Invalid (Param "amounts") for
-// wrong amounts, saying how many attempts remain (after the last, the
-// account is failed and must be linked again).
+// member read on their statement. Every guess is counted against the bank
+// account (see Config.VerifyAttempts), whoever links it, so that removing
+// a link and making it again gives no new guesses; after the last wrong
+// one, every link waiting on the account fails. Errors: NotFound;
+// Conflict when the account is not waiting for verification, or when its
+// micro-deposits have not been sent yet (they go out in the next ACH
+// file: until then nobody can know them); Invalid (Param "amounts") for
+// wrong amounts, saying how many attempts remain; RateLimited (Param
+// "amounts") when none remain.
 func (s *Service) VerifyBank(ctx context.Context, userID, bankID string, a1, a2 int64) (BankAccount, error) {
-	var wrong bool
-	var left int
+	// refusal is decided inside the transaction, whose writes (the guess
+	// taken, the link failed) must commit: it is returned after.
+	var refusal error
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		wrong = false
-		var st string
-		var m1, m2 int64
-		var attempts int
-		err := tx.QueryRowContext(ctx, "SELECT status, micro1, micro2, attempts FROM funding_banks WHERE id = $1 AND user_id = $2"+s.db.Dialect.ForUpdate(),
-			bankID, userID).Scan(&st, &m1, &m2, &attempts)
+		refusal = nil
+		var fp string
+		err := tx.QueryRowContext(ctx, "SELECT fingerprint FROM funding_banks WHERE id = $1 AND user_id = $2", bankID, userID).Scan(&fp)
 		if err == sql.ErrNoRows {
 			return nestegg.ParamErrorf(nestegg.NotFound, "id", "no bank account %q", bankID)
 		}
 		if err != nil {
 			return err
 		}
+		// The account's count is locked before the link: every guess
+		// takes the two in this order, and the last one fails the
+		// account's other links, so that parallel guesses on several
+		// links of one account queue rather than deadlock (PostgreSQL).
+		if err := s.lockGuesses(ctx, tx, fp); err != nil {
+			return err
+		}
+		var st string
+		var m1, m2 int64
+		if err := tx.QueryRowContext(ctx, "SELECT status, micro1, micro2 FROM funding_banks WHERE id = $1"+s.db.Dialect.ForUpdate(), bankID).Scan(&st, &m1, &m2); err != nil {
+			return err
+		}
 		if BankStatus(st) != BankPending {
 			return nestegg.Errorf(nestegg.Conflict, "the bank account is %s", strings.ReplaceAll(st, "_", " "))
 		}
-		now := s.now().UnixNano()
-		if (a1 == m1 && a2 == m2) || (a1 == m2 && a2 == m1) {
-			_, err = tx.ExecContext(ctx, "UPDATE funding_banks SET status = $1, updated_at = $2 WHERE id = $3", BankVerified, now, bankID)
+		if sent, err := microSent(ctx, tx, bankID); err != nil {
+			return err
+		} else if !sent {
+			return nestegg.Errorf(nestegg.Conflict, "the two small deposits have not been sent yet: they go out with the next bank file, and show on your statement in a business day or two")
+		}
+		now := s.now()
+		left, ok, err := s.reserveGuess(ctx, tx, fp, now)
+		if err != nil {
 			return err
 		}
-		attempts++
-		wrong, left = true, MaxVerifyAttempts-attempts
-		next := BankPending
-		if left <= 0 {
-			next = BankFailed
+		if !ok {
+			refusal = nestegg.ParamErrorf(nestegg.RateLimited, "amounts", "this bank account had too many wrong attempts; link it again after %s", now.Add(s.cfg.VerifyWindow).Format("January 2, 2006"))
+			return s.failPending(ctx, tx, fp, now)
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE funding_banks SET attempts = $1, status = $2, updated_at = $3 WHERE id = $4", attempts, next, now, bankID)
-		return err
+		if (a1 == m1 && a2 == m2) || (a1 == m2 && a2 == m1) {
+			if err := refundGuess(ctx, tx, fp); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, "UPDATE funding_banks SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4", BankVerified, now.UnixNano(), bankID, BankPending)
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE funding_banks SET attempts = attempts + 1, updated_at = $1 WHERE id = $2", now.UnixNano(), bankID); err != nil {
+			return err
+		}
+		if left > 0 {
+			refusal = nestegg.ParamErrorf(nestegg.Invalid, "amounts", "those are not the amounts; %d attempt(s) left", left)
+			return nil
+		}
+		refusal = nestegg.ParamErrorf(nestegg.Invalid, "amounts", "those are not the amounts; no attempts are left, so this account can be linked again after %s", now.Add(s.cfg.VerifyWindow).Format("January 2, 2006"))
+		return s.failPending(ctx, tx, fp, now)
 	})
 	if err != nil {
 		return BankAccount{}, err
 	}
-	if wrong {
-		if left <= 0 {
-			return BankAccount{}, nestegg.ParamErrorf(nestegg.Invalid, "amounts", "those are not the amounts; no attempts are left, so link the account again")
-		}
-		return BankAccount{}, nestegg.ParamErrorf(nestegg.Invalid, "amounts", "those are not the amounts; %d attempt(s) left", left)
+	if refusal != nil {
+		return BankAccount{}, refusal
 	}
 	return s.BankAccount(ctx, userID, bankID)
 }
 
-const bankCols = "id, holder_name, routing, last4, account_type, status, attempts, created_at"
+// failPending fails every link waiting on the account with fingerprint fp
+// (any member's): the account has no guesses left.
+func (s *Service) failPending(ctx context.Context, tx *sql.Tx, fp string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, "UPDATE funding_banks SET status = $1, updated_at = $2 WHERE fingerprint = $3 AND status = $4", BankFailed, now.UnixNano(), fp, BankPending)
+	return err
+}
 
-func scanBank(sc interface{ Scan(...any) error }) (BankAccount, error) {
+// bankCols are a bank account's columns, with its fingerprint's count of
+// guesses (b is funding_banks, g funding_bank_guesses).
+const bankCols = "b.id, b.holder_name, b.routing, b.last4, b.account_type, b.status, COALESCE(g.used, 0), COALESCE(g.last_at, 0), b.created_at FROM funding_banks b LEFT JOIN funding_bank_guesses g ON g.fingerprint = b.fingerprint"
+
+func (s *Service) scanBank(sc interface{ Scan(...any) error }) (BankAccount, error) {
 	var b BankAccount
 	var st string
-	var attempts int
-	var at int64
-	if err := sc.Scan(&b.ID, &b.HolderName, &b.Routing, &b.Last4, &b.AccountType, &st, &attempts, &at); err != nil {
+	var used int
+	var last, at int64
+	if err := sc.Scan(&b.ID, &b.HolderName, &b.Routing, &b.Last4, &b.AccountType, &st, &used, &last, &at); err != nil {
 		return BankAccount{}, err
 	}
 	b.Status, b.Masked, b.CreatedAt = BankStatus(st), rails.Mask(b.Last4), time.Unix(0, at).UTC()
 	if b.Status == BankPending {
-		b.AttemptsLeft = MaxVerifyAttempts - attempts
+		b.AttemptsLeft, _ = s.left(used, last)
 	}
 	return b, nil
 }
 
 // BankAccount returns one of userID's bank accounts, or NotFound.
 func (s *Service) BankAccount(ctx context.Context, userID, id string) (BankAccount, error) {
-	b, err := scanBank(s.db.Reader().QueryRowContext(ctx, "SELECT "+bankCols+" FROM funding_banks WHERE id = $1 AND user_id = $2 AND status <> 'removed'", id, userID))
+	b, err := s.scanBank(s.db.Reader().QueryRowContext(ctx, "SELECT "+bankCols+" WHERE b.id = $1 AND b.user_id = $2 AND b.status <> 'removed'", id, userID))
 	if err == sql.ErrNoRows {
 		return BankAccount{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no bank account %q", id)
 	}
@@ -201,14 +251,14 @@ func (s *Service) BankAccount(ctx context.Context, userID, id string) (BankAccou
 
 // BankAccounts lists userID's linked bank accounts, newest first.
 func (s *Service) BankAccounts(ctx context.Context, userID string) ([]BankAccount, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, "SELECT "+bankCols+" FROM funding_banks WHERE user_id = $1 AND status <> 'removed' ORDER BY created_at DESC, id DESC", userID)
+	rows, err := s.db.Reader().QueryContext(ctx, "SELECT "+bankCols+" WHERE b.user_id = $1 AND b.status <> 'removed' ORDER BY b.created_at DESC, b.id DESC", userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := []BankAccount{}
 	for rows.Next() {
-		b, err := scanBank(rows)
+		b, err := s.scanBank(rows)
 		if err != nil {
 			return nil, err
 		}

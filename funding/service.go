@@ -41,6 +41,18 @@ type Config struct {
 	// ODFI is the routing number of the platform's bank; CompanyName and
 	// CompanyID identify the platform in NACHA batches.
 	ODFI, CompanyName, CompanyID string
+	// VerifyAttempts is how many wrong micro-deposit amounts one bank
+	// account may be given, counted by the account (its fingerprint:
+	// across members, and across links removed and made again), before
+	// it cannot be verified for VerifyWindow after the last one; default
+	// MaxVerifyAttempts (3) in 30 days.
+	VerifyAttempts int
+	VerifyWindow   time.Duration
+	// MaxPendingBanks caps a member's bank accounts waiting for
+	// verification at once (default 5); MaxBankLinksPerDay the bank
+	// accounts a member links in a UTC day, removed ones included
+	// (default 10).
+	MaxPendingBanks, MaxBankLinksPerDay int
 	// Sandbox says the rails are the sandboxes, so that pages may show
 	// what a real bank statement would (the micro-deposit amounts).
 	Sandbox bool
@@ -94,6 +106,18 @@ func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, bank rails.Ba
 	}
 	if cfg.MaxWithdrawal <= 0 {
 		cfg.MaxWithdrawal = 5_000_00
+	}
+	if cfg.VerifyAttempts <= 0 {
+		cfg.VerifyAttempts = MaxVerifyAttempts
+	}
+	if cfg.VerifyWindow <= 0 {
+		cfg.VerifyWindow = 30 * 24 * time.Hour
+	}
+	if cfg.MaxPendingBanks <= 0 {
+		cfg.MaxPendingBanks = 5
+	}
+	if cfg.MaxBankLinksPerDay <= 0 {
+		cfg.MaxBankLinksPerDay = 10
 	}
 	if cfg.ODFI == "" {
 		cfg.ODFI = "091000019"

@@ -17,8 +17,8 @@ const (
 	BankRemoved  BankStatus = "removed"
 )
 
-// MaxVerifyAttempts is how many times a member may try the micro-deposit
-// amounts before the account must be linked again.
+// MaxVerifyAttempts is the default of Config.VerifyAttempts: how many
+// wrong micro-deposit amounts a bank account may be given in a window.
 const MaxVerifyAttempts = 3
 
 // BankAccount is a linked bank account as anyone outside funding sees it:
@@ -31,7 +31,8 @@ type BankAccount struct {
 	Masked      string     `json:"account_number_masked"`
 	AccountType string     `json:"account_type"`
 	Status      BankStatus `json:"status"`
-	// AttemptsLeft is how many micro-deposit confirmations remain.
+	// AttemptsLeft is how many micro-deposit confirmations remain for
+	// the account (whoever else tried it).
 	AttemptsLeft int       `json:"verification_attempts_left"`
 	CreatedAt    time.Time `json:"created_at"`
 }
