@@ -8,6 +8,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/store"
 )
 
 // ACHFile is an origination file as the operator sees it.
@@ -29,7 +30,12 @@ type ACHFile struct {
 // written with moov-io/ach, marks them submitted, stores the file and
 // transmits it to the bank. Files that failed to transmit earlier are
 // sent again first. With nothing waiting it returns a zero ACHFile and no
-// error. Only operators may call it (serve runs it daily).
+// error. Safe to run in several processes at once (every serve exports
+// when it starts): each entry goes in exactly one file, and no two files
+// or entries share a number (nor two of a day's first 36 files a File ID
+// Modifier). Errors: Unavailable when the bank did not take the file (it
+// is sent again next time). Only operators may call it (serve runs it
+// daily).
 func (s *Service) ExportACH(ctx context.Context) (ACHFile, error) {
 	if err := s.retransmit(ctx); err != nil {
 		return ACHFile{}, err
@@ -38,12 +44,17 @@ func (s *Service) ExportACH(ctx context.Context) (ACHFile, error) {
 	now := s.now()
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		f = ACHFile{}
-		// The entries are locked (PostgreSQL) so that two processes
-		// exporting at once cannot both send one: the second waits, then
-		// finds them submitted.
+		// The entries are claimed: locked until this file commits
+		// (PostgreSQL), and those another export holds skipped, so that
+		// two exports at once write disjoint files rather than one file
+		// twice. SQLite has one writer.
+		lock := ""
+		if s.db.Dialect == store.Postgres {
+			lock = " FOR UPDATE SKIP LOCKED"
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, kind, method_id, amount FROM funding_movements
 			WHERE status = 'pending' AND (kind IN ('deposit', 'micro_deposit') OR (kind = 'withdrawal' AND speed = 'standard'))
-			ORDER BY created_at, id LIMIT 9000`+s.db.Dialect.ForUpdate())
+			ORDER BY created_at, id LIMIT 9000`+lock)
 		if err != nil {
 			return err
 		}
@@ -64,14 +75,25 @@ func (s *Service) ExportACH(ctx context.Context) (ACHFile, error) {
 		if err := rows.Err(); err != nil || len(items) == 0 {
 			return err
 		}
-		var seq int64
-		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM funding_movements").Scan(&seq); err != nil {
+		// Numbers come from counters taken under their row's lock, never
+		// from MAX()+1, which two exports at once would both read.
+		fileNo, err := nextSequence(ctx, tx, "ach_file:"+now.Format("20060102"), 1)
+		if err != nil {
 			return err
 		}
+		// After the day's 36th file the modifiers come round again: the
+		// files' creation times (to the minute) still tell them apart,
+		// and money waiting a day for a free modifier would be worse.
+		mod := (fileNo - 1) % int64(len(fileModifiers))
+		last, err := nextSequence(ctx, tx, "ach_trace", int64(len(items)))
+		if err != nil {
+			return err
+		}
+		seq := last - int64(len(items))
 		// Entries take effect the next day: the bank settles them then.
 		eff := now.Truncate(24 * time.Hour).Add(24 * time.Hour)
 		o := rails.Origination{Created: now, Effective: eff, ODFI: s.cfg.ODFI, DestinationName: "NESTEGG ODFI",
-			OriginName: s.cfg.CompanyName, CompanyName: s.cfg.CompanyName, CompanyID: s.cfg.CompanyID}
+			OriginName: s.cfg.CompanyName, CompanyName: s.cfg.CompanyName, CompanyID: s.cfg.CompanyID, FileIDModifier: fileModifiers[mod : mod+1]}
 		f = ACHFile{ID: nestegg.NewID("ach"), Effective: eff, CreatedAt: now}
 		f.Name = fmt.Sprintf("nestegg-%s-%s.ach", now.Format("20060102-150405"), f.ID[len(f.ID)-6:])
 		for _, it := range items {
@@ -80,8 +102,11 @@ func (s *Service) ExportACH(ctx context.Context) (ACHFile, error) {
 				return err
 			}
 			seq++
+			// A trace number has seven digits for the entry: after
+			// 9,999,999 entries they start again.
+			n := int((seq-1)%9_999_999 + 1)
 			debit := it.kind == string(KindDeposit)
-			o.Entries = append(o.Entries, rails.Entry{Seq: int(seq), Debit: debit, Savings: savings, Routing: routing,
+			o.Entries = append(o.Entries, rails.Entry{Seq: n, Debit: debit, Savings: savings, Routing: routing,
 				AccountNumber: number, Name: name, ID: it.id[len(it.id)-15:], Amount: it.amount})
 			if debit {
 				f.TotalDebit += it.amount
@@ -89,7 +114,7 @@ func (s *Service) ExportACH(ctx context.Context) (ACHFile, error) {
 				f.TotalCredit += it.amount
 			}
 			r, err := tx.ExecContext(ctx, "UPDATE funding_movements SET status = 'submitted', seq = $1, trace = $2, file_id = $3, updated_at = $4 WHERE id = $5 AND status = 'pending'",
-				seq, rails.Trace(s.cfg.ODFI, int(seq)), f.ID, now.UnixNano(), it.id)
+				seq, rails.Trace(s.cfg.ODFI, n), f.ID, now.UnixNano(), it.id)
 			if err != nil {
 				return err
 			}
@@ -115,6 +140,20 @@ func (s *Service) ExportACH(ctx context.Context) (ACHFile, error) {
 	}
 	f.Transmitted = true
 	return f, nil
+}
+
+// fileModifiers are the File ID Modifiers of a day's files, in order.
+const fileModifiers = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// nextSequence takes n numbers from the counter name inside tx and
+// returns the last: the numbers are last-n+1 … last. The counter's row
+// stays locked until tx ends, so no other transaction, in any process,
+// gets the same numbers.
+func nextSequence(ctx context.Context, tx *sql.Tx, name string, n int64) (int64, error) {
+	var last int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO funding_sequences (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET value = funding_sequences.value + $2 RETURNING value`, name, n).Scan(&last)
+	return last, err
 }
 
 func (s *Service) transmit(ctx context.Context, f ACHFile) error {
@@ -209,7 +248,7 @@ func (s *Service) ImportReturns(ctx context.Context, data []byte) (ImportResult,
 		res.Returns++
 		var id string
 		var st string
-		err := s.db.Reader().QueryRowContext(ctx, "SELECT id, status FROM funding_movements WHERE trace = $1", e.OriginalTrace).Scan(&id, &st)
+		err := s.db.Reader().QueryRowContext(ctx, "SELECT id, status FROM funding_movements WHERE trace = $1 ORDER BY created_at DESC, id DESC LIMIT 1", e.OriginalTrace).Scan(&id, &st)
 		if err == sql.ErrNoRows {
 			res.Unknown = append(res.Unknown, e.OriginalTrace)
 			continue

@@ -111,7 +111,11 @@
 // movement (FOR UPDATE) and acts only from the status it expects, every
 // status update names the status it expects in its WHERE clause, a
 // deposit or withdrawal locks the bank account it uses, a top-up the card,
-// ExportACH the entries it puts in a file, VerifyBank the account; balances
+// ExportACH claims the entries it puts in a file (FOR UPDATE SKIP LOCKED)
+// and takes its numbers from counters (funding_sequences), VerifyBank
+// locks the account's count of guesses and then the link, LinkBank the
+// member's count of links for the day, LinkCard inserts the token's one
+// row (funding_card_tokens); balances
 // a decision rests on (what a wallet can pay, what a member owes) are read
 // locked through the movement (movement.Tx.Account). The ledger's own
 // constraints refuse whatever a lock might have missed. SQLite has one
@@ -124,4 +128,11 @@
 // data, and opened only to write a NACHA file or an instant payout.
 // Everything else carries the last four digits. Card numbers never reach
 // this package: LinkCard takes a processor token.
+//
+// # Guards
+//
+// Micro-deposit guesses are counted per bank account (its fingerprint),
+// not per link, and only once the micro-deposits are sent; members have
+// caps on links; card tokens link once and only for their owner; see
+// docs/SECURITY.md and Config.
 package funding

@@ -45,7 +45,9 @@ func (r Report) OK() bool { return len(r.Mismatches) == 0 }
 //     not yet paid out;
 //   - each ACH entry sent: the bank has it, for the same amount and
 //     direction, in the same state (settled/returned) as the movement;
-//     the bank has no entry Nestegg did not send;
+//     the bank has no entry Nestegg did not send, and none twice (the
+//     same trace number in two entries: trace_seen_twice); no two
+//     movements share a trace (trace_reused);
 //   - each card charge: the processor has it for the same gross amount.
 //
 // Only operators may call it.
@@ -88,9 +90,21 @@ func (s *Service) Reconcile(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("reconcile: bank records: %w", err)
 	}
+	// An entry the bank holds twice (a file sent twice, two files
+	// numbered alike) is money moved twice: each trace must be there once.
 	byTrace := map[string]rails.Record{}
+	files := map[string][]string{}
 	for _, r := range recs {
-		byTrace[r.Trace] = r
+		if _, twice := byTrace[r.Trace]; !twice {
+			byTrace[r.Trace] = r
+		}
+		files[r.Trace] = append(files[r.Trace], r.File)
+	}
+	for _, r := range recs {
+		if fs := files[r.Trace]; len(fs) > 1 && fs[0] == r.File {
+			add("trace_seen_twice", r.Trace, "one entry at the bank", fmt.Sprintf("%d entries, in %v", len(fs), fs))
+			files[r.Trace] = nil
+		}
 	}
 	seen := map[string]bool{}
 	for _, m := range mvs {
@@ -131,6 +145,9 @@ func (s *Service) Reconcile(ctx context.Context) (Report, error) {
 		}
 		if trace == "" {
 			continue // not sent yet, or refused before it was
+		}
+		if seen[trace] {
+			add("trace_reused", m.id, "a trace of its own", trace)
 		}
 		seen[trace] = true
 		r, ok := byTrace[trace]

@@ -43,7 +43,11 @@ type Origination struct {
 	OriginName      string
 	CompanyName     string
 	CompanyID       string // 10 characters, as the ODFI assigned
-	Entries         []Entry
+	// FileIDModifier tells apart the files of one day (A–Z, then 0–9):
+	// a bank rejects a second file with the same origin, date and
+	// modifier as a duplicate. Default "A".
+	FileIDModifier string
+	Entries        []Entry
 }
 
 // WriteNACHA writes the origination file with moov-io/ach, validated.
@@ -59,6 +63,9 @@ func WriteNACHA(o Origination) ([]byte, error) {
 	fh.FileCreationTime = o.Created.UTC().Format("1504")
 	fh.ImmediateDestinationName = o.DestinationName
 	fh.ImmediateOriginName = o.OriginName
+	if o.FileIDModifier != "" {
+		fh.FileIDModifier = o.FileIDModifier
+	}
 	f := ach.NewFile()
 	f.SetHeader(fh)
 	batchNo := 0
