@@ -41,6 +41,9 @@ var fundingAuthzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) 
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := e.funds.ExportACH(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		return authzCase{path: "/api/v1/bank-accounts/" + b.ID + "/verify", body: fmt.Sprintf(`{"amounts":[%d,%d]}`, m[0], m[1]),
 			nobody: s401, stranger: s404, owner: s200,
 			after: func(t *testing.T, e *apiEnv, w *authzWorld) {
@@ -58,8 +61,9 @@ var fundingAuthzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) 
 			body: fmt.Sprintf(`{"number":%q,"exp_month":%d,"exp_year":%d,"cvc":%q}`, cardOK, testExpMonth, testExpYear, testCVC)}
 	},
 	"POST /api/v1/cards": func(t *testing.T, e *apiEnv, w *authzWorld) authzCase {
-		tok := e.tokenize(t, cardOK)
-		return authzCase{path: "/api/v1/cards", body: fmt.Sprintf(`{"token":%q}`, tok), nobody: s401, stranger: s201, owner: s201, never: []string{tok}}
+		// A token links only for the member it was issued to.
+		tok := e.tokenizeAs(t, w.owner.token, cardOK)
+		return authzCase{path: "/api/v1/cards", body: fmt.Sprintf(`{"token":%q}`, tok), nobody: s401, stranger: s400, owner: s201, never: []string{tok}}
 	},
 	"GET /api/v1/cards": func(t *testing.T, e *apiEnv, w *authzWorld) authzCase {
 		c := e.linkedCard(t, w.owner.id, cardOK)
@@ -169,11 +173,17 @@ func ownerMovement(prefix string, kind funding.Kind) func(*testing.T, *apiEnv, *
 	}
 }
 
-// tokenize makes a sandbox card token.
+// tokenize makes a sandbox card token, for a new member.
 func (e *apiEnv) tokenize(t testing.TB, number string) string {
 	t.Helper()
+	return e.tokenizeAs(t, e.memberToken(t), number)
+}
+
+// tokenizeAs makes a sandbox card token for the member with API token api.
+func (e *apiEnv) tokenizeAs(t testing.TB, api, number string) string {
+	t.Helper()
 	var tok struct{ Token string }
-	w := e.as(e.memberToken(t), http.MethodPost, "/api/v1/sandbox/cards/tokens",
+	w := e.as(api, http.MethodPost, "/api/v1/sandbox/cards/tokens",
 		fmt.Sprintf(`{"number":%q,"exp_month":%d,"exp_year":%d,"cvc":%q}`, number, testExpMonth, testExpYear, testCVC))
 	if w.Code != http.StatusCreated {
 		t.Fatalf("tokenize = %d %s", w.Code, w.Body)

@@ -66,6 +66,10 @@ func (e *apiEnv) verifiedBank(t testing.TB, userID string) funding.BankAccount {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The amounts can be confirmed once they are sent.
+	if _, err := e.funds.ExportACH(ctx); err != nil {
+		t.Fatalf("ExportACH: %v", err)
+	}
 	if b, err = e.funds.VerifyBank(ctx, userID, b.ID, m[0], m[1]); err != nil {
 		t.Fatalf("VerifyBank: %v", err)
 	}

@@ -126,6 +126,9 @@ func TestFundingNoSensitiveDataLeaks(t *testing.T) {
 		}
 		var micro struct{ Amounts []int64 }
 		rec.api(t, e, tok, 200, &micro, "GET", "/api/v1/sandbox/bank-accounts/"+bank.ID+"/micro-deposits", "")
+		if _, err := e.funds.ExportACH(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 		rec.api(t, e, tok, 200, &bank, "POST", "/api/v1/bank-accounts/"+bank.ID+"/verify", fmt.Sprintf(`{"amounts":[%d,%d]}`, micro.Amounts[1], micro.Amounts[0]))
 		if bank.Status != "verified" {
 			t.Fatalf("verified bank = %+v", bank)
@@ -202,6 +205,9 @@ func TestFundingNoSensitiveDataLeaks(t *testing.T) {
 		page = rec.page(bob.get("/money"))
 		bankID := regexp.MustCompile(`/money/banks/(bnk_[^/]+)/verify`).FindStringSubmatch(page.body)[1]
 		amts := regexp.MustCompile(`they are (\d+)¢ and (\d+)¢`).FindStringSubmatch(page.body)
+		if _, err := e.funds.ExportACH(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 		wantStatus(t, "verify", rec.page(bob.post("/money/banks/"+bankID+"/verify", "amount1", amts[1], "amount2", amts[2])), http.StatusSeeOther)
 		wantBody(t, "deposit review", rec.page(bob.post("/money/deposit", "bank_account_id", bankID, "amount", "40", "key", "pdep")), "Check your deposit", "••••1122")
 		r = rec.page(bob.post("/money/deposit", "bank_account_id", bankID, "amount", "40", "key", "pdep", "confirm", "yes"))

@@ -102,6 +102,13 @@ func TestBankCardCLI(t *testing.T) {
 		if out, err := run("", "deposit", "50", "--yes"); err == nil || !strings.Contains(err.Error(), "nestegg bank link") {
 			t.Fatalf("deposit before verifying = %v\n%s", err, out)
 		}
+		// The amounts can be confirmed once they are sent.
+		req, _ = http.NewRequest("POST", url+"/api/v1/operator/ach/export", nil)
+		req.Header.Set("Authorization", "Bearer bank-card-cli-test-operator-key")
+		if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("ACH export = %v %v", resp, err)
+		}
+		resp.Body.Close()
 		// One amount in cents, the other as money.
 		out, err = run("", "bank", "verify", id, fmt.Sprint(micro.Amounts[0]), fmt.Sprintf("0.%02d", micro.Amounts[1]))
 		if err != nil || !strings.Contains(out, "Verified bank account ••••4567 ("+id+")") {

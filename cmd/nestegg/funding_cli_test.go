@@ -67,6 +67,7 @@ func TestFundingCLI(t *testing.T) {
 		call("POST", "/api/v1/bank-accounts", token, "", `{"holder_name":"Walter Skinner","routing_number":"011000015","account_number":"123456789"}`, 201, &bank)
 		var micro struct{ Amounts []int64 }
 		call("GET", "/api/v1/sandbox/bank-accounts/"+bank.ID+"/micro-deposits", token, "", "", 200, &micro)
+		call("POST", "/api/v1/operator/ach/export", key, "", "", 201, nil) // the amounts can be confirmed once sent
 		body, _ := json.Marshal(map[string]any{"amounts": micro.Amounts})
 		call("POST", "/api/v1/bank-accounts/"+bank.ID+"/verify", token, "", string(body), 200, nil)
 		link := func(number string) string {
