@@ -31,9 +31,6 @@ func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, clock func() 
 	return &Kernel{db: db, ledger: l, comp: comp, clock: clock}
 }
 
-// Ledger returns the ledger the kernel moves money with, for reads.
-func (k *Kernel) Ledger() *ledger.Ledger { return k.ledger }
-
 // Request is one movement asked for.
 type Request struct {
 	Kind Kind
