@@ -153,6 +153,21 @@ func (d Dialect) translate(err error) error {
 		return &nestegg.Error{Code: nestegg.NotFound, Message: "not found", Err: err}
 	case IsUniqueViolation(err):
 		return &nestegg.Error{Code: nestegg.Conflict, Message: "already exists", Err: err}
+	case isBadText(err):
+		// The web edge refuses such text before it gets here; this is the
+		// last line, so that text that slips through (a caller that is not
+		// the web, a field the edge does not see) is the client's 400 and
+		// not a 500. SQLite stores any bytes, so only PostgreSQL says it.
+		return &nestegg.Error{Code: nestegg.Invalid,
+			Message: "text holds a NUL byte or is not valid UTF-8", Err: err}
 	}
 	return err
+}
+
+// isBadText reports whether PostgreSQL refused a value's characters: a NUL
+// byte or invalid UTF-8 (22021) or a character the encoding lacks (22P05).
+func isBadText(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) &&
+		(pe.Code == pgerrcode.CharacterNotInRepertoire || pe.Code == pgerrcode.UntranslatableCharacter)
 }

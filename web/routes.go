@@ -261,6 +261,11 @@ func (s *Server) serveRoute(rt *route, w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	// Ids and filters are checked here, once for every route (bodies in
+	// decodeJSON): see checkURLText.
+	if err := checkURLText(rt.Pattern, r); err != nil {
+		return err
+	}
 	var body []byte
 	if rt.BodyLimit > 0 {
 		if body, err = readBody(w, r, rt.BodyLimit); err != nil {
