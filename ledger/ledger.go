@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -92,16 +93,63 @@ func (l *Ledger) Close() error {
 
 // Submit commits transfers through the group-commit batcher and returns one
 // Result per transfer, in order. The error is non-nil only when the call as
-// a whole failed (Invalid for none or more than MaxBatch, Unavailable when
-// closed, a context error, or a database error); then nothing was committed.
+// a whole failed (Invalid for none or more than MaxBatch, or for a transfer
+// whose text is not valid UTF-8, holds a control character or is over 256
+// bytes, with Param naming it; Unavailable when closed, a context error, or
+// a database error); then nothing was committed.
 func (l *Ledger) Submit(ctx context.Context, transfers []Transfer) ([]Result, error) {
 	if len(transfers) == 0 || len(transfers) > MaxBatch {
 		return nil, nestegg.ParamErrorf(nestegg.Invalid, "transfers", "a batch holds 1 to %d transfers, got %d", MaxBatch, len(transfers))
+	}
+	if err := checkText(transfers); err != nil {
+		return nil, err
 	}
 	if l.b == nil {
 		return nil, nestegg.Errorf(nestegg.Unavailable, "the ledger is not started")
 	}
 	return l.b.submit(ctx, transfers, nil)
+}
+
+// maxText bounds every text field of a transfer. Valid ids, codes and
+// references are far shorter (the engine's statuses say so per transfer);
+// this only keeps megabytes of junk out of a batch's queries.
+const maxText = 256
+
+// checkText refuses, before they join a batch, transfers whose text the
+// database would refuse: invalid UTF-8, a NUL or another control character
+// (PostgreSQL rejects NUL and invalid UTF-8 in text with 22021, which would
+// fail the whole group-commit batch and every other request in it), or text
+// over maxText bytes. The error is Invalid for this request alone, naming
+// transfers[i].field; nothing of the request is applied.
+func checkText(transfers []Transfer) error {
+	for i, t := range transfers {
+		for _, f := range [...]struct{ name, v string }{
+			{"id", t.ID}, {"debit_account_id", t.DebitAccountID}, {"credit_account_id", t.CreditAccountID},
+			{"asset", t.Asset}, {"code", t.Code}, {"reference", t.Reference}, {"pending_id", t.PendingID},
+		} {
+			if why := badText(f.v); why != "" {
+				name := fmt.Sprintf("transfers[%d].%s", i, f.name)
+				return nestegg.ParamErrorf(nestegg.Invalid, name, "%s %s", name, why)
+			}
+		}
+	}
+	return nil
+}
+
+// badText says what is wrong with one transfer field, or "" when nothing.
+func badText(s string) string {
+	if len(s) > maxText {
+		return fmt.Sprintf("is over %d bytes", maxText)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return "holds a control character"
+		}
+	}
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	return ""
 }
 
 // Stats counts what the group commit has done since Start.
@@ -147,6 +195,9 @@ var ErrRiderExists = errors.New("ledger: a row with the rider's key already exis
 func (l *Ledger) SubmitWith(ctx context.Context, transfers []Transfer, rider *Rider) ([]Result, error) {
 	if len(transfers) == 0 || len(transfers) > MaxBatch {
 		return nil, nestegg.ParamErrorf(nestegg.Invalid, "transfers", "a batch holds 1 to %d transfers, got %d", MaxBatch, len(transfers))
+	}
+	if err := checkText(transfers); err != nil {
+		return nil, err
 	}
 	if l.b == nil {
 		return nil, nestegg.Errorf(nestegg.Unavailable, "the ledger is not started")
