@@ -22,9 +22,11 @@ type request struct {
 	// work, when set, is a Do call: run inside the batch in a SAVEPOINT of
 	// its own, instead of transfers.
 	work func(ctx context.Context, tx *sql.Tx) error
-	// order places a unit of work in its batch (see Do).
-	order string
-	done  chan reply
+	// order places a unit of work in its batch, and accounts are the
+	// ledger accounts it will touch, nil when unknown (see Do).
+	order    string
+	accounts []string
+	done     chan reply
 }
 
 type reply struct {
@@ -32,11 +34,12 @@ type reply struct {
 	err     error
 }
 
-// weight is what a request counts toward MaxBatch: its transfers, or one
-// for a unit of work.
-func (r *request) weight() int {
+// weight is what a request counts toward MaxBatch: its transfers, or for
+// a unit of work MaxBatch / MaxWorks, so that a batch carries at most
+// MaxWorks of them.
+func (b *batcher) weight(r *request) int {
 	if r.work != nil {
-		return 1
+		return b.l.opt.MaxBatch / b.l.opt.MaxWorks
 	}
 	return len(r.transfers)
 }
@@ -51,25 +54,32 @@ type batcher struct {
 	l *Ledger
 	// batches and requests count what has been committed, for Stats.
 	batches, requests atomic.Int64
-	// works is held while a batch carrying units of work commits: they
-	// take their locks one movement at a time, so two such batches at once
-	// deadlock each other often (PostgreSQL aborts one after
-	// deadlock_timeout, a second: measured, 30 deadlocks in 8,000 payments
-	// even with works ordered by payer). One at a time per process;
-	// transfer-only batches, which lock in id order, still overlap.
-	works sync.Mutex
+	// workMu is held while a batch carrying units of work that did not
+	// declare their accounts commits: they take their locks one movement at
+	// a time, so two such batches at once deadlock each other often
+	// (PostgreSQL aborts one after deadlock_timeout, a second: measured, 30
+	// deadlocks in 8,000 payments even with works ordered by payer).
+	workMu sync.Mutex
 
-	queue  chan *request
-	wg     sync.WaitGroup
-	mu     sync.RWMutex // guards closed against sends on a closed queue
-	closed bool
+	// queue holds transfer requests and works units of work: each has its
+	// own committers (Options.Committers, Options.WorkCommitters), so that
+	// movements, which execute statement by statement, neither hold up
+	// transfer batches nor take their committers.
+	queue, works chan *request
+	wg           sync.WaitGroup
+	mu           sync.RWMutex // guards closed against sends on a closed queue
+	closed       bool
 }
 
-func newBatcher(l *Ledger, committers int) *batcher {
-	b := &batcher{l: l, queue: make(chan *request, 4*MaxBatch)}
+func newBatcher(l *Ledger, committers, workCommitters int) *batcher {
+	b := &batcher{l: l, queue: make(chan *request, 4*MaxBatch), works: make(chan *request, 4*MaxBatch)}
 	for i := 0; i < committers; i++ {
 		b.wg.Add(1)
-		go b.loop()
+		go b.loop(b.queue)
+	}
+	for i := 0; i < workCommitters; i++ {
+		b.wg.Add(1)
+		go b.loop(b.works)
 	}
 	return b
 }
@@ -87,8 +97,12 @@ func (b *batcher) enqueue(r *request) ([]Result, error) {
 		b.mu.RUnlock()
 		return nil, errClosed
 	}
+	q := b.queue
+	if r.work != nil {
+		q = b.works
+	}
 	select {
-	case b.queue <- r:
+	case q <- r:
 	case <-ctx.Done():
 		b.mu.RUnlock()
 		return nil, ctx.Err()
@@ -106,12 +120,13 @@ func (b *batcher) close() {
 	if !b.closed {
 		b.closed = true
 		close(b.queue)
+		close(b.works)
 	}
 	b.mu.Unlock()
 	b.wg.Wait()
 }
 
-func (b *batcher) loop() {
+func (b *batcher) loop(queue chan *request) {
 	defer b.wg.Done()
 	max := b.l.opt.MaxBatch
 	var carry *request
@@ -119,13 +134,13 @@ func (b *batcher) loop() {
 		var batch []*request
 		n := 0
 		if carry != nil {
-			batch, n, carry = append(batch, carry), carry.weight(), nil
+			batch, n, carry = append(batch, carry), b.weight(carry), nil
 		} else {
-			r, ok := <-b.queue
+			r, ok := <-queue
 			if !ok {
 				return
 			}
-			batch, n = append(batch, r), r.weight()
+			batch, n = append(batch, r), b.weight(r)
 		}
 		var timer <-chan time.Time
 		if b.l.opt.MaxWait > 0 {
@@ -137,13 +152,13 @@ func (b *batcher) loop() {
 			var ok bool
 			if timer != nil {
 				select {
-				case r, ok = <-b.queue:
+				case r, ok = <-queue:
 				case <-timer:
 					break gather
 				}
 			} else {
 				select {
-				case r, ok = <-b.queue:
+				case r, ok = <-queue:
 				default:
 					break gather
 				}
@@ -151,11 +166,11 @@ func (b *batcher) loop() {
 			if !ok {
 				break
 			}
-			if n+r.weight() > max {
+			if n+b.weight(r) > max {
 				carry = r
 				break
 			}
-			batch, n = append(batch, r), n+r.weight()
+			batch, n = append(batch, r), n+b.weight(r)
 		}
 		b.commit(batch)
 	}
@@ -194,11 +209,34 @@ func (b *batcher) commit(batch []*request) {
 	for i, r := range workReqs {
 		works[i] = work{ctx: context.WithoutCancel(r.ctx), fn: r.work}
 	}
+	// A batch whose units of work all declared their accounts locks every
+	// account it will touch first, in id order, so that it never waits on
+	// another batch in a cycle: such batches commit side by side (several
+	// committers on PostgreSQL). One with a unit that did not declare them
+	// takes its locks as it goes, so it commits alone among this process's
+	// batches with work.
+	var prelock []string
 	if len(works) > 0 {
-		b.works.Lock()
-		defer b.works.Unlock()
+		declared := true
+		for _, r := range workReqs {
+			declared = declared && r.accounts != nil
+			prelock = append(prelock, r.accounts...)
+		}
+		if declared {
+			for _, ts := range reqs {
+				for _, t := range ts {
+					prelock = append(prelock, t.DebitAccountID, t.CreditAccountID)
+				}
+			}
+			slices.Sort(prelock)
+			prelock = slices.Compact(prelock)
+		} else {
+			prelock = nil
+			b.workMu.Lock()
+			defer b.workMu.Unlock()
+		}
 	}
-	results, workErrs, err := b.l.apply(context.Background(), reqs, riders, works, false)
+	results, workErrs, err := b.l.apply(context.Background(), reqs, riders, works, prelock, false)
 	if err == nil {
 		b.batches.Add(1)
 		b.requests.Add(int64(len(live)))
@@ -242,12 +280,15 @@ type work struct {
 // apply runs requests in one write transaction (retrying it whole on
 // serialization failures and on a transfer id inserted concurrently by
 // another process) and returns results per request.
-func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, works []work, expiry bool) ([][]Result, []error, error) {
+func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, works []work, prelock []string, expiry bool) ([][]Result, []error, error) {
 	var results [][]Result
 	var workErrs []error
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = l.db.Write(ctx, func(tx *sql.Tx) error {
+			if err := lockAccounts(ctx, tx, l.db.Dialect, prelock); err != nil {
+				return err
+			}
 			var e error
 			if len(reqs) > 0 {
 				if results, e = l.applyTx(ctx, tx, reqs, riders, expiry); e != nil {

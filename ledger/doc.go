@@ -63,10 +63,13 @@
 // each a function that writes its domain's rows and submits its transfers
 // with SubmitTx. They run after the batch's plain transfers, in the same
 // transaction, each inside a SAVEPOINT of its own, so that one that fails
-// rolls back alone; the batch commits once for all. Batches carrying work
-// commit one at a time per process: work takes its row locks one movement
-// at a time, in no global order, and two such batches at once would
-// deadlock each other on PostgreSQL. A request whose caller gave up before
+// rolls back alone; the batch commits once for all. Units of work queue
+// apart from transfers and have committers of their own
+// (Options.WorkCommitters: 1 on SQLite, 8 on PostgreSQL, at most MaxWorks
+// units a batch). A unit that names every account it will touch lets its
+// batch lock them all first, in id order, so that such batches commit side
+// by side without deadlocking; a batch with a unit that does not takes its
+// locks as it goes and commits alone among the process's batches of work. A request whose caller gave up before
 // its batch began is dropped unanswered by the database; once a batch has
 // begun, its requests are committed or failed as a whole. Close stops
 // accepting requests and commits every one already queued.

@@ -34,6 +34,19 @@ type Options struct {
 	// which has one writer, and 2 on PostgreSQL, so that one batch gathers
 	// while another waits for its fsync).
 	Committers int
+	// WorkCommitters is how many batches of units of work (Do: movements)
+	// may commit at once, besides Committers' batches of transfers: default
+	// 1 on SQLite and 8 on PostgreSQL, where a movement's statements are
+	// round trips one after another, so that small batches side by side
+	// beat one long one (measured: member payments at 64 clients, 594/s
+	// with 8 against 276/s with 1 and 363/s with 16).
+	WorkCommitters int
+	// MaxWorks caps how many units of work (Do) one batch carries: default
+	// unlimited (MaxBatch) on SQLite, whose one writer runs one batch at a
+	// time anyway, and 8 on PostgreSQL, where small batches that lock
+	// their accounts first commit side by side instead of one long batch
+	// holding every lock.
+	MaxWorks int
 	// ValidAsset, when set, vets asset codes of new accounts.
 	ValidAsset func(code string) error
 	Logger     *slog.Logger
@@ -72,6 +85,18 @@ func New(db *store.DB, opt Options) *Ledger {
 			opt.Committers = 2
 		}
 	}
+	if opt.WorkCommitters <= 0 {
+		opt.WorkCommitters = 1
+		if db.Dialect == store.Postgres {
+			opt.WorkCommitters = 8
+		}
+	}
+	if opt.MaxWorks <= 0 || opt.MaxWorks > opt.MaxBatch {
+		opt.MaxWorks = opt.MaxBatch
+		if db.Dialect == store.Postgres {
+			opt.MaxWorks = 8
+		}
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -80,7 +105,7 @@ func New(db *store.DB, opt Options) *Ledger {
 
 // Start runs the group-commit batcher until Close. Calling it twice is a no-op.
 func (l *Ledger) Start() {
-	l.startOnce.Do(func() { l.b = newBatcher(l, l.opt.Committers) })
+	l.startOnce.Do(func() { l.b = newBatcher(l, l.opt.Committers, l.opt.WorkCommitters) })
 }
 
 // Close stops accepting transfers, commits every request already accepted,
@@ -217,13 +242,17 @@ func (l *Ledger) SubmitWith(ctx context.Context, transfers []Transfer, rider *Ri
 //
 // order places the work in its batch: works run sorted by it, so that
 // works that lock rows keyed by it (the member whose money moves) lock
-// them in one global order across processes; a batch that deadlocks
-// anyway reruns. Batches carrying work commit one at a time per process.
-func (l *Ledger) Do(ctx context.Context, order string, work func(ctx context.Context, tx *sql.Tx) error) error {
+// them in one global order across processes. accounts, when not nil, are
+// every ledger account the work's transfers will touch: a batch whose
+// works all say so locks them all first, in id order, and commits beside
+// other such batches; a batch with a work that does not commits alone
+// among this process's batches with work. A batch that deadlocks anyway
+// reruns.
+func (l *Ledger) Do(ctx context.Context, order string, accounts []string, work func(ctx context.Context, tx *sql.Tx) error) error {
 	if l.b == nil {
 		return nestegg.Errorf(nestegg.Unavailable, "the ledger is not started")
 	}
-	_, err := l.b.enqueue(&request{ctx: ctx, work: work, order: order, done: make(chan reply, 1)})
+	_, err := l.b.enqueue(&request{ctx: ctx, work: work, order: order, accounts: accounts, done: make(chan reply, 1)})
 	return err
 }
 
@@ -527,7 +556,7 @@ func (l *Ledger) ExpirePending(ctx context.Context) (int, error) {
 	if len(voids) == 0 {
 		return 0, nil
 	}
-	res, _, err := l.apply(ctx, [][]Transfer{voids}, nil, nil, true)
+	res, _, err := l.apply(ctx, [][]Transfer{voids}, nil, nil, nil, true)
 	if err != nil {
 		return 0, err
 	}

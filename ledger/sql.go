@@ -360,3 +360,20 @@ func normalize(vals []any) []any {
 	}
 	return out
 }
+
+// lockAccounts locks the accounts with ids (sorted) on PostgreSQL, in id
+// order, before a batch does anything else; SQLite's one writer needs no
+// row locks.
+func lockAccounts(ctx context.Context, tx *sql.Tx, d store.Dialect, ids []string) error {
+	if len(ids) == 0 || d.ForUpdate() == "" {
+		return nil
+	}
+	return chunks(ids, d.MaxParams(), func(part []string) error {
+		in, args := d.In("id", part)
+		rows, err := tx.QueryContext(ctx, "SELECT id FROM ledger_accounts WHERE "+in+" ORDER BY id"+d.ForUpdate(), args...)
+		if err != nil {
+			return fmt.Errorf("lock accounts: %w", err)
+		}
+		return rows.Close()
+	})
+}

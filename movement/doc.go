@@ -41,7 +41,11 @@
 // transaction, each inside a SAVEPOINT of its own, so that one that fails
 // rolls back alone; the transaction commits once for all of them, and
 // none is answered before that commit returns. A lone request costs one
-// commit. A serialization failure or deadlock reruns the whole batch, so
+// commit. On PostgreSQL, where a movement's statements are round trips one
+// after another, several small batches commit side by side when every
+// movement in them names its accounts (Request.Accounts: payments do);
+// they lock those accounts first, in id order, so they never deadlock.
+// A serialization failure or deadlock reruns the whole batch, so
 // work may run more than once and must have no effect outside its
 // transaction. MoveIn runs a movement inside a transaction the caller
 // already holds (a post hook's), as a savepoint of it.

@@ -53,6 +53,11 @@ type Request struct {
 	Amount   int64 // minor units, > 0 for kinds the checkpoint decides
 	Fee      int64 // the platform's part, shown separately in statements
 	Note     string
+	// Accounts, when set, are every ledger account the movement's transfers
+	// will touch: batches whose movements all say so lock them first, in
+	// id order, and commit side by side on PostgreSQL; a movement that
+	// does not say commits in a batch alone among this process's.
+	Accounts []string
 	// Unuse gives back usage an earlier movement recorded (a held payment
 	// cancelled): Amount at At, in Class, for From.
 	Unuse *compliance.Usage
@@ -217,7 +222,11 @@ func (k *Kernel) Move(ctx context.Context, req Request, work func(ctx context.Co
 	var res Result
 	var answer error
 	// The checkpoint locks the paying member's row first: order by it.
-	err := k.ledger.Do(ctx, req.From+"\x00"+req.Actor, func(ctx context.Context, sqlTx *sql.Tx) error {
+	var accounts []string
+	if len(req.Accounts) > 0 {
+		accounts = req.Accounts
+	}
+	err := k.ledger.Do(ctx, req.From+"\x00"+req.Actor, accounts, func(ctx context.Context, sqlTx *sql.Tx) error {
 		var err error
 		res, answer, err = k.run(ctx, sqlTx, &req, rec, work)
 		return err

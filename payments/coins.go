@@ -136,6 +136,9 @@ func (s *Service) exchange(ctx context.Context, p Payment, kind movement.Kind, k
 	}
 	req := movement.Request{Kind: kind, ID: nestegg.NewID("pay"), Actor: p.PayerID, Key: key, Fingerprint: fp, From: p.PayerID,
 		Asset: cash.Asset.Code, Amount: cash.Minor}
+	for _, t := range ts {
+		req.Accounts = append(req.Accounts, t.DebitAccountID, t.CreditAccountID)
+	}
 	var out Payment
 	res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
 		out = p

@@ -60,7 +60,8 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Refund, error) {
 	code := p.Amount.Asset.Code
 	req := movement.Request{Kind: movement.Refund, ID: nestegg.NewID("rfd"), Reference: "", Actor: in.UserID, Key: in.IdempotencyKey,
 		Fingerprint: nestegg.Fingerprint("refund", in.PaymentID, strconv.FormatInt(in.Amount, 10), in.Reason),
-		From:        in.UserID, To: p.PayerID, Asset: code, Amount: amount, Note: in.Reason}
+		From:        in.UserID, To: p.PayerID, Asset: code, Amount: amount, Note: in.Reason,
+		Accounts: []string{walletID(in.UserID, code), walletID(p.PayerID, code)}}
 	var r Refund
 	res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
 		p, err := s.lockPayment(ctx, tx.SQL, in.PaymentID)

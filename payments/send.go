@@ -149,7 +149,11 @@ func movementKind(k Kind) movement.Kind {
 func (s *Service) pay(ctx context.Context, outer *sql.Tx, a payArgs, also func(ctx context.Context, tx *movement.Tx, p Payment) error) (Payment, error) {
 	code := a.amount.Asset.Code
 	req := movement.Request{Kind: movementKind(a.kind), ID: nestegg.NewID("pay"), Actor: a.payer, Key: a.key, Fingerprint: a.fingerprint(),
-		From: a.payer, To: a.payee, Asset: code, Amount: a.amount.Minor, Fee: a.fee, Note: a.note}
+		From: a.payer, To: a.payee, Asset: code, Amount: a.amount.Minor, Fee: a.fee, Note: a.note,
+		Accounts: []string{walletID(a.payer, code), walletID(a.payee, code)}}
+	if a.fee > 0 {
+		req.Accounts = append(req.Accounts, platformID(code, ledger.KindFeeRevenue))
+	}
 	var p Payment
 	work := func(ctx context.Context, tx *movement.Tx) error {
 		if b, err := blocked(ctx, tx.SQL, a.payer, a.payee); err != nil {
@@ -333,7 +337,8 @@ func (s *Service) CancelHold(ctx context.Context, payerID, paymentID string) (Pa
 	}
 	req := movement.Request{Kind: movement.HoldCancel, Reference: p.ID, Actor: payerID, Key: "cancel:" + p.ID, Fingerprint: "cancel",
 		From: p.PayerID, To: p.PayeeID, Asset: p.Amount.Asset.Code, Amount: p.Amount.Minor,
-		Unuse: &compliance.Usage{Class: compliance.Spend, Amount: p.Amount.Minor, At: p.CreatedAt}}
+		Unuse:    &compliance.Usage{Class: compliance.Spend, Amount: p.Amount.Minor, At: p.CreatedAt},
+		Accounts: []string{walletID(p.PayerID, p.Amount.Asset.Code), walletID(p.PayeeID, p.Amount.Asset.Code)}}
 	_, err = s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
 		cur, err := s.lockPayment(ctx, tx.SQL, paymentID)
 		if err != nil {
@@ -400,7 +405,8 @@ func (s *Service) ReleaseHolds(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("release hold %s: %w", id, err)
 		}
 		req := movement.Request{Kind: movement.HoldRelease, Reference: p.ID, Actor: "job", Key: "release:" + p.ID, Fingerprint: "release",
-			From: p.PayerID, To: p.PayeeID, Asset: p.Amount.Asset.Code, Amount: p.Amount.Minor}
+			From: p.PayerID, To: p.PayeeID, Asset: p.Amount.Asset.Code, Amount: p.Amount.Minor,
+			Accounts: []string{walletID(p.PayerID, p.Amount.Asset.Code), walletID(p.PayeeID, p.Amount.Asset.Code)}}
 		res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
 			cur, err := s.lockPayment(ctx, tx.SQL, id)
 			if err != nil {

@@ -89,7 +89,8 @@ func (s *Service) Credit(ctx context.Context, userID string, amount money.Amount
 	}
 	fp := nestegg.Fingerprint(string(KindCredit), userID, amount.Asset.Code, strconv.FormatInt(amount.Minor, 10), reason)
 	req := movement.Request{Kind: movement.Credit, ID: nestegg.NewID("pay"), Actor: "operator", Key: idempotencyKey, Fingerprint: fp,
-		To: userID, Asset: amount.Asset.Code, Amount: amount.Minor, Note: reason}
+		To: userID, Asset: amount.Asset.Code, Amount: amount.Minor, Note: reason,
+		Accounts: []string{platformID(amount.Asset.Code, ledger.KindCash), walletID(userID, amount.Asset.Code)}}
 	var p Payment
 	res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
 		now := tx.Now()
