@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,7 +85,7 @@ func TestOnlyTheKernelMovesMoney(t *testing.T) {
 			})
 		}
 	}
-	sort.Strings(bad)
+	slices.Sort(bad)
 	for _, b := range bad {
 		t.Error(b + " (money moves only through movement.Kernel)")
 	}
@@ -177,19 +177,8 @@ func TestTablesHaveOneOwner(t *testing.T) {
 			})
 		}
 	}
-	sort.Strings(bad)
-	bad = compactStrings(bad)
-	for _, b := range bad {
+	slices.Sort(bad)
+	for _, b := range slices.Compact(bad) {
 		t.Error(b)
 	}
-}
-
-func compactStrings(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -222,12 +222,9 @@ func (b *batcher) commit(batch []*request) {
 			declared = declared && r.accounts != nil
 			prelock = append(prelock, r.accounts...)
 		}
+		// Units of work have a queue of their own, so a batch with them
+		// has no transfer requests whose accounts would join the lock.
 		if declared {
-			for _, ts := range reqs {
-				for _, t := range ts {
-					prelock = append(prelock, t.DebitAccountID, t.CreditAccountID)
-				}
-			}
 			slices.Sort(prelock)
 			prelock = slices.Compact(prelock)
 		} else {

@@ -210,18 +210,10 @@ func (s *Server) serveIdempotent(rt *route, w http.ResponseWriter, r *http.Reque
 	hexHash := hex.EncodeToString(hash[:])
 	// rerun answers a key whose request made a movement: the handler runs
 	// again and the kernel replays the movement instead of making another.
+	// Nothing is stored from it, so it writes straight to w.
 	rerun := func() error {
 		w.Header().Set("Idempotent-Replayed", "true")
-		cw := &captureWriter{header: w.Header()}
-		if err := rt.handler(cw, r, body); err != nil {
-			s.writeError(cw, r, err)
-		}
-		if cw.status == 0 {
-			cw.status = http.StatusOK
-		}
-		w.WriteHeader(cw.status)
-		w.Write(cw.buf.Bytes())
-		return nil
+		return rt.handler(w, r, body)
 	}
 	replay := func() error {
 		prev, found, err := s.idem.lookup(r.Context(), k)
