@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
@@ -30,10 +32,10 @@ func (s *Service) OnPost(ctx context.Context, tx *sql.Tx, p social.Post) error {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_intents (id, kind, buyer_id, post_id, offer_id, product_id, merchant_id, recipient_id, code,
-		asset, price, status, expires_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $13)`,
+		asset, price, variant, status, expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $14)`,
 		in.ID, string(in.Kind), in.BuyerID, in.PostID, in.OfferID, in.ProductID, in.MerchantID, in.RecipientID, in.Code,
-		in.Price.Asset.Code, in.Price.Minor, nanos(in.ExpiresAt), nanos(in.CreatedAt)); err != nil {
+		in.Price.Asset.Code, in.Price.Minor, in.Variant, nanos(in.ExpiresAt), nanos(in.CreatedAt)); err != nil {
 		return err
 	}
 	return nil
@@ -47,6 +49,7 @@ func (s *Service) intentFor(ctx context.Context, tx *sql.Tx, p social.Post, pars
 	in := &Intent{ID: nestegg.NewID("pin"), BuyerID: p.Author.ID, PostID: p.ID, Code: newCode(codeLen), Status: IntentPending,
 		ExpiresAt: now.Add(s.cfg.IntentTTL), CreatedAt: now}
 	var what string
+	var variants []string
 	if gift, err := s.giftIn(ctx, tx, parsed); err != nil {
 		return nil, err
 	} else if gift != nil {
@@ -66,7 +69,8 @@ func (s *Service) intentFor(ctx context.Context, tx *sql.Tx, p social.Post, pars
 			return nil, err
 		}
 		in.Kind, in.ProductID, in.MerchantID, in.RecipientID, in.Price = IntentGift, prod.ID, gift.merchant, friend.ID, prod.Price
-		what = fmt.Sprintf("send @%s %s (%s) from @%s", friend.Handle, prod.Title, money.Format(prod.Price), gift.handle)
+		in.Variant, variants = VariantIn(p.Body, prod.Variants), prod.Variants
+		what = fmt.Sprintf("send @%s %s (%s) from @%s", friend.Handle, titled(prod.Title, in.Variant), money.Format(prod.Price), gift.handle)
 	} else {
 		var o Offer
 		found := false
@@ -84,11 +88,26 @@ func (s *Service) intentFor(ctx context.Context, tx *sql.Tx, p social.Post, pars
 			return nil, nil
 		}
 		in.Kind, in.OfferID, in.ProductID, in.MerchantID, in.RecipientID, in.Price = IntentHashtag, o.ID, o.ProductID, o.MerchantID, p.Author.ID, o.Product.Price
-		what = fmt.Sprintf("buy %s for %s", o.Product.Title, money.Format(o.Product.Price))
+		in.Variant, variants = VariantIn(p.Body, o.Product.Variants), o.Product.Variants
+		what = fmt.Sprintf("buy %s for %s", titled(o.Product.Title, in.Variant), money.Format(o.Product.Price))
 	}
 	mins := int(s.cfg.IntentTTL.Minutes())
 	msg := fmt.Sprintf("confirm: %s — tap Confirm in your orders, or reply #%s within %d minutes. Nothing is charged until you do.", what, in.ConfirmTag(), mins)
+	if len(variants) > 0 && in.Variant == "" {
+		// The post named no variant: say where to choose one, rather than
+		// leaving the buyer a purchase that can only fail.
+		msg = fmt.Sprintf("confirm: %s — choose %s in your orders and tap Confirm, or reply #%s %s within %d minutes. Nothing is charged until you do.",
+			what, strings.Join(variants, " or "), in.ConfirmTag(), variants[0], mins)
+	}
 	return in, s.notify(ctx, tx, p.Author.ID, NotifyConfirm, in.MerchantID, p.ID, msg)
+}
+
+// titled is a product's title with the variant bought, when there is one.
+func titled(title, variant string) string {
+	if variant == "" {
+		return title
+	}
+	return title + " (" + variant + ")"
 }
 
 // giftMention is a gift handle and a friend found in a post.
@@ -136,9 +155,16 @@ func (s *Service) confirmByPost(ctx context.Context, tx *sql.Tx, p social.Post, 
 	if err != nil {
 		return err
 	}
-	asset, err := s.intentAsset(ctx, tx, in)
+	asset, variants, err := s.intentProduct(ctx, tx, in)
 	if err != nil {
 		return err
+	}
+	if in.Variant == "" && len(variants) > 0 {
+		// "#ConfirmK7Q2XM Charcoal" chooses as it confirms.
+		if in.Variant = VariantIn(p.Body, variants); in.Variant == "" {
+			return s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, fmt.Sprintf("choose one of %s: reply #%s %s, or choose in your orders; nothing was charged",
+				strings.Join(variants, ", "), in.ConfirmTag(), variants[0]))
+		}
 	}
 	if !s.ledger.Exists(ctx, walletID(in.BuyerID, asset), walletID(in.MerchantID, asset), platformID(asset, ledger.KindFeeRevenue)) {
 		return s.notify(ctx, tx, p.Author.ID, NotifyFailed, "", p.ID, "your wallet isn't set up yet: confirm this purchase in your orders")
@@ -157,11 +183,14 @@ func (s *Service) confirmByPost(ctx context.Context, tx *sql.Tx, p social.Post, 
 	return nil
 }
 
-// intentAsset is the asset of the intent's product.
-func (s *Service) intentAsset(ctx context.Context, tx *sql.Tx, in Intent) (string, error) {
-	var code string
-	err := tx.QueryRowContext(ctx, "SELECT asset FROM commerce_products WHERE id = $1", in.ProductID).Scan(&code)
-	return code, err
+// intentProduct is the asset and the variants of the intent's product.
+func (s *Service) intentProduct(ctx context.Context, tx *sql.Tx, in Intent) (string, []string, error) {
+	var code, variants string
+	err := tx.QueryRowContext(ctx, "SELECT asset, variants FROM commerce_products WHERE id = $1", in.ProductID).Scan(&code, &variants)
+	if err != nil || variants == "" {
+		return code, nil, err
+	}
+	return code, strings.Split(variants, "\n"), nil
 }
 
 // intentOrder is the order an intent asks for, at the price it quoted,
@@ -170,13 +199,13 @@ func (s *Service) intentAsset(ctx context.Context, tx *sql.Tx, in Intent) (strin
 // purchase's movement.
 func (s *Service) intentOrder(in Intent) orderArgs {
 	a := orderArgs{buyer: in.BuyerID, recipient: in.RecipientID, merchant: in.MerchantID, productID: in.ProductID, offerID: in.OfferID,
-		gift: in.Kind == IntentGift, via: ViaHashtag, key: "intent:" + in.ID, postID: in.PostID, quote: in.Price}
+		gift: in.Kind == IntentGift, via: ViaHashtag, key: "intent:" + in.ID, postID: in.PostID, quote: in.Price, variant: in.Variant}
 	if a.gift {
 		a.via = ViaGift
 	}
 	a.then = func(ctx context.Context, tx *sql.Tx, o Order) error {
-		res, err := tx.ExecContext(ctx, "UPDATE commerce_intents SET status = 'confirmed', order_id = $2, updated_at = $3 WHERE id = $1 AND status = 'pending' AND expires_at > $3",
-			in.ID, o.ID, nanos(o.CreatedAt))
+		res, err := tx.ExecContext(ctx, "UPDATE commerce_intents SET status = 'confirmed', order_id = $2, variant = $4, updated_at = $3 WHERE id = $1 AND status = 'pending' AND expires_at > $3",
+			in.ID, o.ID, nanos(o.CreatedAt), in.Variant)
 		if err != nil {
 			return err
 		}
@@ -243,6 +272,75 @@ func (s *Service) ConfirmIntent(ctx context.Context, buyerID, intentID string, s
 	return o, nil
 }
 
+// ChooseVariant records which of the product's variants buyerID's pending
+// intent buys, for a post that named none (or the wrong one); ConfirmIntent
+// then buys it. variant is matched without regard to case and stored as
+// the merchant wrote it. Only the buyer may call it.
+//
+// Errors: NotFound when it is not buyerID's; Invalid (Param "variant")
+// naming the choices when variant is not one of them, or the product has
+// none; Conflict when the intent is no longer pending.
+func (s *Service) ChooseVariant(ctx context.Context, buyerID, intentID, variant string) (Intent, error) {
+	in, err := s.Intent(ctx, buyerID, intentID)
+	if err != nil {
+		return Intent{}, err
+	}
+	p, err := s.Product(ctx, "", in.ProductID)
+	if err != nil {
+		return Intent{}, err
+	}
+	v := strings.TrimSpace(variant)
+	for _, pv := range p.Variants {
+		if strings.EqualFold(pv, v) {
+			v = pv
+		}
+	}
+	if err := checkVariant(p, v); err != nil {
+		return Intent{}, err
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE commerce_intents SET variant = $2, updated_at = $3 WHERE id = $1 AND status = 'pending' AND expires_at > $3",
+			intentID, v, nanos(s.now()))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		return nestegg.Errorf(nestegg.Conflict, "this purchase is no longer waiting (it is %s); nothing was charged", in.Status)
+	})
+	if err != nil {
+		return Intent{}, fmt.Errorf("choose variant: %w", err)
+	}
+	in.Variant = v
+	return in, nil
+}
+
+// VariantIn finds which of variants a post names: the one variant whose
+// words appear in text as whole words, in any case ("#BuyNestMug
+// charcoal please"). "" when none does, or more than one (the buyer then
+// chooses when confirming).
+func VariantIn(text string, variants []string) string {
+	if len(variants) == 0 {
+		return ""
+	}
+	words := " " + strings.Join(strings.FieldsFunc(strings.ToLower(text), notWordRune), " ") + " "
+	found := ""
+	for _, v := range variants {
+		w := strings.Join(strings.FieldsFunc(strings.ToLower(v), notWordRune), " ")
+		if w == "" || !strings.Contains(words, " "+w+" ") {
+			continue
+		}
+		if found != "" {
+			return ""
+		}
+		found = v
+	}
+	return found
+}
+
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
 // CancelIntent cancels buyerID's pending intent; nothing is charged.
 // Cancelling twice is the same as once. Errors: NotFound when it is not
 // buyerID's; Conflict when it is no longer pending.
@@ -291,14 +389,14 @@ func (s *Service) ExpireIntents(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
-const intentCols = "id, kind, buyer_id, post_id, offer_id, product_id, merchant_id, recipient_id, code, asset, price, status, reason, order_id, expires_at, created_at"
+const intentCols = "id, kind, buyer_id, post_id, offer_id, product_id, merchant_id, recipient_id, code, asset, price, variant, status, reason, order_id, expires_at, created_at"
 
 func scanIntent(row interface{ Scan(...any) error }) (Intent, error) {
 	var in Intent
 	var kind, code, status string
 	var exp, created int64
 	err := row.Scan(&in.ID, &kind, &in.BuyerID, &in.PostID, &in.OfferID, &in.ProductID, &in.MerchantID, &in.RecipientID, &in.Code,
-		&code, &in.Price.Minor, &status, &in.Reason, &in.OrderID, &exp, &created)
+		&code, &in.Price.Minor, &in.Variant, &status, &in.Reason, &in.OrderID, &exp, &created)
 	in.Kind, in.Status, in.ExpiresAt, in.CreatedAt = IntentKind(kind), IntentStatus(status), fromNanos(exp), fromNanos(created)
 	if code != "" {
 		in.Price.Asset = asset(code)

@@ -154,7 +154,12 @@ type Intent struct {
 	// was made): confirming buys at it or not at all. Zero Minor on
 	// intents made before quotes were kept, which buy at the price in
 	// force.
-	Price     money.Amount
+	Price money.Amount
+	// Variant is the product variant it buys: named in the post
+	// ("#BuyNestMug Charcoal") or chosen when confirming (ChooseVariant,
+	// or the confirming reply). "" until chosen; a product with variants
+	// cannot be bought without one.
+	Variant   string
 	Status    IntentStatus
 	Reason    string
 	OrderID   string

@@ -155,6 +155,9 @@ type pendingLine struct {
 	commerce.Intent
 	What  string
 	Price money.Amount // the price shown, which the Confirm form repeats
+	// Variants are the product's choices (colours, sizes): the Confirm
+	// form asks for one, preselecting the one the post named.
+	Variants []string
 }
 
 func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
@@ -180,16 +183,17 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, pc *pageCtx)
 	}
 	for _, in := range ins {
 		what, price := "a purchase", in.Price
+		var variants []string
 		if p, err := s.commerce.Product(ctx, me, in.ProductID); err == nil {
 			if price.Minor == 0 { // an intent from before quotes were kept
 				price = p.Price
 			}
-			what = p.Title + " for " + money.Format(price)
+			what, variants = p.Title+" for "+money.Format(price), p.Variants
 		}
 		if in.Kind == commerce.IntentGift {
 			what = "a gift of " + what + " for " + s.shopHandle(pc, in.RecipientID)
 		}
-		d.Pending = append(d.Pending, pendingLine{Intent: in, What: what, Price: price})
+		d.Pending = append(d.Pending, pendingLine{Intent: in, What: what, Price: price, Variants: variants})
 	}
 	if d.Vouchers, err = s.commerce.Vouchers(ctx, me); err != nil {
 		return err
@@ -235,8 +239,19 @@ func (s *Server) confirmPurchaseSubmit(w http.ResponseWriter, r *http.Request, p
 		if err != nil {
 			return "", err
 		}
+		// The variant chosen on the confirmation page is recorded on the
+		// purchase first, so that confirming buys that one.
+		if v := r.FormValue("variant"); v != "" {
+			if _, err := s.commerce.ChooseVariant(r.Context(), pc.me.ID, r.PathValue("id"), v); err != nil {
+				return "", err
+			}
+		}
 		o, err := s.commerce.ConfirmIntent(r.Context(), pc.me.ID, r.PathValue("id"), price)
-		return "Bought " + o.Title + " for " + money.Format(o.Amount) + ".", err
+		what := o.Title
+		if o.Variant != "" {
+			what += " (" + o.Variant + ")"
+		}
+		return "Bought " + what + " for " + money.Format(o.Amount) + ".", err
 	})
 }
 
