@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nestegg/nestegg"
@@ -39,7 +40,7 @@ func (s *Service) startSession(ctx context.Context, in startSession) (Session, e
 	now := s.now()
 	sess := Session{
 		ID: newID("ses"), UserID: in.login.userID, Token: newSecret(),
-		IP: truncate(in.ip, 64), UserAgent: truncate(in.userAgent, 300),
+		IP: truncate(in.ip, 64), UserAgent: truncate(strings.ToValidUTF8(in.userAgent, "\uFFFD"), 300),
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.ttl),
 	}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {

@@ -163,6 +163,14 @@ func (s *Server) wrapPage(pr pageRoute) http.Handler {
 			s.pageError(pc, err)
 			return
 		}
+		// Text at the edge, as for the API: path values and query
+		// parameters here, form fields once parsed below. A NUL or bad
+		// UTF-8 would otherwise be a 500 on PostgreSQL and stored junk on
+		// SQLite.
+		if err := checkURLText(pr.pattern, r); err != nil {
+			s.pageError(pc, err)
+			return
+		}
 		if pr.member && pc.me == nil {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
@@ -171,6 +179,10 @@ func (s *Server) wrapPage(pr pageRoute) http.Handler {
 			r.Body = http.MaxBytesReader(w, r.Body, pageForm)
 			if err := r.ParseForm(); err != nil {
 				s.pageError(pc, nestegg.Errorf(nestegg.Invalid, "the form could not be read; please try again"))
+				return
+			}
+			if err := checkFormText(r.PostForm); err != nil {
+				s.pageError(pc, err)
 				return
 			}
 			if !pc.csrfOK(r.PostForm.Get(csrfField)) {
@@ -182,6 +194,23 @@ func (s *Server) wrapPage(pr pageRoute) http.Handler {
 			s.pageError(pc, err)
 		}
 	})
+}
+
+// checkFormText checks an urlencoded form's field names (no control
+// character) and values (free text: tab and newlines allowed), the pages'
+// counterpart of checkBodyText.
+func checkFormText(form url.Values) error {
+	for name, vs := range form {
+		if fault := textFault(name, false); fault != "" {
+			return textError("form field", fault)
+		}
+		for _, v := range vs {
+			if fault := textFault(v, true); fault != "" {
+				return textError(name, fault)
+			}
+		}
+	}
+	return nil
 }
 
 // pageCtx is one page request: who is asking and what the page will say.
