@@ -266,7 +266,8 @@ func (s *Service) disputable(ctx context.Context, q store.Querier, o Order, now 
 // (movement.DisputeResolve): buyerWins posts the held money to the buyer
 // and marks the order refunded; otherwise the hold is voided and the
 // order returns to where it was. Only staff (admin or support) may call
-// it. Errors: Forbidden for anyone else; NotFound; Conflict when it is
+// it, and never on a dispute where they are the buyer or the merchant.
+// Errors: Forbidden for anyone else or a party; NotFound; Conflict when it is
 // already resolved; Invalid (Param "note").
 func (s *Service) ResolveDispute(ctx context.Context, staffID, disputeID string, buyerWins bool, note string) (Dispute, error) {
 	if err := s.staff(ctx, staffID); err != nil {
@@ -285,6 +286,11 @@ func (s *Service) ResolveDispute(ctx context.Context, staffID, disputeID string,
 	}
 	if d.Status != DisputeOpen {
 		return Dispute{}, resolved(d)
+	}
+	// Staff decide between two other people: a member of staff who bought
+	// or sold the order would be judging their own case.
+	if staffID == d.BuyerID || staffID == d.MerchantID {
+		return Dispute{}, nestegg.Errorf(nestegg.Forbidden, "you are a party to this dispute; another member of staff must resolve it")
 	}
 	// Resolving moves the held money once, whoever asks: the key is the
 	// dispute's.
