@@ -96,7 +96,7 @@ func operatorOnly(path, body string) func(*testing.T, *apiEnv, *authzWorld) auth
 var authzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) authzCase{
 	"GET /healthz":             public("/healthz", s200),
 	"GET /readyz":              public("/readyz", s200),
-	"GET /metrics":             public("/metrics", s200),
+	"GET /metrics":             operatorOnly("/metrics", ""),
 	"GET /api/v1/openapi.json": public("/api/v1/openapi.json", s200),
 
 	"POST /api/v1/accounts":                        operatorOnly("/api/v1/accounts", `{"asset":"USD","kind":"wallet","owner":"x"}`),

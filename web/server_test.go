@@ -24,7 +24,10 @@ func TestHealthReadyMetrics(t *testing.T) {
 			}
 		}
 		e.do("GET", "/api/v1/accounts/nope", "")
-		w := e.serve(request("GET", "/metrics", ""))
+		// Metrics are the operator's (issue 11 item 16): not for anyone.
+		wantError(t, "metrics without the key", e.serve(request("GET", "/metrics", "")), http.StatusUnauthorized, "unauthenticated")
+		wantError(t, "metrics with a member's token", e.serve(request("GET", "/metrics", "", "Authorization", "Bearer "+e.memberToken(t))), http.StatusUnauthorized, "unauthenticated")
+		w := e.serve(request("GET", "/metrics", "", "Authorization", "Bearer "+testKey))
 		if w.Code != http.StatusOK {
 			t.Fatalf("GET /metrics = %d", w.Code)
 		}

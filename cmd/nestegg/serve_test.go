@@ -146,10 +146,13 @@ func TestServeAndShutdown(t *testing.T) {
 			t.Errorf("a key was generated although NESTEGG_OPERATOR_KEY was set:\n%s", s.stdout.String())
 		}
 		c := &http.Client{Timeout: 30 * time.Second}
-		for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"} {
+		for _, p := range []string{"/healthz", "/readyz", "/api/v1/openapi.json"} {
 			if code, err := call(t, c, "GET", s.url+p, "", "", nil); err != nil || code != 200 {
 				t.Fatalf("GET %s = %d, %v", p, code, err)
 			}
+		}
+		if code, _ := call(t, c, "GET", s.url+"/metrics", "", "", nil); code != 401 {
+			t.Fatalf("GET /metrics without the operator key = %d, want 401", code)
 		}
 		var acct struct{ ID, Kind string }
 		if code, err := call(t, c, "GET", s.url+"/api/v1/platform/accounts/USD/equity", key, "", &acct); err != nil || code != 200 || acct.Kind != "equity" {
