@@ -166,7 +166,7 @@ func (s *Service) Check(ctx context.Context, tx *sql.Tx, m Movement) (Decision, 
 	if m.Kind == "" || m.Asset == "" || m.Amount <= 0 {
 		return Decision{}, nestegg.Errorf(nestegg.Invalid, "compliance: a movement needs a kind, an asset and a positive amount")
 	}
-	d, err := s.decide(ctx, tx, m)
+	d, err := s.decide(ctx, tx, m, func() (Status, error) { return s.lock(ctx, tx, m.FromUser) })
 	if err != nil {
 		return Decision{}, fmt.Errorf("compliance check: %w", err)
 	}
@@ -180,12 +180,34 @@ func (s *Service) Check(ctx context.Context, tx *sql.Tx, m Movement) (Decision, 
 	return d, nil
 }
 
-func (s *Service) decide(ctx context.Context, tx *sql.Tx, m Movement) (Decision, error) {
+// Preview says what Check would decide for m now, without deciding it: it
+// reads outside any transaction, locks nothing and writes nothing (no
+// audit row, no usage). It is for a confirmation page, so that a member
+// learns before confirming what the checkpoint would refuse (a frozen
+// account, a limit) or hold; the movement itself is still decided by Check
+// when it happens, on the state then. Errors: Invalid for a movement
+// without kind, asset or a positive amount; database failures. A denial is
+// a Decision, not an error.
+func (s *Service) Preview(ctx context.Context, m Movement) (Decision, error) {
+	if m.Kind == "" || m.Asset == "" || m.Amount <= 0 {
+		return Decision{}, nestegg.Errorf(nestegg.Invalid, "compliance: a movement needs a kind, an asset and a positive amount")
+	}
+	d, err := s.decide(ctx, s.db.Reader(), m, func() (Status, error) { return s.Status(ctx, m.FromUser) })
+	if err != nil {
+		return Decision{}, fmt.Errorf("compliance preview: %w", err)
+	}
+	return d, nil
+}
+
+// decide applies the policy to m, reading through q; status returns the
+// member's state (locked by Check, read by Preview), called only when
+// there is a member to limit.
+func (s *Service) decide(ctx context.Context, q store.Querier, m Movement, status func() (Status, error)) (Decision, error) {
 	allow := Decision{Outcome: Allow}
 	if m.FromUser == "" || m.Kind == KindCredit {
 		return allow, nil // the operator's own money: nothing to limit
 	}
-	st, err := s.lock(ctx, tx, m.FromUser)
+	st, err := status()
 	if err != nil {
 		return Decision{}, err
 	}
@@ -205,7 +227,7 @@ func (s *Service) decide(ctx context.Context, tx *sql.Tx, m Movement) (Decision,
 	}
 	now := s.now()
 	if lim.PerDay > 0 || lim.PerMonth > 0 {
-		day, month, err := s.used(ctx, tx, m.FromUser, m.Class, now)
+		day, month, err := s.used(ctx, q, m.FromUser, m.Class, now)
 		if err != nil {
 			return Decision{}, err
 		}
@@ -229,7 +251,7 @@ func (s *Service) decide(ctx context.Context, tx *sql.Tx, m Movement) (Decision,
 	}
 	if m.Class == Spend && s.cfg.CoolingOffAbove > 0 && m.Amount > s.cfg.CoolingOffAbove && m.ToUser != "" {
 		var n int
-		err := tx.QueryRowContext(ctx, "SELECT count(*) FROM compliance_payees WHERE user_id = $1 AND payee_id = $2",
+		err := q.QueryRowContext(ctx, "SELECT count(*) FROM compliance_payees WHERE user_id = $1 AND payee_id = $2",
 			m.FromUser, m.ToUser).Scan(&n)
 		if err != nil {
 			return Decision{}, err

@@ -182,8 +182,27 @@ func TestCheckRules(t *testing.T) {
 				if tc.frozen {
 					must(t, s.Freeze(ctx, "usr_staff", user, "suspicious"))
 				}
+				// Preview decides the same, and writes nothing: no audit
+				// row, no row for a member never seen (issue 11 item 20).
+				audited := func() int {
+					if tc.move.FromUser == "" {
+						return 0
+					}
+					page, err := s.Audit(ctx, tc.move.FromUser, "", 0)
+					must(t, err)
+					return len(page.Entries)
+				}
+				before := audited()
+				pv, err := s.Preview(ctx, tc.move)
+				must(t, err)
+				if n := audited(); n != before {
+					t.Fatalf("Preview wrote %d audit rows", n-before)
+				}
 				now := c.Now()
 				d := check(t, db, s, tc.move)
+				if pv.Outcome != d.Outcome || (d.Outcome == compliance.Deny && pv.Reason != d.Reason) || pv.AuditID != "" {
+					t.Fatalf("Preview(%+v) = %+v, Check = %+v; want the same decision, unrecorded", tc.move, pv, d)
+				}
 				if d.Outcome != tc.want {
 					t.Fatalf("Check(%+v) = %+v, want %s", tc.move, d, tc.want)
 				}

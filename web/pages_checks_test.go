@@ -129,3 +129,79 @@ func TestPageHashtagBuyVariant(t *testing.T) {
 		wantBody(t, "orders page, variant named", bea.get("/orders"), "<option selected>Cream</option>")
 	})
 }
+
+// TestPageReviewChecksFirst (issue 11 item 20): the confirmation page of
+// money leaving checks the balance, the limits and the account's state
+// before offering the button (payments.Preview: the compliance
+// checkpoint's read-only evaluation), and says what is wrong. Before, it
+// offered "Send $5,000.00" from a $50 wallet, and limits and frozen
+// accounts surfaced only after confirming. A preview writes nothing: no
+// audit row.
+func TestPageReviewChecksFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newChecksSite(t, db)
+		ctx := context.Background()
+		alice := s.signup("alice")
+		s.signup("bob")
+		s.fund("alice", "$50")
+		sendReview := func(amount string) pageResp {
+			t.Helper()
+			alice.get("/pay")
+			r := alice.post("/pay", "mode", "send", "to", "@bob", "amount", amount, "audience", "private", "key", "k-"+amount)
+			wantStatus(t, "review of "+amount, r, 200)
+			return unescaped(r)
+		}
+		audits := func() int {
+			t.Helper()
+			page, err := s.comp.Audit(ctx, s.userID("alice"), "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(page.Entries)
+		}
+
+		r := sendReview("$5000")
+		wantBody(t, "review beyond the balance", r, `id="problem"`, "Not enough money: you have $50.00; this needs $5,000.00.")
+		wantNoBody(t, "review beyond the balance", r, `id="confirm"`, "Send $5,000.00")
+
+		// Within the balance but over the limit for unverified accounts.
+		s.fund("alice", "$600")
+		r = sendReview("$600")
+		wantBody(t, "review over the limit", r, `id="problem"`, "This can't go through: $600.00 is over the limit of $500.00 per payment for unverified accounts.")
+		wantNoBody(t, "review over the limit", r, `id="confirm"`)
+
+		// A frozen account is told before, not after.
+		if err := s.comp.Freeze(ctx, "usr_staff", s.userID("alice"), "checking a report"); err != nil {
+			t.Fatal(err)
+		}
+		r = sendReview("$5")
+		wantBody(t, "review when frozen", r, `id="problem"`, "your account is frozen; contact support")
+		wantNoBody(t, "review when frozen", r, `id="confirm"`)
+		before := audits()
+		if err := s.comp.Unfreeze(ctx, "usr_staff", s.userID("alice"), "all clear"); err != nil {
+			t.Fatal(err)
+		}
+
+		// What would go through shows the button; reviewing wrote nothing.
+		before = audits()
+		r = sendReview("$5")
+		wantBody(t, "review that can go", r, `id="confirm"`, "Send $5.00 to @bob")
+		wantNoBody(t, "review that can go", r, `id="problem"`)
+		if n := audits(); n != before {
+			t.Fatalf("reviewing wrote %d audit rows", n-before)
+		}
+
+		// Paying a request is checked the same way.
+		bob := s.userID("bob")
+		rq, err := s.pay.Request(ctx, payments.RequestInput{RequesterID: bob, FromHandle: "alice", Amount: usd(900_00), Note: "rent", IdempotencyKey: "rq-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice.get("/wallet")
+		r = unescaped(alice.post("/requests/"+rq.ID+"/pay", "key", "k-rq"))
+		wantStatus(t, "review of a request", r, 200)
+		wantBody(t, "review of a request", r, `id="problem"`, "Not enough money: you have $650.00; this needs $900.00.")
+		wantNoBody(t, "review of a request", r, `id="confirm"`)
+		s.wantBalance("alice", "$650.00")
+	})
+}

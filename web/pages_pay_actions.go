@@ -19,9 +19,21 @@ import (
 // review renders a confirmation page for the form being posted: its own
 // fields go along as hidden fields with confirm=yes.
 func (s *Server) review(pc *pageCtx, heading, button, back, notice string, lines []reviewLine, fields ...string) error {
+	return s.reviewChecked(pc, heading, button, back, notice, nil, lines, fields...)
+}
+
+// reviewChecked is review for money leaving the member: check is what
+// confirming would move, and the page checks it first (see preview) and
+// says what is wrong instead of offering the button.
+func (s *Server) reviewChecked(pc *pageCtx, heading, button, back, notice string, check *payments.PreviewInput, lines []reviewLine, fields ...string) error {
 	d := &reviewPage{Heading: heading, Action: pc.r.URL.Path, Button: button, Back: back, Notice: notice, Lines: lines}
 	for _, f := range fields {
 		d.Hidden = append(d.Hidden, hiddenField{f, pc.r.PostFormValue(f)})
+	}
+	if check != nil {
+		if err := s.preview(pc, d, *check); err != nil {
+			return err
+		}
 	}
 	d.Base = pc.base(heading)
 	return s.render(pc, "pay_review", d)
@@ -52,8 +64,10 @@ func (s *Server) awardSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx
 		return err
 	}
 	if !confirmed(r) {
-		return s.review(pc, "Give the "+name+" award", "Give "+name+" ("+strconv.FormatInt(price, 10)+" coins)", back,
+		coin, _ := money.Lookup("COIN")
+		return s.reviewChecked(pc, "Give the "+name+" award", "Give "+name+" ("+strconv.FormatInt(price, 10)+" coins)", back,
 			"Coins given as an award go to @"+p.Author.Handle+" and cannot be taken back.",
+			&payments.PreviewInput{ToUserID: p.Author.ID, Kind: payments.KindAward, Amount: money.Amount{Asset: coin, Minor: price}},
 			[]reviewLine{{"Post by", "@" + p.Author.Handle, false}, {"Award", name, false}, {"Leaves your coins", fmt.Sprintf("%d coins", price), true}},
 			"award", payKeyField)
 	}
@@ -95,8 +109,9 @@ func (s *Server) coinsSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx
 	value := money.Format(money.Amount{Asset: cash, Minor: total})
 	if !confirmed(r) {
 		if buy {
-			return s.review(pc, "Buy coins", "Buy "+strconv.FormatInt(n, 10)+" coins for "+value, "/wallet#coins",
+			return s.reviewChecked(pc, "Buy coins", "Buy "+strconv.FormatInt(n, 10)+" coins for "+value, "/wallet#coins",
 				"Coins can be given to posts as awards. Creators can turn the coins they receive back into money.",
+				&payments.PreviewInput{Kind: payments.KindCoinBuy, Amount: money.Amount{Asset: cash, Minor: total}},
 				[]reviewLine{{"Coins", strconv.FormatInt(n, 10), false}, {"Price each", money.Format(money.Amount{Asset: cash, Minor: cfg.CoinPriceMinor}), false},
 					{"Leaves your wallet", value, true}}, "coins", payKeyField)
 		}
@@ -162,7 +177,8 @@ func (s *Server) refundSubmit(w http.ResponseWriter, r *http.Request, pc *pageCt
 		if rf.Reason != "" {
 			lines = append(lines, reviewLine{"Reason", rf.Reason, false})
 		}
-		return s.review(pc, "Check your refund", "Refund "+money.Format(amount)+" to @"+payer, here, "", lines, "amount", "reason", payKeyField)
+		return s.reviewChecked(pc, "Check your refund", "Refund "+money.Format(amount)+" to @"+payer, here, "",
+			&payments.PreviewInput{ToUserID: p.PayerID, Kind: payments.KindRefund, Amount: amount}, lines, "amount", "reason", payKeyField)
 	}
 	_, err = s.payments.Refund(ctx, payments.RefundInput{UserID: me, PaymentID: p.ID, Amount: amount.Minor, Reason: rf.Reason, IdempotencyKey: key})
 	if err != nil {
@@ -224,7 +240,8 @@ func (s *Server) requestSubmit(w http.ResponseWriter, r *http.Request, pc *pageC
 		if rq.Note != "" {
 			lines = append(lines, reviewLine{"For", rq.Note, false})
 		}
-		return s.review(pc, "Pay "+who+"'s request", "Pay "+money.Format(rq.Amount)+" to "+who, back, "", lines, payKeyField)
+		return s.reviewChecked(pc, "Pay "+who+"'s request", "Pay "+money.Format(rq.Amount)+" to "+who, back, "",
+			&payments.PreviewInput{ToUserID: rq.RequesterID, Kind: payments.KindSend, Amount: rq.Amount}, lines, payKeyField)
 	}
 	p, err := s.payments.PayRequest(ctx, me, id, key)
 	if nestegg.Is(err, nestegg.InsufficientFunds) {

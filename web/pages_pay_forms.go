@@ -55,6 +55,42 @@ type reviewPage struct {
 	Hidden  []hiddenField
 	Button  string
 	Back    string
+	// Problem is why confirming would fail now (not enough money, a
+	// limit, a frozen account), checked before the page is shown: the
+	// page then says so, and how to fix it, instead of offering the
+	// button.
+	Problem, Fix      string
+	FixURL, FixLabel string
+}
+
+// preview checks what confirming d would run into now (payments.Preview:
+// the balance, then the compliance checkpoint's read-only evaluation)
+// and fills in d's problem, or a line saying the payment would be held.
+// Only failures that are not the member's to fix are returned.
+func (s *Server) preview(pc *pageCtx, d *reviewPage, in payments.PreviewInput) error {
+	in.FromUserID = pc.me.ID
+	pv, err := s.payments.Preview(pc.r.Context(), in)
+	switch {
+	case nestegg.Is(err, nestegg.InsufficientFunds):
+		d.Problem = "Not enough money: " + nestegg.ErrorMessage(err) + "."
+		d.Fix = "Choose a smaller amount, or add money to your wallet first."
+		if in.Amount.Asset.Code == "COIN" {
+			d.Fix, d.FixURL, d.FixLabel = "Buy more coins, or choose something smaller.", "/wallet#coins", "Buy coins"
+		} else if s.funding != nil {
+			d.FixURL, d.FixLabel = "/money", "Add money"
+		}
+	case nestegg.Is(err, nestegg.Forbidden):
+		d.Problem = "This can't go through: " + nestegg.ErrorMessage(err) + "."
+		d.Fix = "Nothing has been sent. Your wallet page shows your limits."
+		d.FixURL, d.FixLabel = "/wallet", "See your limits"
+	case err != nil && userError(err):
+		d.Problem = nestegg.ErrorMessage(err) + "."
+	case err != nil:
+		return err
+	case !pv.HoldUntil.IsZero():
+		d.Lines = append(d.Lines, reviewLine{"Arrives", "Held until " + pv.HoldUntil.UTC().Format("2 Jan 15:04 UTC") + ": " + pv.HoldReason, false})
+	}
+	return nil
 }
 
 type reviewLine struct {
@@ -381,6 +417,13 @@ func (s *Server) reviewPay(pc *pageCtx, f payForm, plan payPlan) error {
 		d.Button = "Tip " + money.Format(plan.amount) + " to " + who
 	}
 	d.Notice = "Money sent to someone else can only come back if they refund it."
+	kind := payments.KindSend
+	if f.Mode == "tip" {
+		kind = payments.KindTip
+	}
+	if err := s.preview(pc, d, payments.PreviewInput{ToUserID: plan.to.ID, Kind: kind, Amount: plan.amount}); err != nil {
+		return err
+	}
 	d.Base = pc.base(d.Heading)
 	return s.render(pc, "pay_review", d)
 }
