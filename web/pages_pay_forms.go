@@ -59,7 +59,7 @@ type reviewPage struct {
 	// limit, a frozen account), checked before the page is shown: the
 	// page then says so, and how to fix it, instead of offering the
 	// button.
-	Problem, Fix      string
+	Problem, Fix     string
 	FixURL, FixLabel string
 }
 
