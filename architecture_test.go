@@ -121,7 +121,7 @@ var tableOwners = []struct{ prefix, owner string }{
 	{"idempotency_keys", "web"},
 	{"users", "social"}, {"sessions", "social"}, {"login_", "social"}, {"api_tokens", "social"},
 	{"posts", "social"}, {"post_", "social"}, {"likes", "social"}, {"follows", "social"},
-	{"blocks", "social"}, {"notifications", "social"},
+	{"blocks", "social"}, {"notifications", "social"}, {"handle_claims", "social"},
 }
 
 // sharedTables are the known exceptions, each with its reason. Adding one
