@@ -10,6 +10,15 @@ type member struct {
 	kind                    social.Kind
 }
 
+// opening is each member's opening balance in USD cents (SeedMoney): what
+// they hold at the platform when the demo starts, so that they can pay,
+// tip, buy and withdraw at once.
+var opening = map[string]int64{
+	"maya": 120_00, "priya": 85_50, "beanthere": 340_00, "theo": 60_00, "sam": 150_00,
+	"lena": 200_00, "omar": 45_25, "june": 310_00, "rafa": 70_00, "ada": 95_00,
+	"kenji": 130_00, "nora": 180_00, "felix": 110_00,
+}
+
 var cast = []member{
 	{"maya", "Maya Okafor", "Urban gardener, bike commuter, amateur baker. Saving up for a cargo bike.", "", social.Member},
 	{"priya", "Priya Raman", "Illustrator. A daily sketch of the neighbourhood, every day since 2021. Tips keep the pencils sharp ✏️ #sketchbook", "https://priya.example/sketchbook", social.Creator},

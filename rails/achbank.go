@@ -93,8 +93,9 @@ func (s *fileStore) all(prefix string) ([]File, error) {
 
 // records turns origination files and the returns known for them into the
 // bank's records as of now: an entry is returned when a return names its
-// trace, else settled once its effective date has come.
-func records(origs []File, returns map[string]string, now time.Time) ([]Record, error) {
+// trace, else settled once it takes effect: on its effective date, or
+// when settles (non-nil for a sandbox on a short clock) says.
+func records(origs []File, returns map[string]string, now time.Time, settles func(file string, e ParsedEntry) time.Time) ([]Record, error) {
 	var out []Record
 	for _, f := range origs {
 		p, err := ReadNACHA(f.Data)
@@ -102,11 +103,15 @@ func records(origs []File, returns map[string]string, now time.Time) ([]Record, 
 			return nil, fmt.Errorf("%s: %w", f.Name, err)
 		}
 		for _, e := range p.Entries {
+			eff := e.Effective
+			if settles != nil {
+				eff = settles(f.Name, e)
+			}
 			r := Record{Trace: e.Trace, Amount: e.Amount, Debit: e.Debit, Routing: e.Routing,
-				AccountLast4: Last4(e.AccountNumber), Status: RecordPending, Effective: e.Effective, File: f.Name}
+				AccountLast4: Last4(e.AccountNumber), Status: RecordPending, Effective: eff, File: f.Name}
 			if code, ok := returns[e.Trace]; ok {
 				r.Status, r.ReturnCode = RecordReturned, code
-			} else if !now.Before(e.Effective) {
+			} else if !now.Before(eff) {
 				r.Status = RecordSettled
 			}
 			out = append(out, r)
@@ -168,7 +173,7 @@ func (b *FileBank) Records(ctx context.Context) ([]Record, error) {
 			}
 		}
 	}
-	return records(origs, returns, b.clock())
+	return records(origs, returns, b.clock(), nil)
 }
 
 // Instant is not offered over file exchange: Unavailable.
@@ -182,13 +187,15 @@ func (b *FileBank) Instant(ctx context.Context, c InstantCredit) (Record, error)
 type SandboxBank struct {
 	st    *fileStore
 	clock func() time.Time
+	opts  sandboxOptions
 }
 
 // SandboxRDFI is the routing number the sandbox's return files come from.
 const SandboxRDFI = "011000015"
 
-// NewSandboxBank returns the sandbox bank keeping its state in dir.
-func NewSandboxBank(dir string, clock func() time.Time) (*SandboxBank, error) {
+// NewSandboxBank returns the sandbox bank keeping its state in dir, on
+// the real schedule unless an option (SettleAfter) says otherwise.
+func NewSandboxBank(dir string, clock func() time.Time, opts ...SandboxOption) (*SandboxBank, error) {
 	st, err := newFileStore(dir)
 	if err != nil {
 		return nil, err
@@ -196,7 +203,28 @@ func NewSandboxBank(dir string, clock func() time.Time) (*SandboxBank, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &SandboxBank{st: st, clock: clock}, nil
+	return &SandboxBank{st: st, clock: clock, opts: sandboxOpts(opts)}, nil
+}
+
+// settles says when an entry of the file takes effect at this bank: on
+// its effective date, or on a short clock SettleAfter after the file was
+// received (files received before the clock was set keep their date).
+func (b *SandboxBank) settles(recv map[string]time.Time) func(file string, e ParsedEntry) time.Time {
+	return func(file string, e ParsedEntry) time.Time {
+		if at, ok := recv[file]; ok {
+			return at.Add(b.opts.settleAfter)
+		}
+		return e.Effective
+	}
+}
+
+// returnDelay is how long after taking effect a returning entry comes
+// back.
+func (b *SandboxBank) returnDelay() time.Duration {
+	if b.opts.settleAfter > 0 {
+		return b.opts.settleAfter
+	}
+	return ReturnDelay
 }
 
 // sandboxReturn is the return code the sandbox gives an account number.
@@ -219,6 +247,10 @@ const ReturnDelay = 48 * time.Hour
 // Transmit keeps f; it must be a valid NACHA file.
 func (b *SandboxBank) Transmit(ctx context.Context, f File) error {
 	if _, err := ReadNACHA(f.Data); err != nil {
+		return err
+	}
+	// The time of receipt first: a file is never seen without it.
+	if err := b.noteReceived(f.Name); err != nil {
 		return err
 	}
 	return b.st.put("orig-"+f.Name, f.Data)
@@ -247,7 +279,11 @@ func (b *SandboxBank) Records(ctx context.Context) ([]Record, error) {
 	for i := range origs {
 		origs[i].Name = strings.TrimPrefix(origs[i].Name, "orig-")
 	}
-	out, err := records(origs, returns, b.clock())
+	recv, err := b.receivedAt()
+	if err != nil {
+		return nil, err
+	}
+	out, err := records(origs, returns, b.clock(), b.settles(recv))
 	if err != nil {
 		return nil, err
 	}
@@ -273,6 +309,11 @@ func (b *SandboxBank) ReturnFiles(ctx context.Context) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
+	recv, err := b.receivedAt()
+	if err != nil {
+		return nil, err
+	}
+	settles, delay := b.settles(recv), b.returnDelay()
 	now := b.clock()
 	var out []File
 	for _, f := range origs {
@@ -280,11 +321,17 @@ func (b *SandboxBank) ReturnFiles(ctx context.Context) ([]File, error) {
 		if err != nil {
 			return nil, err
 		}
+		name := strings.TrimPrefix(f.Name, "orig-")
 		var rs []Return
 		var odfi string
+		var first time.Time
 		for _, e := range p.Entries {
 			odfi = e.Trace[:8]
-			if code := sandboxReturn(e.AccountNumber); code != "" && !now.Before(e.Effective.Add(ReturnDelay)) {
+			at := settles(name, e).Add(delay)
+			if code := sandboxReturn(e.AccountNumber); code != "" && !now.Before(at) {
+				if len(rs) == 0 {
+					first = at
+				}
 				rs = append(rs, Return{Original: e, Code: code})
 			}
 		}
@@ -292,11 +339,11 @@ func (b *SandboxBank) ReturnFiles(ctx context.Context) ([]File, error) {
 			continue
 		}
 		// The ODFI's routing number is its 8 digits and a check digit.
-		data, err := WriteReturns(rs[0].Original.Effective.Add(ReturnDelay), withCheckDigit(odfi), SandboxRDFI, rs)
+		data, err := WriteReturns(first, withCheckDigit(odfi), SandboxRDFI, rs)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, File{Name: "return-" + strings.TrimPrefix(f.Name, "orig-"), Data: data})
+		out = append(out, File{Name: "return-" + name, Data: data})
 	}
 	return out, nil
 }

@@ -32,13 +32,16 @@ import (
 type SandboxCards struct {
 	st    *fileStore
 	clock func() time.Time
+	opts  sandboxOptions
 }
 
 // PayoutDelay is how long after a charge succeeds the sandbox pays it out.
 const PayoutDelay = 48 * time.Hour
 
-// NewSandboxCards returns the sandbox processor keeping charges in dir.
-func NewSandboxCards(dir string, clock func() time.Time) (*SandboxCards, error) {
+// NewSandboxCards returns the sandbox processor keeping charges in dir,
+// paying them out after PayoutDelay unless an option (SettleAfter) says
+// otherwise.
+func NewSandboxCards(dir string, clock func() time.Time, opts ...SandboxOption) (*SandboxCards, error) {
 	st, err := newFileStore(dir)
 	if err != nil {
 		return nil, err
@@ -46,7 +49,7 @@ func NewSandboxCards(dir string, clock func() time.Time) (*SandboxCards, error) 
 	if clock == nil {
 		clock = time.Now
 	}
-	return &SandboxCards{st: st, clock: clock}, nil
+	return &SandboxCards{st: st, clock: clock, opts: sandboxOpts(opts)}, nil
 }
 
 // CardDetails are what a person types into a card form. They exist only
@@ -182,28 +185,37 @@ func parseToken(tok string) (Card, string, error) {
 // Invalid (Param "token") for one it did not issue: a well-formed token is
 // not enough, since anyone can write one.
 func (s *SandboxCards) Card(ctx context.Context, token string) (Card, error) {
-	c, _, err := parseToken(token)
+	c, _, err := s.issuedToken(token)
+	return c, err
+}
+
+// issuedToken reads a token back, with its behaviour, only if this
+// sandbox issued it: the token's text says what the card does, and
+// anyone can write that text.
+func (s *SandboxCards) issuedToken(token string) (Card, string, error) {
+	c, b, err := parseToken(token)
 	if err != nil {
-		return Card{}, err
+		return Card{}, "", err
 	}
 	fs, err := s.st.all(tokenName(token))
 	if err != nil {
-		return Card{}, err
+		return Card{}, "", err
 	}
 	if len(fs) != 1 {
-		return Card{}, nestegg.ParamErrorf(nestegg.Invalid, "token", "not a card token of this processor")
+		return Card{}, "", nestegg.ParamErrorf(nestegg.Invalid, "token", "not a card token of this processor")
 	}
 	var is issued
 	if err := json.Unmarshal(fs[0].Data, &is); err != nil {
-		return Card{}, fmt.Errorf("sandbox token record: %w", err)
+		return Card{}, "", fmt.Errorf("sandbox token record: %w", err)
 	}
 	c.Owner = is.Owner
-	return c, nil
+	return c, b, nil
 }
 
-// Charge charges a sandbox token by its behaviour.
+// Charge charges a sandbox token by its behaviour. Errors: Invalid (Param
+// "token") for a token this sandbox did not issue, however well formed.
 func (s *SandboxCards) Charge(ctx context.Context, req ChargeRequest) (Charge, error) {
-	_, b, err := parseToken(req.Token)
+	_, b, err := s.issuedToken(req.Token)
 	if err != nil {
 		return Charge{}, err
 	}
@@ -258,7 +270,11 @@ func (s *SandboxCards) Lookup(ctx context.Context, chargeID string) (Charge, err
 }
 
 func (s *SandboxCards) withPayout(c Charge) Charge {
-	c.PaidOut = c.Status == ChargeSucceeded && !s.clock().Before(c.Created.Add(PayoutDelay))
+	delay := PayoutDelay
+	if s.opts.settleAfter > 0 {
+		delay = s.opts.settleAfter
+	}
+	c.PaidOut = c.Status == ChargeSucceeded && !s.clock().Before(c.Created.Add(delay))
 	return c
 }
 

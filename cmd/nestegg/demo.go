@@ -5,10 +5,36 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
+	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/demo"
+	"github.com/nestegg/nestegg/payments"
+	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
+
+// demoClock is the sandbox clock of `serve --demo` unless one is given:
+// a deposit is spendable, and a linked bank can be verified, within
+// seconds of asking.
+const demoClock = 5 * time.Second
+
+// demoRails refuses --demo unless the install is a sandbox: the demo
+// gives its members opening balances, and a real rail would pay them out.
+// Errors: Invalid.
+func demoRails(plan railSet) error {
+	if !plan.sandbox() {
+		return nestegg.Errorf(nestegg.Invalid, "--demo runs only on the sandbox rails: its members' opening balances are not real money, and a real bank or card processor would pay them out")
+	}
+	return nil
+}
+
+// seedDemoMoney gives the demo's members their opening balances, backed
+// by as much cash at the (sandbox) bank.
+func seedDemoMoney(ctx context.Context, soc *social.Service, pay *payments.Service) error {
+	_, err := demo.SeedMoney(ctx, soc, pay)
+	return err
+}
 
 // seedDemo seeds the demo community for `serve --demo` (or finds it
 // already there). A database with other people's accounts is refused

@@ -36,7 +36,24 @@ import (
 //	                        exchange) instead of the sandbox bank
 //	NESTEGG_STRIPE_KEY, NESTEGG_STRIPE_URL  use Stripe instead of the
 //	                        sandbox card processor
-func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledger.Ledger, comp *compliance.Service, log *slog.Logger) (*funding.Service, *rails.SandboxCards, error) {
+//	NESTEGG_SANDBOX=1       the whole install is a sandbox: allows a real
+//	                        rail beside a sandbox one (see railsPlan)
+//	NESTEGG_SANDBOX_CLOCK   a duration (10s): the sandbox rails settle on
+//	                        that short clock, and serve exports the ACH
+//	                        file that often (see sandboxClock)
+func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledger.Ledger, comp *compliance.Service, log *slog.Logger, clock time.Duration) (*funding.Service, *rails.SandboxCards, error) {
+	plan, err := railsPlan(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	if plan.mixed {
+		log.Warn("NESTEGG_SANDBOX=1: a real rail runs beside a sandbox one; the sandbox's money is not real, so nothing this install does may be treated as real money",
+			"bank", map[bool]string{true: "sandbox", false: "real (ACH files)"}[plan.sandboxBank],
+			"cards", map[bool]string{true: "sandbox", false: "Stripe"}[plan.sandboxCards])
+	}
+	if clock > 0 && !plan.sandboxBank {
+		return nil, nil, errSandboxClock
+	}
 	key, err := encryptionKey(e, db, dsn)
 	if err != nil {
 		return nil, nil, err
@@ -58,29 +75,92 @@ func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledge
 		}
 		return dir + "/" + name
 	}
-	sandbox := true
+	quick := rails.SettleAfter(clock)
 	var bank rails.Bank
-	if out, in := e.getenv("NESTEGG_ACH_OUTBOX"), e.getenv("NESTEGG_ACH_INBOX"); out != "" || in != "" {
-		if bank, err = rails.NewFileBank(out, in, nil); err != nil {
-			return nil, nil, err
-		}
-		sandbox = false
-	} else if bank, err = rails.NewSandboxBank(sub("bank"), nil); err != nil {
+	if plan.sandboxBank {
+		bank, err = rails.NewSandboxBank(sub("bank"), nil, quick)
+	} else {
+		bank, err = rails.NewFileBank(e.getenv("NESTEGG_ACH_OUTBOX"), e.getenv("NESTEGG_ACH_INBOX"), nil)
+	}
+	if err != nil {
 		return nil, nil, err
 	}
 	var cards rails.CardProcessor
 	var sbxCards *rails.SandboxCards
-	if sk := e.getenv("NESTEGG_STRIPE_KEY"); sk != "" {
-		cards = rails.NewStripe(sk, e.getenv("NESTEGG_STRIPE_URL"), &http.Client{Timeout: 30 * time.Second})
-		sandbox = false
-	} else {
-		if sbxCards, err = rails.NewSandboxCards(sub("cards"), nil); err != nil {
+	if plan.sandboxCards {
+		if sbxCards, err = rails.NewSandboxCards(sub("cards"), nil, quick); err != nil {
 			return nil, nil, err
 		}
 		cards = sbxCards
+	} else {
+		cards = rails.NewStripe(e.getenv("NESTEGG_STRIPE_KEY"), e.getenv("NESTEGG_STRIPE_URL"), &http.Client{Timeout: 30 * time.Second})
 	}
-	f, err := funding.New(db, l, comp, bank, cards, funding.Config{EncryptionKey: key, Sandbox: sandbox, Logger: log})
+	f, err := funding.New(db, l, comp, bank, cards, funding.Config{EncryptionKey: key, Sandbox: plan.sandbox(), Logger: log})
 	return f, sbxCards, err
+}
+
+// railSet says which rails an install runs and whether that is allowed.
+type railSet struct {
+	// sandboxBank and sandboxCards: the built-in sandboxes run.
+	sandboxBank, sandboxCards bool
+	// realBank and realCards: the rail moves real money (Stripe is real
+	// only with a live key).
+	realBank, realCards bool
+	// mixed: a real rail beside a sandbox one, allowed only because the
+	// operator said the whole install is a sandbox.
+	mixed bool
+}
+
+// sandbox says the install is a sandbox: no rail moves real money, or the
+// operator declared the whole install one.
+func (p railSet) sandbox() bool { return (!p.realBank && !p.realCards) || p.mixed }
+
+// railsPlan picks the rails from the environment and refuses to mix a
+// sandbox rail with a real one. The sandbox card processor's test card
+// always succeeds and its payouts add to the platform's cash, and the
+// sandbox bank's deposits always settle: beside a real bank (ACH files
+// that move real money) that is money from nowhere withdrawn to a real
+// account; beside real card payments it is fake money mixed into real
+// balances. Only NESTEGG_SANDBOX=1, the operator's word that the whole
+// install is a sandbox (a staging bank that moves nothing), allows it.
+// A Stripe key in test mode (sk_test_…) or a Stripe URL of its own
+// (stripe-mock) is a sandbox rail too: its test cards succeed just the
+// same. Errors: Invalid, saying what to set.
+func railsPlan(e *env) (railSet, error) {
+	out, in := e.getenv("NESTEGG_ACH_OUTBOX"), e.getenv("NESTEGG_ACH_INBOX")
+	sk := e.getenv("NESTEGG_STRIPE_KEY")
+	p := railSet{sandboxBank: out == "" && in == "", sandboxCards: sk == ""}
+	p.realBank = !p.sandboxBank
+	p.realCards = sk != "" && e.getenv("NESTEGG_STRIPE_URL") == "" && (strings.HasPrefix(sk, "sk_live_") || strings.HasPrefix(sk, "rk_live_"))
+	declared, err := sandboxDeclared(e)
+	if err != nil {
+		return p, err
+	}
+	if p.realBank == p.realCards {
+		return p, nil
+	}
+	if !declared {
+		if p.realBank {
+			return p, nestegg.Errorf(nestegg.Invalid, "refusing to run the real bank (NESTEGG_ACH_OUTBOX/_INBOX) beside %s: its test cards always succeed, and their money would be withdrawn to real bank accounts. Set NESTEGG_STRIPE_KEY to a live Stripe key, or NESTEGG_SANDBOX=1 if this whole install is a sandbox whose ACH files move no real money",
+				map[bool]string{true: "the sandbox card processor", false: "Stripe in test mode"}[p.sandboxCards])
+		}
+		return p, nestegg.Errorf(nestegg.Invalid, "refusing to run live Stripe beside the sandbox bank: its deposits always settle, and that money would mix with real card payments. Set NESTEGG_ACH_OUTBOX and NESTEGG_ACH_INBOX for the real bank, or NESTEGG_SANDBOX=1 if this whole install is a sandbox")
+	}
+	p.mixed = true
+	return p, nil
+}
+
+// sandboxDeclared reads NESTEGG_SANDBOX: "1" or "true" declares the whole
+// install a sandbox; anything else but "" or "0"/"false" is an error
+// rather than a guess.
+func sandboxDeclared(e *env) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(e.getenv("NESTEGG_SANDBOX"))) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, nestegg.Errorf(nestegg.Invalid, "NESTEGG_SANDBOX is 1 (the whole install is a sandbox) or unset")
 }
 
 // encryptionKey reads NESTEGG_ENCRYPTION_KEY, or on SQLite the key file
@@ -135,7 +215,13 @@ func operatorFunding(ctx context.Context, e *env, dsn string) (*funding.Service,
 	}
 	l := ledger.New(db, ledger.Options{Logger: log, ValidAsset: validAsset})
 	l.Start()
-	f, _, err := openFunding(ctx, e, db, dsn, l, compliance.New(db, compliance.DefaultConfig()), log)
+	clock, err := sandboxClock(e, "")
+	if err != nil {
+		l.Close()
+		db.Close()
+		return nil, nil, err
+	}
+	f, _, err := openFunding(ctx, e, db, dsn, l, compliance.New(db, compliance.DefaultConfig()), log, clock)
 	closer := func() { l.Close(); db.Close() }
 	if err != nil {
 		closer()
@@ -144,15 +230,43 @@ func operatorFunding(ctx context.Context, e *env, dsn string) (*funding.Service,
 	return f, closer, nil
 }
 
+// errSandboxClock refuses a sandbox clock beside the real bank, whose
+// clock is the bank's.
+var errSandboxClock = nestegg.Errorf(nestegg.Invalid, "the sandbox clock needs the sandbox bank: unset NESTEGG_ACH_OUTBOX and NESTEGG_ACH_INBOX, or the sandbox clock")
+
+// sandboxClock reads the sandbox clock: flag (when not "") or else
+// NESTEGG_SANDBOX_CLOCK, a Go duration from 1s to 1h; "" or "0" is none.
+// Errors: Invalid.
+func sandboxClock(e *env, flag string) (time.Duration, error) {
+	v := strings.TrimSpace(flag)
+	if v == "" {
+		v = strings.TrimSpace(e.getenv("NESTEGG_SANDBOX_CLOCK"))
+	}
+	if v == "" || v == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second || d > time.Hour {
+		return 0, nestegg.Errorf(nestegg.Invalid, "the sandbox clock is a duration from 1s to 1h, such as 10s (got %q)", v)
+	}
+	return d, nil
+}
+
 // fundingJobs are serve's background work for funding: sync with the
-// rails every second, and the day's ACH file once a day.
-func fundingJobs(f *funding.Service) []job {
+// rails every second, and the day's ACH file once a day — or, on a
+// sandbox clock, every tick of it, so that micro-deposits go out (and a
+// bank can be verified) and deposits settle within a demo's sitting.
+func fundingJobs(f *funding.Service, clock time.Duration) []job {
+	export := 24 * time.Hour
+	if clock > 0 {
+		export = clock
+	}
 	return []job{
 		{"sync funding with the rails", func(ctx context.Context) (int, error) {
 			r, err := f.Sync(ctx)
 			return r.Settled + r.Returned + r.TopUps, err
 		}},
-		{"export the day's ACH file", every(24*time.Hour, func(ctx context.Context) (int, error) {
+		{"export the ACH file", every(export, func(ctx context.Context) (int, error) {
 			af, err := f.ExportACH(ctx)
 			return af.Entries, err
 		})},

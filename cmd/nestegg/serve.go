@@ -38,7 +38,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	batchMax := fs.Int("batch-max", ledger.MaxBatch, "group commit: the most transfers one database commit carries")
 	batchWait := fs.Duration("batch-wait", 0, "group commit: how long a committer waits for more requests once it has some (0: never; requests arriving during a commit form the next batch)")
 	committers := fs.Int("committers", 0, "group commit: batches committing at once (default 1 on SQLite, 2 on PostgreSQL)")
-	demoFlag := fs.Bool("demo", false, "seed a demo community into an empty database and print how to log in")
+	demoFlag := fs.Bool("demo", false, "seed a demo community into an empty database (members with opening balances, on the sandbox rails only) and print how to log in; sets --sandbox-clock 5s unless given")
+	sandboxClockFlag := fs.String("sandbox-clock", "",
+		"a duration such as 10s (env NESTEGG_SANDBOX_CLOCK): the sandbox bank settles ACH entries that long after their file, returns come that much later, sandbox card charges are paid out after it, and the ACH file is exported that often instead of daily; only with the sandbox bank; never on an install people use")
 	trustedProxies := fs.String("trusted-proxies", e.getenv("NESTEGG_TRUSTED_PROXIES"),
 		"comma-separated networks (10.0.0.0/8) or addresses of the reverse proxies in front of this server (env NESTEGG_TRUSTED_PROXIES): only their X-Forwarded-For is believed, and the client is its right-most address outside them; empty: the peer is the client")
 	publicURL := fs.String("public-url", e.getenv("NESTEGG_PUBLIC_URL"),
@@ -57,6 +59,30 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "nestegg serve: %v\n", err)
 		return errUsage
+	}
+	// The rails are checked before anything is written (an operator key
+	// printed once, by a server that then refuses to start, is lost).
+	clock, err := sandboxClock(e, *sandboxClockFlag)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "nestegg serve: %v\n", err)
+		return errUsage
+	}
+	plan, err := railsPlan(e)
+	if err != nil {
+		return err
+	}
+	if *demoFlag {
+		// The demo's opening balances are money from nowhere, which a
+		// real rail would pay out.
+		if err := demoRails(plan); err != nil {
+			return err
+		}
+		if clock == 0 && plan.sandboxBank {
+			clock = demoClock
+		}
+	}
+	if clock > 0 && !plan.sandboxBank {
+		return errSandboxClock
 	}
 	logOut := newBufferedLog(e.stderr)
 	defer logOut.Close()
@@ -100,10 +126,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		l.Close()
 		return err
 	}
-	fund, sbxCards, err := openFunding(ctx, e, db, *dsn, l, comp, log)
+	fund, sbxCards, err := openFunding(ctx, e, db, *dsn, l, comp, log, clock)
 	if err != nil {
 		l.Close()
 		return err
+	}
+	if clock > 0 {
+		log.Warn("sandbox clock: the sandbox rails settle money in flight after a short time, and the ACH file is exported that often", "clock", clock.String())
+	}
+	if demoSeeded != nil {
+		if err := seedDemoMoney(ctx, soc, pay); err != nil {
+			l.Close()
+			return err
+		}
 	}
 	// The shop charges saved cards through funding's card top-up.
 	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps, Funding: fund})
@@ -151,7 +186,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			{"end offers past their time", shop.EndOffers},
 			{"settle expired vouchers", shop.ExpireVouchers},
 			{"purge expired sessions", every(time.Hour, func(ctx context.Context) (int, error) { return 0, soc.PurgeExpired(ctx) })},
-		}, fundingJobs(fund)...), log)
+		}, fundingJobs(fund, clock)...), log)
 	}()
 
 	select {
