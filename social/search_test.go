@@ -2,6 +2,8 @@ package social
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -33,15 +35,18 @@ func TestSearchUsers(t *testing.T) {
 			return out
 		}
 		for q, want := range map[string][]string{
-			"ann":  {"ann", "annabel", "bob", "joanna"}, // exact, handle prefix, then the rest by handle
-			"@ANN": {"ann", "annabel", "bob", "joanna"},
-			"hann": {"bob"},
-			"lee":  {"annabel"},
-			"_":    {"a_b"}, // a literal underscore, not LIKE's any-character
-			"%":    {"pct"},
-			"a_":   {"a_b"},
-			"zzz":  {},
-			"\\":   {},
+			"ann":         {"ann", "annabel"}, // exact, then handle prefix, by handle
+			"@ANN":        {"ann", "annabel"},
+			"hann":        {"bob"}, // the start of a display name
+			"lee":         {},      // not the middle of one (an index serves starts only)
+			"annabel l":   {"annabel"},
+			"_":           {},
+			"a_":          {"a_b"}, // a literal underscore, not LIKE's any-character
+			"100%":        {"pct"}, // a literal percent
+			"1%":          {},
+			"zzz":         {},
+			"\\":          {},
+			"z\U0010FFFF": {},
 		} {
 			if diff := cmp.Diff(want, search(q)); diff != "" {
 				t.Errorf("SearchUsers(%q) (-want +got):\n%s", q, diff)
@@ -56,5 +61,51 @@ func TestSearchUsers(t *testing.T) {
 		}
 		_, err := s.SearchUsers(ctx, "a", 101)
 		wantErr(t, "limit", err, nestegg.Invalid, "limit")
+	})
+}
+
+// TestSearchUsesIndex (issue 11 item 16): people search reads the users'
+// indexes on both databases, never the whole table (it was LIKE '%q%',
+// which no index serves).
+func TestSearchUsesIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var plan []string
+		err := db.Write(ctx, func(tx *sql.Tx) error {
+			plan = nil
+			if db.Dialect == store.Postgres {
+				// On a small table a sequential scan is cheapest; forbid it
+				// to see whether an index can serve the query at all.
+				if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+					return err
+				}
+			}
+			explain := "EXPLAIN "
+			if db.Dialect == store.SQLite {
+				explain = "EXPLAIN QUERY PLAN "
+			}
+			rows, err := tx.QueryContext(ctx, explain+fmt.Sprintf(searchSQL, userCols("u")), "ann", "ann\U0010FFFF", "ann%", 20)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			cols, _ := rows.Columns()
+			for rows.Next() {
+				dest := make([]any, len(cols))
+				for i := range dest {
+					dest[i] = new(any)
+				}
+				if err := rows.Scan(dest...); err != nil {
+					return err
+				}
+				plan = append(plan, fmt.Sprint(*dest[len(dest)-1].(*any)))
+			}
+			return rows.Err()
+		})
+		must(t, "explain", err)
+		text := strings.Join(plan, "\n")
+		if strings.Contains(text, "Seq Scan") || strings.Contains(text, "SCAN u") || !strings.Contains(strings.ToLower(text), "index") {
+			t.Fatalf("people search reads the whole table:\n%s", text)
+		}
 	})
 }

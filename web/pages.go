@@ -62,7 +62,7 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/u/{handle}/unfollow", true, s.relationSubmit},
 		{post, "/u/{handle}/block", true, s.relationSubmit},
 		{post, "/u/{handle}/unblock", true, s.relationSubmit},
-		{get, "/search", false, s.searchPage},
+		{get, "/search", true, s.searchPage}, // members only, like the API's
 		{get, "/notifications", true, s.notificationsPage},
 
 		{get, "/settings", true, s.settingsPage},

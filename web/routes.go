@@ -111,7 +111,9 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/hashtags/{tag}", opt, 0, noIdem}, s.apiHashtagPosts, nil},
 		{Route{get, "/api/v1/notifications", mem, 0, noIdem}, s.apiNotifications, nil},
 		{Route{post, "/api/v1/notifications/read", mem, smallBody, noIdem}, s.apiMarkRead, nil},
-		{Route{get, "/api/v1/search/users", opt, 0, noIdem}, s.apiSearchUsers, nil},
+		// Searching people takes a member: it lists accounts, and is not
+		// for scrapers.
+		{Route{get, "/api/v1/search/users", mem, 0, noIdem}, s.apiSearchUsers, nil},
 
 		// Payments (pay_api*.go). Each handler acts for the signed-in member
 		// only, and money moves only with an Idempotency-Key; the wallet is

@@ -209,7 +209,9 @@ func TestSocialAPI(t *testing.T) {
 				Handle string `json:"handle"`
 			} `json:"data"`
 		}
-		e.call(t, http.StatusOK, &found, "GET", "/api/v1/search/users?q="+alice.handle, "", "")
+		// Searching people takes a session or token (issue 11 item 16).
+		e.call(t, http.StatusUnauthorized, nil, "GET", "/api/v1/search/users?q="+alice.handle, "", "")
+		e.call(t, http.StatusOK, &found, "GET", "/api/v1/search/users?q="+alice.handle, bob.token, "")
 		if len(found.Data) == 0 || found.Data[0].Handle != alice.handle {
 			t.Errorf("search = %+v", found)
 		}
