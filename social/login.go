@@ -99,6 +99,11 @@ func (s *Service) checkLogin(ctx context.Context, c Credentials) (checkedLogin, 
 	// Lock out per account (whichever name was typed), from anywhere and
 	// from this address; an unknown name is locked out under itself.
 	guards := s.loginGuards(id, ident, c.IP)
+	if s.hashesBusy() {
+		// Refused before an attempt is reserved: a flood of other logins
+		// must not spend this account's guesses.
+		return checkedLogin{}, s.errHashBusy()
+	}
 	if err := s.reserveAttempt(ctx, guards); err != nil {
 		return checkedLogin{}, err
 	}
@@ -107,7 +112,10 @@ func (s *Service) checkLogin(ctx context.Context, c Credentials) (checkedLogin, 
 		return checkedLogin{}, errWrongLogin
 	}
 	if id == "" {
-		s.dummyVerify(ctx, c.Password)
+		// Busy or not, the same answer as for a known handle.
+		if err := s.dummyVerify(ctx, c.Password); err != nil {
+			return checkedLogin{}, fmt.Errorf("login: %w", err)
+		}
 		return checkedLogin{}, errWrongLogin
 	}
 	ok, stale, err := s.verifyPassword(ctx, hash, c.Password)

@@ -7,8 +7,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/nestegg/nestegg"
 )
 
 const argonKeyLen = 32
@@ -75,19 +78,63 @@ func (s *Service) verifyPassword(ctx context.Context, hash, password string) (ok
 }
 
 // dummyVerify hashes the password when a login names nobody, so that an
-// unknown handle costs as much time as a wrong password.
-func (s *Service) dummyVerify(ctx context.Context, password string) {
+// unknown handle costs as much time as a wrong password, and is refused
+// alike when the hashes are busy (HashBusy).
+func (s *Service) dummyVerify(ctx context.Context, password string) error {
 	var salt [16]byte
-	s.argon2(ctx, []byte(password), salt[:], s.argon, argonKeyLen)
+	_, err := s.argon2(ctx, []byte(password), salt[:], s.argon, argonKeyLen)
+	return err
+}
+
+// HashBusy is the cause of the Unavailable error that refuses a login,
+// sign-up or password check because too many are already waiting for a
+// password hash (Options.MaxHashQueue, HashWait). Web answers 503 with
+// Retry-After. Without the bound, a flood of logins (known handles or
+// not, each an argon2 hash) piled up goroutines and memory without end.
+type HashBusy struct{ After time.Duration }
+
+func (e *HashBusy) Error() string { return "too many password checks waiting" }
+
+// RetryAfter is how long the client should wait before trying again.
+func (e *HashBusy) RetryAfter() time.Duration { return e.After }
+
+func (s *Service) errHashBusy() error {
+	return &nestegg.Error{Code: nestegg.Unavailable, Op: "password hash",
+		Message: "too many people are signing in right now; try again in a few seconds", Err: &HashBusy{After: s.hashWait}}
+}
+
+// hashesBusy reports whether a password check would be refused now: a
+// cheap look before a login reserves an attempt, so that refusals under a
+// flood do not spend the account's guesses. argon2 decides for sure.
+func (s *Service) hashesBusy() bool {
+	return len(s.hashSem) == cap(s.hashSem) && s.queued.Load() >= s.maxQueue
 }
 
 // argon2 computes one argon2id key, waiting for a slot: each hash holds
 // MemoryKiB of memory, and a burst of logins must not exhaust the machine.
+// At most maxQueue callers wait, each at most hashWait; the others are
+// refused at once (errHashBusy).
 func (s *Service) argon2(ctx context.Context, password, salt []byte, p Argon2, keyLen uint32) ([]byte, error) {
 	select {
 	case s.hashSem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	default:
+		if s.queued.Add(1) > s.maxQueue {
+			s.queued.Add(-1)
+			return nil, s.errHashBusy()
+		}
+		t := time.NewTimer(s.hashWait)
+		select {
+		case s.hashSem <- struct{}{}:
+			t.Stop()
+			s.queued.Add(-1)
+		case <-t.C:
+			s.queued.Add(-1)
+			return nil, s.errHashBusy()
+		case <-ctx.Done():
+			t.Stop()
+			s.queued.Add(-1)
+			return nil, ctx.Err()
+		}
 	}
 	defer func() { <-s.hashSem }()
 	return argon2.IDKey(password, salt, p.Time, p.MemoryKiB, p.Threads, keyLen), nil

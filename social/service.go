@@ -25,6 +25,14 @@ import (
 // same post when the database asks for a retry.
 type PostHook func(ctx context.Context, tx *sql.Tx, p Post) error
 
+// PostView adjusts a post as viewerID ("" for nobody) is shown it, on
+// every path that reads posts (one post, timelines, threads,
+// notifications). It must not fail or block: it rewrites p in memory.
+// Payments installs one so that the amount of a payment command (a post
+// addressed to the pay handle) reaches only whom the payment's audience
+// allows.
+type PostView func(viewerID string, p *Post)
+
 // Argon2 holds argon2id parameters for password hashing.
 type Argon2 struct {
 	Time      uint32 // passes over memory
@@ -53,6 +61,13 @@ type Options struct {
 	// MaxConcurrentHashes caps password hashes in progress at once, each
 	// holding Argon2.MemoryKiB of memory; default runtime.NumCPU().
 	MaxConcurrentHashes int
+	// MaxHashQueue caps the password checks waiting for one of those
+	// slots, and HashWait how long one waits: beyond either, a login,
+	// sign-up or password check is refused at once as Unavailable with a
+	// HashBusy cause (a 503 with Retry-After), for a known handle and an
+	// unknown one alike. Defaults 4 × MaxConcurrentHashes and 2 seconds.
+	MaxHashQueue int
+	HashWait     time.Duration
 	// LoginMaxFailures login attempts for one account from one IP address
 	// within LoginWindow lock that pair out; AccountMaxFailures attempts
 	// for one account from anywhere lock the account out (rotating
@@ -90,13 +105,17 @@ type Service struct {
 	reserved map[string]bool
 	argon    Argon2
 	hashSem  chan struct{}
-	maxFail  int // per account and address
-	acctFail int // per account
+	hashWait time.Duration
+	maxQueue int64
+	queued   atomic.Int64 // password checks waiting for a hashSem slot
+	maxFail  int          // per account and address
+	acctFail int          // per account
 	window   time.Duration
 	maxLock  time.Duration
 	ttl      time.Duration
 	issuer   string
 	onPost   atomic.Pointer[PostHook]
+	view     atomic.Pointer[PostView]
 }
 
 // New returns a Service storing its data in db, which must be migrated.
@@ -138,6 +157,13 @@ func New(db *store.DB, opts Options) *Service {
 		n = runtime.NumCPU()
 	}
 	s.hashSem = make(chan struct{}, n)
+	s.maxQueue = int64(opts.MaxHashQueue)
+	if s.maxQueue <= 0 {
+		s.maxQueue = 4 * int64(n)
+	}
+	if s.hashWait = opts.HashWait; s.hashWait <= 0 {
+		s.hashWait = 2 * time.Second
+	}
 	if s.maxFail <= 0 {
 		s.maxFail = 5
 	}
@@ -172,6 +198,24 @@ func (s *Service) SetPostHook(h PostHook) {
 		return
 	}
 	s.onPost.Store(&h)
+}
+
+// SetPostView installs (or, with nil, removes) the PostView applied to
+// every post read. It is for wiring: payments.New registers itself here.
+func (s *Service) SetPostView(v PostView) {
+	if v == nil {
+		s.view.Store(nil)
+		return
+	}
+	s.view.Store(&v)
+}
+
+// IsPayCommand reports whether body addresses the pay handle: its first
+// word is "@" and the pay handle, in any case. Such a post is a payment
+// command (package payments reads it), never an ordinary mention.
+func (s *Service) IsPayCommand(body string) bool {
+	f := strings.Fields(body)
+	return s.pay != "" && len(f) > 0 && strings.HasPrefix(f[0], "@") && strings.EqualFold(f[0][1:], s.pay)
 }
 
 // PayHandle returns the platform's pay handle, lower-cased, without '@'.

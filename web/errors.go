@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
@@ -178,6 +180,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Bearer realm="nestegg"`)
 	}
+	setRetryAfter(h, err)
 	b, _ := json.Marshal(body) // cannot fail: strings only
 	writeRaw(w, status, b)
 }
@@ -203,4 +206,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	}
 	writeRaw(w, status, b)
 	return nil
+}
+
+// setRetryAfter tells the client when to come back, for an error whose
+// cause knows (social.HashBusy: too many logins waiting for a hash).
+func setRetryAfter(h http.Header, err error) {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		h.Set("Retry-After", strconv.Itoa(max(1, int((ra.RetryAfter()+time.Second-1)/time.Second))))
+	}
 }

@@ -324,6 +324,7 @@ func (s *Server) pageError(pc *pageCtx, err error) {
 		return
 	}
 	status, _ := httpStatus(code)
+	setRetryAfter(pc.w.Header(), err)
 	msg := nestegg.ErrorMessage(err)
 	if status >= 500 {
 		s.writeError(discardWriter{pc.w}, pc.r, err) // logs it; the body goes nowhere
