@@ -20,6 +20,9 @@ const (
 	CommandRequest CommandKind = "request" // @pay request $20 from @bob tickets
 	CommandSplit   CommandKind = "split"   // @pay split $60 with @bob @carol dinner
 	CommandTip     CommandKind = "tip"     // @pay tip $2 (a reply: tips the replied-to post's author)
+	// CommandInvalid is a post addressed to the pay handle that could not
+	// be read: its intent fails at once, with the reason on the post.
+	CommandInvalid CommandKind = "invalid"
 )
 
 // Command is a well-formed post command.
@@ -62,21 +65,36 @@ type token struct {
 }
 
 func parseCommand(text, payHandle, defaultAsset string) (Command, error) {
+	c, _, err := parseSpan(text, payHandle, defaultAsset)
+	return c, err
+}
+
+// parseSpan is parseCommand that also says where in text the amount is
+// written (byte offsets, end exclusive; zero when not read).
+func parseSpan(text, payHandle, defaultAsset string) (Command, [2]int, error) {
+	c, p, err := parseWith(text, payHandle, defaultAsset)
+	if p == nil {
+		return c, [2]int{}, err
+	}
+	return c, p.span, err
+}
+
+func parseWith(text, payHandle, defaultAsset string) (Command, *cmdParser, error) {
 	rest := strings.TrimLeftFunc(text, unicode.IsSpace)
 	head, tail := cut(rest)
 	if payHandle == "" || !strings.EqualFold(head, "@"+payHandle) {
-		return Command{}, ErrNotCommand
+		return Command{}, nil, ErrNotCommand
 	}
 	if !utf8.ValidString(text) {
-		return Command{}, bad("the post is not valid text")
+		return Command{}, nil, bad("the post is not valid text")
 	}
-	p := &cmdParser{rest: tail, asset: defaultAsset}
+	p := &cmdParser{rest: tail, asset: defaultAsset, full: len(text)}
 	word := p.peek()
 	var c Command
 	var err error
 	switch {
 	case word == "":
-		return Command{}, bad("say what to do")
+		return Command{}, p, bad("say what to do")
 	case strings.HasPrefix(word, "@"):
 		c.Kind = CommandSend
 		if c.Handles, err = p.handles(1, 1); err == nil {
@@ -103,13 +121,13 @@ func parseCommand(text, payHandle, defaultAsset string) (Command, error) {
 		c.Kind = CommandTip
 		c.Amount, err = p.amount()
 	default:
-		return Command{}, bad("start with @handle, request, split or tip")
+		return Command{}, p, bad("start with @handle, request, split or tip")
 	}
 	if err != nil {
-		return Command{}, err
+		return Command{}, p, err
 	}
 	c.Note = strings.TrimSpace(p.rest)
-	return c, nil
+	return c, p, nil
 }
 
 func bad(reason string) error { return nestegg.Errorf(nestegg.Invalid, "%s", reason) }
@@ -127,7 +145,12 @@ func cut(s string) (string, string) {
 type cmdParser struct {
 	rest  string
 	asset string
+	full  int    // the length of the text rest is a suffix of
+	span  [2]int // where the amount was read
 }
+
+// at is the offset in the text of the next word.
+func (p *cmdParser) at() int { return p.full - len(strings.TrimLeftFunc(p.rest, unicode.IsSpace)) }
 
 func (p *cmdParser) peek() string {
 	w, _ := cut(strings.TrimLeftFunc(p.rest, unicode.IsSpace))
@@ -175,11 +198,14 @@ func (p *cmdParser) amount() (money.Amount, error) {
 	if w == "" || strings.HasPrefix(w, "@") {
 		return money.Amount{}, bad("amount missing")
 	}
+	start := p.at()
 	p.next()
+	p.span = [2]int{start, p.full - len(p.rest)}
 	a, err := money.ParsePositive(w, p.asset)
 	if code := p.peek(); isCode(code) {
 		if two, err2 := money.ParsePositive(w+" "+code, p.asset); err2 == nil {
 			p.next()
+			p.span[1] = p.full - len(p.rest)
 			return two, nil
 		}
 	}
@@ -206,6 +232,56 @@ func shorten(s string) string {
 		return string(r[:40]) + "…"
 	}
 	return s
+}
+
+// hiddenAmount stands for an amount others may not see.
+const hiddenAmount = "•••"
+
+// MaskAmount returns text, a post addressed to payHandle, with its amount
+// replaced by "•••", for people the payment's audience leaves out. A
+// command that could not be read has every word with a digit in it after
+// the pay handle replaced, since its amount cannot be told apart. Text
+// that is no command comes back unchanged.
+func MaskAmount(text, payHandle string) string {
+	_, p, err := parseWith(text, payHandle, "USD")
+	switch {
+	case errors.Is(err, ErrNotCommand):
+		return text
+	case err == nil && p.span[1] > p.span[0]:
+		return text[:p.span[0]] + hiddenAmount + text[p.span[1]:]
+	}
+	// Unreadable: hide every word with a digit, keeping the rest as written.
+	var b strings.Builder
+	first := true
+	for len(text) > 0 {
+		i := strings.IndexFunc(text, func(r rune) bool { return !unicode.IsSpace(r) })
+		if i < 0 {
+			b.WriteString(text)
+			break
+		}
+		b.WriteString(text[:i])
+		w, rest := cut(text[i:])
+		if !first && strings.ContainsFunc(w, unicode.IsDigit) {
+			w = hiddenAmount
+		}
+		b.WriteString(w)
+		text, first = rest, false
+	}
+	return b.String()
+}
+
+// viewPost is the social.PostView that New installs: a post command's
+// amount is shown to its author only. The payment it makes is private
+// (Audience Private: its payee learns of it when it is made, through the
+// payment's own notification), so neither the payee nor anyone else sees
+// the amount on the post, confirmed or not.
+func (s *Service) viewPost(viewerID string, p *social.Post) {
+	if viewerID != "" && viewerID == p.Author.ID {
+		return
+	}
+	if s.social.IsPayCommand(p.Body) {
+		p.Body = MaskAmount(p.Body, s.payHandle)
+	}
 }
 
 // Text writes the command as a post addressed to payHandle; ParseCommand

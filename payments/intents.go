@@ -67,6 +67,12 @@ func (s *Service) OnPost(ctx context.Context, tx *sql.Tx, p social.Post) error {
 		if code := nestegg.ErrorCode(err); code == nestegg.Internal {
 			return err
 		}
+		// The post itself says why it moved nothing (a failed intent with
+		// the reason, on its badge for the author), as well as the
+		// notification: a command must never fail silently.
+		if err := s.failCommand(ctx, tx, p, cmd, nestegg.ErrorMessage(err)+" — "+Usage); err != nil {
+			return err
+		}
 		return s.notify(ctx, tx, p.Author.ID, NotifyCommandFailed, "", p.ID,
 			fmt.Sprintf("couldn't read “%s”: %s — %s", shorten(strings.TrimSpace(p.Body)), nestegg.ErrorMessage(err), Usage))
 	}
@@ -91,6 +97,25 @@ func (s *Service) OnPost(ctx context.Context, tx *sql.Tx, p social.Post) error {
 		}
 	}
 	return s.notify(ctx, tx, p.Author.ID, NotifyConfirm, "", p.ID, "confirm your payment: "+describe(in)+" (within 15 minutes)")
+}
+
+// failCommand records a command that moved nothing as a failed intent of
+// its post, with reason, so that the post shows it. cmd is what was read
+// of it (its Kind empty when nothing could be).
+func (s *Service) failCommand(ctx context.Context, tx *sql.Tx, p social.Post, cmd Command, reason string) error {
+	now := s.now()
+	kind := cmd.Kind
+	if kind == "" || cmd.Amount.Minor <= 0 {
+		kind, cmd.Amount = CommandInvalid, money.Amount{}
+	}
+	if r := []rune(reason); len(r) > 500 {
+		reason = string(r[:499]) + "…"
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO payment_intents (id, author_id, post_id, kind, targets, tip_post_id, asset, amount, note, status, reason, expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'failed', $10, $11, $11, $11)`,
+		ledger.NewID("int"), p.Author.ID, p.ID, string(kind), strings.ToLower(strings.Join(cmd.Handles, " ")), p.ReplyToID, cmd.Amount.Asset.Code, cmd.Amount.Minor,
+		cmd.Note, reason, now.UnixNano())
+	return err
 }
 
 // vetCommand checks what the parser cannot: the asset is offered, the
@@ -235,7 +260,9 @@ func scanIntent(row scanner) (Intent, error) {
 	}
 	in.Kind, in.Status = CommandKind(kind), IntentStatus(status)
 	in.Handles = strings.Fields(targets)
-	in.Amount = &money.Amount{Asset: asset(assetCode), Minor: amount}
+	if amount > 0 {
+		in.Amount = &money.Amount{Asset: asset(assetCode), Minor: amount}
+	}
 	in.ExpiresAt, in.CreatedAt = fromNanos(expires), fromNanos(created)
 	return in, nil
 }

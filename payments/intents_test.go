@@ -173,8 +173,14 @@ func TestMalformedCommandsNotify(t *testing.T) {
 		}
 		for _, tc := range cases {
 			p := e.post(alice, tc.body, "")
-			if ins, _ := e.pay.IntentsForPost(e.ctx, alice, p.ID); len(ins) != 0 {
-				t.Fatalf("%q made intents %+v", tc.body, ins)
+			// The post says why it moved nothing (issue 11 item 19): a
+			// failed intent whose reason its author sees on it.
+			ins, _ := e.pay.IntentsForPost(e.ctx, alice, p.ID)
+			if len(ins) != 1 || ins[0].Status != payments.IntentFailed || !strings.Contains(ins[0].Reason, tc.why) {
+				t.Fatalf("%q made intents %+v, want one failed saying %q", tc.body, ins, tc.why)
+			}
+			if _, err := e.pay.ConfirmIntent(e.ctx, alice, ins[0].ID); !nestegg.Is(err, nestegg.Conflict) {
+				t.Fatalf("confirming %q: %v, want conflict", tc.body, err)
 			}
 			n := e.notifications(alice)[0]
 			if string(n.Kind) != payments.NotifyCommandFailed || n.Post == nil || n.Post.ID != p.ID ||

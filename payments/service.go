@@ -89,6 +89,9 @@ func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.S
 		cfg.Assets = []string{"USD"}
 	}
 	s := &Service{db: db, ledger: l, social: soc, comp: comp, k: movement.New(db, l, comp, cfg.Clock), payHandle: soc.PayHandle()}
+	// Post commands make private payments: their amounts reach nobody but
+	// their author, wherever posts are read.
+	soc.SetPostView(s.viewPost)
 	for _, code := range cfg.Assets {
 		a, err := money.Lookup(code)
 		if err != nil {

@@ -74,6 +74,7 @@ func (s *Service) CreatePost(ctx context.Context, authorID string, in NewPost) (
 		}
 	}
 	var p Post
+	command := s.IsPayCommand(body)
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		author, err := s.account(ctx, tx, authorID)
@@ -109,14 +110,18 @@ func (s *Service) CreatePost(ctx context.Context, authorID string, in NewPost) (
 			if _, err := tx.ExecContext(ctx, "UPDATE posts SET reply_count = reply_count + 1 WHERE id = $1", p.ReplyToID); err != nil {
 				return err
 			}
-			if err := s.Notify(ctx, tx, p.ReplyToUserID, NotifyReply, authorID, p.ID, ""); err != nil {
-				return err
+			// A payment command notifies nobody until its author confirms
+			// it: the payment's own notification says what moved.
+			if !command {
+				if err := s.Notify(ctx, tx, p.ReplyToUserID, NotifyReply, authorID, p.ID, ""); err != nil {
+					return err
+				}
 			}
 		}
 		if err := insertTags(ctx, tx, p.ID, tags, now); err != nil {
 			return err
 		}
-		if err := s.insertMentions(ctx, tx, p, mentioned, now); err != nil {
+		if err := s.insertMentions(ctx, tx, p, mentioned, !command, now); err != nil {
 			return err
 		}
 		if h := s.onPost.Load(); h != nil {
@@ -149,10 +154,10 @@ func insertTags(ctx context.Context, tx *sql.Tx, postID string, tags []string, n
 	return err
 }
 
-// insertMentions stores the mentions of people who exist and notifies them,
-// except the author, the author of the post replied to (who got a reply
-// notification), and anyone blocked either way.
-func (s *Service) insertMentions(ctx context.Context, tx *sql.Tx, p Post, handles []string, now time.Time) error {
+// insertMentions stores the mentions of people who exist and, when notify
+// is set, notifies them, except the author, the author of the post replied
+// to (who got a reply notification), and anyone blocked either way.
+func (s *Service) insertMentions(ctx context.Context, tx *sql.Tx, p Post, handles []string, notify bool, now time.Time) error {
 	if len(handles) == 0 {
 		return nil
 	}
@@ -161,15 +166,15 @@ func (s *Service) insertMentions(ctx context.Context, tx *sql.Tx, p Post, handle
 		return err
 	}
 	var args []any
-	var notify []string
+	var tell []string
 	for _, h := range handles {
 		u, ok := users[h]
 		if !ok {
 			continue
 		}
 		args = append(args, p.ID, u.ID, nanos(now))
-		if u.ID != p.ReplyToUserID {
-			notify = append(notify, u.ID)
+		if u.ID != p.ReplyToUserID && notify {
+			tell = append(tell, u.ID)
 		}
 	}
 	if len(args) == 0 {
@@ -178,7 +183,7 @@ func (s *Service) insertMentions(ctx context.Context, tx *sql.Tx, p Post, handle
 	if _, err := tx.ExecContext(ctx, "INSERT INTO post_mentions (post_id, user_id, created_at) VALUES "+store.Placeholders(1, len(args)/3, 3), args...); err != nil {
 		return err
 	}
-	for _, id := range notify {
+	for _, id := range tell {
 		if err := s.Notify(ctx, tx, id, NotifyMention, p.Author.ID, p.ID, ""); err != nil {
 			return err
 		}

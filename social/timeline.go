@@ -348,6 +348,9 @@ func (s *Service) hydrate(ctx context.Context, q store.Querier, viewerID string,
 			h.ReplyToID, h.ReplyToUserID = replyTo.String, replyToUser.String
 			h.CreatedAt = fromNanos(created)
 			h.Author = us.user()
+			if v := s.view.Load(); v != nil {
+				(*v)(viewerID, &h.Post)
+			}
 			out[h.ID] = h
 		}
 		if err := rows.Close(); err != nil {

@@ -205,3 +205,59 @@ func TestPageReviewChecksFirst(t *testing.T) {
 		s.wantBalance("alice", "$650.00")
 	})
 }
+
+// TestPagePostCommands (issue 11 item 19): a post command notifies nobody
+// until confirmed, its amount reaches nobody but its author (the payment
+// is private), the post's own button confirms it in one step, and a
+// command that did nothing says why on the post. Before, bob got a mention
+// notification with the amount, everyone saw "$5" on the post, confirming
+// opened a second confirmation page, and a malformed command showed
+// nothing.
+func TestPagePostCommands(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newChecksSite(t, db)
+		alice, bob, carol := s.signup("alice"), s.signup("bob"), s.signup("carol")
+		s.fund("alice", "$20")
+		post := alice.postAs("@pay @bob $5 lunch")
+
+		// Nobody is told, and nobody else sees the amount.
+		wantNoBody(t, "bob's notifications before confirming", bob.get("/notifications"), post)
+		for who, u := range map[string]*pageUser{"bob": bob, "carol": carol, "a visitor": s.visitor()} {
+			r := u.get("/posts/" + post)
+			wantStatus(t, who+" reads the post", r, 200)
+			wantBody(t, who+" reads the post", r, "@pay", "••• lunch")
+			wantNoBody(t, who+" reads the post", r, "$5")
+		}
+
+		// One confirmation: the card's button sends.
+		home := alice.get("/")
+		wantBody(t, "author's card", unescaped(home), ">@bob</a> $5 lunch", "Payment pending confirmation · $5.00 to @bob",
+			`<input type="hidden" name="confirm" value="yes">`, ">Send $5.00 to @bob</button>")
+		m := intentRE.FindStringSubmatch(home.body)
+		if m == nil {
+			t.Fatalf("no Confirm form on the author's card:\n%s", home.body)
+		}
+		r := alice.post("/intents/"+m[1]+"/confirm", "confirm", "yes", "next", "/posts/"+post)
+		wantStatus(t, "confirm on the card", r, 303)
+		wantBody(t, "after confirming", unescaped(alice.get(r.location)), "Done: your post's payment is completed.", "Payment completed")
+		s.wantBalance("alice", "$15.00")
+		s.wantBalance("bob", "$5.00")
+		bn := unescaped(bob.get("/notifications"))
+		wantBody(t, "bob's notifications after confirming", bn, "sent you $5.00: lunch")
+		wantNoBody(t, "bob's notifications after confirming", bn, "mentioned you")
+		wantNoBody(t, "carol after confirming", carol.get("/posts/"+post), "$5")
+
+		// A command that did nothing says why, on the post.
+		bad := alice.postAs("@pay @bob lunch")
+		card := unescaped(alice.get("/posts/" + bad))
+		wantBody(t, "a malformed command's card", card, "No payment: this post could not be read as one", `"lunch" is not a valid amount`, "@pay @bob $5 lunch")
+		ghost := alice.postAs("@pay @nobodyhere $3")
+		wantBody(t, "a command to nobody", unescaped(alice.get("/posts/"+ghost)), "Payment failed", "nobody is called @nobodyhere")
+
+		// A command confirming would fail says so on the card, with no button.
+		big := alice.postAs("@pay @bob $400 rent")
+		bc := unescaped(alice.get("/posts/" + big))
+		wantBody(t, "card of a command beyond the balance", bc, "Not enough money: you have $15.00; this needs $400.00.")
+		wantNoBody(t, "card of a command beyond the balance", bc, ">Send $400.00 to @bob</button>")
+	})
+}

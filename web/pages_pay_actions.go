@@ -272,11 +272,23 @@ func (s *Server) intentSubmit(w http.ResponseWriter, r *http.Request, pc *pageCt
 		}
 		return s.seeOther(pc, back, "Cancelled. Your post stays, but it moves no money.")
 	}
+	// The post's own Confirm button confirms at once: the post said what
+	// it asks for, and the card shows it, so one confirmation is enough.
+	// This page is for a form without confirm=yes (an older page).
 	if !confirmed(r) {
 		lines, button := s.intentLines(in)
-		return s.review(pc, "Confirm your post's payment", button, back,
+		var check *payments.PreviewInput
+		if in.Amount != nil && (in.Kind == payments.CommandSend || in.Kind == payments.CommandTip) {
+			check = &payments.PreviewInput{Kind: payments.KindSend, Amount: *in.Amount}
+			if in.Kind == payments.CommandTip {
+				check.Kind = payments.KindTip
+			} else if u, err := s.social.UserByHandle(ctx, in.Handles[0]); err == nil {
+				check.ToUserID = u.ID
+			}
+		}
+		return s.reviewChecked(pc, "Confirm your post's payment", button, back,
 			"Your post asked for this. Nothing moves until you confirm; if you don't, it expires at "+in.ExpiresAt.UTC().Format("15:04 UTC")+".",
-			lines, "next")
+			check, lines, "next")
 	}
 	done, err := s.payments.ConfirmIntent(ctx, me, id)
 	switch {

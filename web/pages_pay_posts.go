@@ -13,14 +13,18 @@ import (
 // badge of a post command (its status, never its amount, except to its
 // author), and, to the author, what the post earned.
 type postMoney struct {
-	Tip      bool // show the Tip button: signed in, not the author
-	Intent   *payments.Intent
-	Badge    string // "Payment pending confirmation", ...
-	Status   string // the intent's status, for the badge's class
-	Mine     bool   // the viewer wrote the command: show what and Confirm/Cancel
-	What     string // for the author: "$5.00 to @bob"
-	Pending  bool
-	Earnings []string // for the author: "$2.00 in 1 tip", "1 gold award"
+	Tip     bool // show the Tip button: signed in, not the author
+	Intent  *payments.Intent
+	Badge   string // "Payment pending confirmation", ...
+	Status  string // the intent's status, for the badge's class
+	Mine    bool   // the viewer wrote the command: show what and Confirm/Cancel
+	What    string // for the author: "$5.00 to @bob"
+	Pending bool
+	// Confirm is the author's one confirmation, on the post itself:
+	// "Send $5.00 to @bob". Problem, when set, is why confirming would
+	// fail now (checked first, as the review page does), shown instead.
+	Confirm, Problem string
+	Earnings         []string // for the author: "$2.00 in 1 tip", "1 gold award"
 }
 
 // postMoney fills a card's money part; nil when payments are off or there
@@ -42,8 +46,15 @@ func (pc *pageCtx) postMoney(p social.Post, mine bool) *postMoney {
 			}
 			m.Pending = m.Status == string(payments.IntentPending) && mine
 			m.Badge = intentBadge(payments.IntentStatus(m.Status))
+			if in.Kind == payments.CommandInvalid {
+				m.Badge = "No payment: this post could not be read as one"
+			}
 			if mine && in.Amount != nil {
 				m.What = intentWhat(in)
+			}
+			if m.Pending && in.Amount != nil {
+				_, m.Confirm = s.intentLines(in)
+				m.Problem = pc.intentProblem(in)
 			}
 		}
 	}
@@ -63,6 +74,30 @@ func (pc *pageCtx) postMoney(p social.Post, mine bool) *postMoney {
 		return nil
 	}
 	return m
+}
+
+// intentProblem is why confirming the author's pending intent would fail
+// now (payments.Preview), or "". A send or tip moves money now; a request
+// or split moves nothing until it is paid, so there is nothing to check.
+func (pc *pageCtx) intentProblem(in payments.Intent) string {
+	if in.Kind != payments.CommandSend && in.Kind != payments.CommandTip {
+		return ""
+	}
+	kind := payments.KindSend
+	if in.Kind == payments.CommandTip {
+		kind = payments.KindTip
+	}
+	var to string
+	if in.Kind == payments.CommandSend && len(in.Handles) == 1 {
+		if u, err := pc.s.social.UserByHandle(pc.r.Context(), in.Handles[0]); err == nil {
+			to = u.ID
+		}
+	}
+	d := &reviewPage{}
+	if err := pc.s.preview(pc, d, payments.PreviewInput{ToUserID: to, Kind: kind, Amount: *in.Amount}); err != nil {
+		return "" // a failure to check: confirming will say what is wrong
+	}
+	return d.Problem
 }
 
 func plural(n int64, one, many string) string {

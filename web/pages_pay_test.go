@@ -221,7 +221,7 @@ func TestPayPagesPostCommandIntent(t *testing.T) {
 		site.fund("alice", "$20")
 		post := alice.postAs("@pay @bob $5 lunch")
 		home := alice.get("/")
-		wantBody(t, "author's card", home, "Payment pending confirmation", "$5.00 to @bob", ">Confirm</button>")
+		wantBody(t, "author's card", home, "Payment pending confirmation", "$5.00 to @bob", ">Send $5.00 to @bob</button>")
 		m := intentRE.FindStringSubmatch(home.body)
 		if m == nil {
 			t.Fatalf("no Confirm form on the author's card:\n%s", home.body)
