@@ -2,6 +2,7 @@ package funding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -101,7 +102,7 @@ func (s *Service) Withdraw(ctx context.Context, userID string, in WithdrawInput)
 		return err
 	})
 	if err != nil {
-		return Movement{}, fmt.Errorf("withdraw: %w", err)
+		return Movement{}, fmt.Errorf("withdraw: %w", cashShort(err, m.ID))
 	}
 	if in.Speed == Instant && !res.Replayed {
 		if err := s.payInstant(ctx, userID, m.ID); err != nil {
@@ -109,6 +110,21 @@ func (s *Service) Withdraw(ctx context.Context, userID string, in WithdrawInput)
 		}
 	}
 	return s.Movement(ctx, userID, res.Reference)
+}
+
+// cashShort says what is really wrong when the platform's cash at the
+// bank cannot cover a withdrawal (the ledger refused the earmark): money
+// is still on its way in (deposits and card payments not yet settled),
+// which is the operator's matter, not the member's; their balance is
+// untouched. The kernel's own words ("payouts are paused") left people
+// guessing, and pages showed them as "busy".
+func cashShort(err error, id string) error {
+	var r *ledger.RefusedError
+	if !nestegg.Is(err, nestegg.Unavailable) || !errors.As(err, &r) || r.Status != ledger.StatusExceedsDebits || r.ID != id+":earmark" {
+		return err
+	}
+	return &nestegg.Error{Code: nestegg.Unavailable, Err: err,
+		Message: "withdrawals are paused: the platform's bank account is waiting for money still on its way in (deposits and card payments settle first). Your balance is untouched; try again later"}
 }
 
 // payInstant asks the bank's instant rail to pay a pending instant

@@ -115,9 +115,13 @@ func (s *Server) showMoney(pc *pageCtx, status int, d *fundingPage) error {
 }
 
 // moneyFormError shows /money again with err beside form, or fails the
-// page for errors that are not the member's to fix.
+// page for errors that are not the member's to fix. Funding's Unavailable
+// refusals (withdrawals paused while the platform's cash is short, no
+// instant rail, bank accounts off) are business answers written for
+// people, so they too are shown beside the form (503), never as "busy".
 func (s *Server) moneyFormError(pc *pageCtx, d *fundingPage, form string, err error) error {
-	if !userError(err) && !nestegg.Is(err, nestegg.InsufficientFunds) && !nestegg.Is(err, codeCardDeclined) {
+	unavailable := nestegg.Is(err, nestegg.Unavailable)
+	if !userError(err) && !nestegg.Is(err, nestegg.InsufficientFunds) && !nestegg.Is(err, codeCardDeclined) && !unavailable {
 		return err
 	}
 	msg := nestegg.ErrorMessage(err)
@@ -126,8 +130,11 @@ func (s *Server) moneyFormError(pc *pageCtx, d *fundingPage, form string, err er
 	}
 	d.Errors = map[string]string{form: msg}
 	status := http.StatusUnprocessableEntity
-	if nestegg.Is(err, codeCardDeclined) {
+	switch {
+	case nestegg.Is(err, codeCardDeclined):
 		status = http.StatusPaymentRequired
+	case unavailable:
+		status = http.StatusServiceUnavailable
 	}
 	return s.showMoney(pc, status, d)
 }
