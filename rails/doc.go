@@ -32,4 +32,10 @@
 // (account closed) or R03 (no account) two days after its effective date,
 // that is after it settled, as real returns do; a credit to such an account
 // is returned the same way. Every other entry settles and stays settled.
+//
+// On a short clock (SettleAfter, which `serve --sandbox-clock` and
+// `--demo` set), the sandbox bank settles an entry that long after it
+// received the file, and returns a returning one that long after it
+// settled; the sandbox card processor pays a charge out that long after
+// it succeeded. Everything else is the same.
 package rails
