@@ -256,12 +256,17 @@ func (s *Service) SetMerchantSettings(ctx context.Context, merchantID string, m 
 		}
 	}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		// The handle is claimed in social's namespace, so that nobody
+		// signs up as it later (and gets the gift posts' mentions).
+		if err := s.social.ClaimGiftHandle(ctx, tx, merchantID, m.GiftHandle); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO commerce_merchants (user_id, gift_handle, gift_product_id, voucher_days, voucher_policy, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO UPDATE SET gift_handle = $2, gift_product_id = $3, voucher_days = $4,
 			voucher_policy = $5, updated_at = $6`, merchantID, m.GiftHandle, m.GiftProductID, m.VoucherDays, string(m.Policy), nanos(s.now()))
 		return err
 	})
-	if nestegg.Is(err, nestegg.Conflict) {
+	if nestegg.Is(err, nestegg.Conflict) && nestegg.ErrorParam(err) == "" {
 		return Merchant{}, nestegg.ParamErrorf(nestegg.Conflict, "gift_handle", "@%s is another merchant's gift handle", m.GiftHandle)
 	}
 	if err != nil {

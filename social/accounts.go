@@ -136,7 +136,8 @@ func (s *Service) checkHandleSyntax(h string) error {
 // Signup opens an account. Anyone may call it. The password is hashed with
 // argon2id before anything is stored. Errors: Invalid with Param naming the
 // field ("handle", "display_name", "email", "password", "kind"); Conflict
-// with Param "handle" or "email" when either is taken, in any case.
+// with Param "handle" or "email" when either is taken, in any case, and
+// with Param "handle" when the handle is a shop's gift handle.
 func (s *Service) Signup(ctx context.Context, in SignupInput) (Account, error) {
 	handle := strings.TrimPrefix(strings.TrimSpace(in.Handle), "@")
 	if err := s.checkHandleSyntax(handle); err != nil {
@@ -180,6 +181,10 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Account, error) {
 		case err == nil:
 			return nestegg.ParamErrorf(nestegg.Conflict, "email", "that email address already has an account")
 		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		// The handle's claim first: a gift handle is not free to take.
+		if err := claimUserHandle(ctx, tx, a.ID, strings.ToLower(handle), nanos(now)); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO users (id, handle, handle_lower, display_name, name_lower,
