@@ -202,8 +202,16 @@ func (s *Service) charge(ctx context.Context, userID, id string) error {
 // Succeeded: the reservation posts — card clearing (what the processor
 // owes the platform) pays the wallet the amount and fee revenue the fee.
 // Requires action: the reservation waits for ConfirmTopUp (nothing moves;
-// Sync voids it after ThreeDSTimeout). Declined: the reservation is
-// voided. Each booking is a movement (Actor job, Key "charge:<id>").
+// Sync voids it after ThreeDSTimeout, having asked the processor first).
+// Declined: the reservation is voided. Each booking is a movement (Actor
+// job, Key "charge:<id>").
+//
+// The card may be charged after the reservation is gone: the processor
+// took longer than the ledger's hold, or the top-up was failed (3-D
+// Secure abandoned, as the processor said a moment before) while the
+// member was completing it. The money was taken all the same, so a
+// succeeded charge is then credited afresh, posted at once (creditLate).
+// A succeeded top-up is never changed back.
 func (s *Service) applyCharge(ctx context.Context, id string, ch rails.Charge) error {
 	switch ch.Status {
 	case rails.ChargeRequiresAction:
@@ -227,13 +235,13 @@ func (s *Service) applyCharge(ctx context.Context, id string, ch rails.Charge) e
 	if err != nil {
 		return err
 	}
-	return s.answer(ctx, movement.TopUpSettle, "charge:"+id, id, "", m.userID, m.amount, m.fee, func(ctx context.Context, tx *movement.Tx) error {
+	err = s.answer(ctx, movement.TopUpSettle, "charge:"+id, id, "", m.userID, m.amount, m.fee, func(ctx context.Context, tx *movement.Tx) error {
 		m, err := s.lockMovement(ctx, tx.SQL, id)
 		if err != nil {
 			return err
 		}
 		if m.status != StatusPending && m.status != StatusRequiresAction {
-			return errUnchanged
+			return errUnchanged // booked already, or failed: creditLate's
 		}
 		a := s.asset.Code
 		posts := []ledger.Transfer{{ID: id + ":post", PendingID: id + ":credit", PostPending: true, Asset: a, Code: "topup"}}
@@ -241,7 +249,64 @@ func (s *Service) applyCharge(ctx context.Context, id string, ch rails.Charge) e
 			posts[0].Linked = true
 			posts = append(posts, ledger.Transfer{ID: id + ":feepost", PendingID: id + ":fee", PostPending: true, Asset: a, Code: "topup_fee"})
 		}
-		if _, err := tx.Submit(ctx, posts...); err != nil {
+		res, err := tx.SubmitMaybe(ctx, posts...)
+		if err != nil {
+			return err
+		}
+		if lapsed(res) {
+			// The ledger let the reservation go before the processor
+			// answered: credit what the card paid afresh.
+			if _, err := tx.Submit(ctx, s.lateCredit(m)...); err != nil {
+				return err
+			}
+		} else if err := ledger.Refused(res); err != nil {
+			return err
+		}
+		if err := setExternal(ctx, tx.SQL, id, ch.ID); err != nil {
+			return err
+		}
+		return setStatus(ctx, tx.SQL, id, m.status, StatusSucceeded, "", "", tx.Now())
+	})
+	if err != nil {
+		return err
+	}
+	// The answer may have found the top-up failed (or replayed the void
+	// that failed it): the card was charged all the same.
+	return s.creditLate(ctx, id, ch)
+}
+
+// creditLate credits a top-up whose card was charged (ch succeeded) after
+// its reservation was voided — it is failed or declined — with fresh
+// posted transfers from card clearing: the amount to the wallet and the
+// fee to fee revenue, and the top-up becomes succeeded. It is a movement
+// of its own (Actor job, Key "late:<id>"), since "charge:<id>" was spent
+// on the void: under the top-up's lock, only from failed or declined, so
+// the wallet is credited once whoever calls it, in however many
+// processes; the transfers' ids (<id>:late) are a third guard. Nil when
+// the top-up is not failed or declined (nothing to do).
+func (s *Service) creditLate(ctx context.Context, id string, ch rails.Charge) error {
+	if ch.Status != rails.ChargeSucceeded {
+		return nil
+	}
+	var st string
+	var m movementRow
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT user_id, status, amount, fee FROM funding_movements WHERE id = $1", id).Scan(&m.userID, &st, &m.amount, &m.fee)
+	if err != nil {
+		return fmt.Errorf("top-up %s: %w", id, err)
+	}
+	if Status(st) != StatusFailed && Status(st) != StatusDeclined {
+		return nil
+	}
+	s.cfg.Logger.Warn("card top-up: charged after its reservation lapsed; crediting the wallet", "movement", id, "charge", ch.ID)
+	return s.answer(ctx, movement.TopUpSettle, "late:"+id, id, "", m.userID, m.amount, m.fee, func(ctx context.Context, tx *movement.Tx) error {
+		m, err := s.lockMovement(ctx, tx.SQL, id)
+		if err != nil {
+			return err
+		}
+		if m.kind != KindTopUp || (m.status != StatusFailed && m.status != StatusDeclined) {
+			return errUnchanged
+		}
+		if _, err := tx.Submit(ctx, s.lateCredit(m)...); err != nil {
 			return err
 		}
 		if err := setExternal(ctx, tx.SQL, id, ch.ID); err != nil {
@@ -251,16 +316,44 @@ func (s *Service) applyCharge(ctx context.Context, id string, ch rails.Charge) e
 	})
 }
 
+// lateCredit is what a charge pays when there is no reservation left to
+// post: the same money as the reservation's, posted at once.
+func (s *Service) lateCredit(m movementRow) []ledger.Transfer {
+	a := s.asset.Code
+	ts := []ledger.Transfer{{ID: m.id + ":late", DebitAccountID: platformID(a, ledger.KindCardClearing), CreditAccountID: walletID(m.userID, a), Amount: m.amount, Asset: a, Code: "topup"}}
+	if m.fee > 0 {
+		ts[0].Linked = true
+		ts = append(ts, ledger.Transfer{ID: m.id + ":latefee", DebitAccountID: platformID(a, ledger.KindCardClearing), CreditAccountID: platformID(a, ledger.KindFeeRevenue), Amount: m.fee, Asset: a, Code: "topup_fee"})
+	}
+	return ts
+}
+
+// lapsed reports whether a post or void was refused because its pending
+// transfer is already voided or expired (the ledger's expiry).
+func lapsed(res []ledger.Result) bool {
+	for _, r := range res {
+		if r.Status == ledger.StatusPendingTransferAlreadyVoided || r.Status == ledger.StatusPendingTransferExpired {
+			return true
+		}
+	}
+	return false
+}
+
+// errLapsed is unreserve's work finding the reservation gone already.
+var errLapsed = errors.New("funding: the reservation has lapsed")
+
 // unreserve voids a top-up's reservation — the card was declined or
 // failed, or 3-D Secure was abandoned — and moves it from one of the
 // statuses from to to: a movement (Actor job, Key "charge:<id>") in which
 // nothing is charged. ext, when not "", is the processor's charge id.
+// When the ledger has already expired the reservation, only the status
+// changes (under the same lock and guard): there is nothing to void.
 func (s *Service) unreserve(ctx context.Context, id string, to Status, code, reason, ext string, from ...Status) error {
 	m, err := s.topUpRow(ctx, id)
 	if err != nil {
 		return err
 	}
-	return s.answer(ctx, movement.TopUpSettle, "charge:"+id, id, "", m.userID, m.amount, m.fee, func(ctx context.Context, tx *movement.Tx) error {
+	err = s.answer(ctx, movement.TopUpSettle, "charge:"+id, id, "", m.userID, m.amount, m.fee, func(ctx context.Context, tx *movement.Tx) error {
 		m, err := s.lockMovement(ctx, tx.SQL, id)
 		if err != nil {
 			return err
@@ -274,7 +367,14 @@ func (s *Service) unreserve(ctx context.Context, id string, to Status, code, rea
 			voids[0].Linked = true
 			voids = append(voids, ledger.Transfer{ID: id + ":feevoid", PendingID: id + ":fee", VoidPending: true, Asset: a, Code: "topup_fee"})
 		}
-		if _, err := tx.Submit(ctx, voids...); err != nil {
+		res, err := tx.SubmitMaybe(ctx, voids...)
+		if err != nil {
+			return err
+		}
+		if lapsed(res) {
+			return errLapsed
+		}
+		if err := ledger.Refused(res); err != nil {
 			return err
 		}
 		if err := setExternal(ctx, tx.SQL, id, ext); err != nil {
@@ -282,6 +382,27 @@ func (s *Service) unreserve(ctx context.Context, id string, to Status, code, rea
 		}
 		return setStatus(ctx, tx.SQL, id, m.status, to, code, reason, tx.Now())
 	})
+	if !errors.Is(err, errLapsed) {
+		return err
+	}
+	// Nothing moves, so no movement: a guarded status change.
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		m, err := s.lockMovement(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(from, m.status) {
+			return errUnchanged
+		}
+		if err := setExternal(ctx, tx, id, ext); err != nil {
+			return err
+		}
+		return setStatus(ctx, tx, id, m.status, to, code, reason, s.now())
+	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	return err
 }
 
 // topUpRow reads what a top-up's answer needs to name its movement.
@@ -304,39 +425,68 @@ func setExternal(ctx context.Context, q store.Querier, id, ext string) error {
 }
 
 // ConfirmTopUp completes a top-up after the member passed 3-D Secure.
-// Errors: NotFound; Conflict when the top-up is not waiting for it (or
-// waited too long).
+// Within ThreeDSTimeout it asks the processor to complete the charge;
+// later, or when the top-up was already failed for want of it, it only
+// asks how the charge stands — a charge the processor completed anyway is
+// credited (once), one it did not is never pushed through. Errors:
+// NotFound; Conflict when the top-up is not waiting for 3-D Secure (or
+// waited too long and the processor never completed it).
 func (s *Service) ConfirmTopUp(ctx context.Context, userID, id string) (Movement, error) {
 	m, err := s.Movement(ctx, userID, id)
 	if err != nil {
 		return Movement{}, err
 	}
-	if m.Kind != KindTopUp || m.Status != StatusRequiresAction {
-		return Movement{}, nestegg.Errorf(nestegg.Conflict, "the top-up is %s", m.Status)
-	}
-	if s.now().Sub(m.CreatedAt) > ThreeDSTimeout {
-		return Movement{}, nestegg.Errorf(nestegg.Conflict, "the authentication took too long; start the top-up again")
-	}
 	var ext string
 	if err := s.db.Reader().QueryRowContext(ctx, "SELECT external_id FROM funding_movements WHERE id = $1", id).Scan(&ext); err != nil {
 		return Movement{}, err
 	}
-	ch, err := s.cards.Confirm(ctx, ext)
+	late := s.now().Sub(m.CreatedAt) > ThreeDSTimeout
+	if m.Kind != KindTopUp || ext == "" || (m.Status != StatusRequiresAction && (m.Status != StatusFailed || !late)) {
+		return Movement{}, nestegg.Errorf(nestegg.Conflict, "the top-up is %s", m.Status)
+	}
+	var ch rails.Charge
+	if m.Status == StatusRequiresAction && !late {
+		ch, err = s.cards.Confirm(ctx, ext)
+	} else {
+		ch, err = s.cards.Lookup(ctx, ext)
+	}
 	if err != nil {
 		return Movement{}, err
 	}
 	if err := s.applyCharge(ctx, id, ch); err != nil {
 		return Movement{}, err
 	}
-	return s.Movement(ctx, userID, id)
+	if m, err = s.Movement(ctx, userID, id); err != nil {
+		return Movement{}, err
+	}
+	if m.Status == StatusRequiresAction || m.Status == StatusFailed {
+		return Movement{}, nestegg.Errorf(nestegg.Conflict, "the authentication took too long; start the top-up again")
+	}
+	return m, nil
 }
 
-// syncTopUps charges top-ups the processor never answered, voids the
-// reservation of 3-D Secure top-ups abandoned for ThreeDSTimeout (failed),
-// and settles succeeded ones the processor has paid out: card clearing →
-// cash, a card_payout movement (Actor job, Key "payout:<id>").
+// LateChargeWindow is how long after a top-up was created Sync keeps
+// asking the processor about it once it failed with a charge at the
+// processor (3-D Secure abandoned): a cardholder who completes the
+// authentication after all is charged, and their wallet is credited.
+// Reconcile finds later ones through the processor's own list.
+const LateChargeWindow = 7 * 24 * time.Hour
+
+// syncTopUps charges top-ups the processor never answered; for 3-D
+// Secure top-ups waiting longer than ThreeDSTimeout asks the processor
+// first and books its answer — a charge completed after all is credited,
+// and only one still waiting is failed (its reservation voided); credits
+// failed top-ups whose charge the processor completed later (within
+// LateChargeWindow); and settles succeeded ones the processor has paid
+// out: card clearing → cash, a card_payout movement (Actor job, Key
+// "payout:<id>"). Every step is a movement under the top-up's lock,
+// guarded by its status, so two processes syncing at once book each
+// answer once.
 func (s *Service) syncTopUps(ctx context.Context) (int, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, "SELECT id, user_id, status, external_id, amount + fee, created_at FROM funding_movements WHERE kind = 'topup' AND status IN ('pending', 'requires_action', 'succeeded')")
+	now := s.now()
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, user_id, status, external_id, amount + fee, created_at FROM funding_movements
+		WHERE kind = 'topup' AND (status IN ('pending', 'requires_action', 'succeeded') OR (status = 'failed' AND external_id <> '' AND created_at > $1))`,
+		now.Add(-LateChargeWindow).UnixNano())
 	if err != nil {
 		return 0, err
 	}
@@ -358,7 +508,6 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
-	now := s.now()
 	for _, o := range due {
 		switch Status(o.status) {
 		case StatusPending:
@@ -370,11 +519,20 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 			}
 		case StatusRequiresAction:
 			if now.Sub(time.Unix(0, o.at)) > ThreeDSTimeout {
-				if err := s.unreserve(ctx, o.id, StatusFailed, "", "the card's authentication was not completed", "", StatusRequiresAction); err != nil {
+				if err := s.abandon(ctx, o.id, o.ext); err != nil {
 					return n, err
 				}
 				n++
 			}
+		case StatusFailed:
+			ch, err := s.cards.Lookup(ctx, o.ext)
+			if err != nil || ch.Status != rails.ChargeSucceeded {
+				continue
+			}
+			if err := s.creditLate(ctx, o.id, ch); err != nil {
+				return n, err
+			}
+			n++
 		case StatusSucceeded:
 			ch, err := s.cards.Lookup(ctx, o.ext)
 			if err != nil || !ch.PaidOut {
@@ -402,4 +560,25 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// abandon ends a 3-D Secure top-up that waited longer than
+// ThreeDSTimeout, asking the processor first: a charge it completed (the
+// cardholder authenticated after all) is credited, one it declined is
+// declined, and only one still waiting for the cardholder is failed. A
+// processor that cannot be asked leaves the top-up for the next Sync.
+func (s *Service) abandon(ctx context.Context, id, ext string) error {
+	if ext != "" {
+		ch, err := s.cards.Lookup(ctx, ext)
+		switch {
+		case nestegg.Is(err, nestegg.Unavailable):
+			s.cfg.Logger.Warn("card top-up: processor unavailable; will ask again", "movement", id)
+			return nil
+		case err == nil && ch.Status != rails.ChargeRequiresAction:
+			return s.applyCharge(ctx, id, ch)
+		case err != nil && !nestegg.Is(err, nestegg.NotFound):
+			return fmt.Errorf("top-up %s: %w", id, err)
+		}
+	}
+	return s.unreserve(ctx, id, StatusFailed, "", "the card's authentication was not completed", "", StatusRequiresAction)
 }

@@ -36,7 +36,10 @@
 //	             accepted (before the card is charged) until the
 //	             processor answers, through 3-D Secure; posted when the
 //	             charge succeeds, voided when it is declined or fails or
-//	             3-D Secure is abandoned for an hour; paid out by the
+//	             3-D Secure is abandoned for an hour (the processor is
+//	             asked first); a charge that succeeds after its
+//	             reservation was voided or expired is credited afresh,
+//	             posted, with the same two transfers; paid out by the
 //	             processor: cash ← card_clearing
 //
 // So bank_clearing's pending debits are the deposits in flight, its
@@ -87,7 +90,9 @@
 //	                         "link:<bank>"); later, their settlement or
 //	                         return
 //	card_topup_settle        a charge's answer: the reservation posted or
-//	                         voided (Key "charge:<id>")
+//	                         voided (Key "charge:<id>"); a charge that
+//	                         succeeded after the void, credited afresh
+//	                         (Key "late:<id>")
 //	deposit_settle,          the bank's answers for an ACH entry or
 //	withdrawal_settle,       instant payout (Key "settle:<id>" or
 //	deposit_return,          "return:<id>")

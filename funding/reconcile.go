@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/rails"
 )
@@ -30,6 +31,10 @@ type Report struct {
 	Mismatches   []Mismatch     `json:"mismatches"`
 }
 
+// ChargeLookback is how far back Reconcile reads the card processor's
+// charges.
+const ChargeLookback = 90 * 24 * time.Hour
+
 // OK reports whether nothing disagrees.
 func (r Report) OK() bool { return len(r.Mismatches) == 0 }
 
@@ -48,7 +53,15 @@ func (r Report) OK() bool { return len(r.Mismatches) == 0 }
 //     the bank has no entry Nestegg did not send, and none twice (the
 //     same trace number in two entries: trace_seen_twice); no two
 //     movements share a trace (trace_reused);
-//   - each card charge: the processor has it for the same gross amount.
+//   - each card charge: the processor has it for the same gross amount,
+//     succeeded, when the top-up is credited; and every charge the
+//     processor holds (rails.ChargeLister: both processors list theirs)
+//     that succeeded is a credited top-up. A succeeded charge whose top-up
+//     is failed, declined or still waiting is charge_not_credited — the
+//     card paid, the wallet did not get it — and is repaired there and
+//     then: the top-up is credited (once, as ConfirmTopUp or Sync would;
+//     the mismatch says so). One no top-up names is charge_not_in_books,
+//     for a person to look into.
 //
 // Only operators may call it.
 func (s *Service) Reconcile(ctx context.Context) (Report, error) {
@@ -67,16 +80,16 @@ func (s *Service) Reconcile(ctx context.Context) (Report, error) {
 	var inDebit, inCredit, topPending, topOwed int64
 	type mv struct {
 		id, kind, speed, status, trace, ext, code string
-		amount, gross                             int64
+		amount, gross, at                         int64
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, "SELECT id, kind, speed, status, trace, external_id, return_code, amount, amount + fee FROM funding_movements")
+	rows, err := s.db.Reader().QueryContext(ctx, "SELECT id, kind, speed, status, trace, external_id, return_code, amount, amount + fee, created_at FROM funding_movements")
 	if err != nil {
 		return rep, err
 	}
 	var mvs []mv
 	for rows.Next() {
 		var m mv
-		if err := rows.Scan(&m.id, &m.kind, &m.speed, &m.status, &m.trace, &m.ext, &m.code, &m.amount, &m.gross); err != nil {
+		if err := rows.Scan(&m.id, &m.kind, &m.speed, &m.status, &m.trace, &m.ext, &m.code, &m.amount, &m.gross, &m.at); err != nil {
 			rows.Close()
 			return rep, err
 		}
@@ -106,6 +119,43 @@ func (s *Service) Reconcile(ctx context.Context) (Report, error) {
 			files[r.Trace] = nil
 		}
 	}
+	// The processor's side, whole when it can list its charges; else
+	// each top-up's charge is looked up alone.
+	since := rep.At.Add(-ChargeLookback)
+	var held map[string]rails.Charge
+	var heldOrder []string
+	if cl, ok := s.cards.(rails.ChargeLister); ok {
+		chs, err := cl.Charges(ctx, since)
+		if err != nil {
+			return rep, fmt.Errorf("reconcile: processor charges: %w", err)
+		}
+		held = make(map[string]rails.Charge, len(chs))
+		for _, c := range chs {
+			if _, dup := held[c.ID]; !dup {
+				heldOrder = append(heldOrder, c.ID)
+			}
+			held[c.ID] = c
+		}
+	}
+	lookup := func(ext string) (rails.Charge, error) {
+		if c, ok := held[ext]; ok {
+			return c, nil
+		}
+		return s.cards.Lookup(ctx, ext)
+	}
+	// notCredited reports a charge the card paid for a top-up the wallet
+	// did not get, and credits it.
+	notCredited := func(id, status string, ch rails.Charge) {
+		got := fmt.Sprintf("charge %s %s at the processor, top-up %s", ch.ID, ch.Status, status)
+		if err := s.applyCharge(ctx, id, ch); err != nil {
+			got += "; not repaired: " + nestegg.ErrorMessage(err)
+		} else {
+			got += "; credited now"
+		}
+		add("charge_not_credited", id, "credited to the wallet", got)
+	}
+	topUps := map[string]mv{}    // top-up id → movement
+	charged := map[string]bool{} // charge ids the books know
 	seen := map[string]bool{}
 	for _, m := range mvs {
 		rep.Checked++
@@ -126,8 +176,13 @@ func (s *Service) Reconcile(ctx context.Context) (Report, error) {
 			case StatusSucceeded:
 				topOwed += m.gross
 			}
-			if m.ext != "" && (m.status == string(StatusSucceeded) || m.status == string(StatusSettled)) {
-				ch, err := s.cards.Lookup(ctx, m.ext)
+			topUps[m.id] = m
+			if m.ext == "" {
+				continue // the processor never answered; its list may say (below)
+			}
+			charged[m.ext] = true
+			if m.status == string(StatusSucceeded) || m.status == string(StatusSettled) {
+				ch, err := lookup(m.ext)
 				switch {
 				case err != nil:
 					add("charge_missing", m.id, m.ext, "the processor does not know it")
@@ -136,6 +191,15 @@ func (s *Service) Reconcile(ctx context.Context) (Report, error) {
 				case ch.Status != rails.ChargeSucceeded:
 					add("charge_status", m.id, rails.ChargeSucceeded, ch.Status)
 				}
+				continue
+			}
+			// Not credited: the processor must not hold its money. Without
+			// the processor's list, only recent top-ups are asked.
+			if _, listed := held[m.ext]; !listed && (held != nil || m.at < since.UnixNano()) {
+				continue
+			}
+			if ch, err := lookup(m.ext); err == nil && ch.Status == rails.ChargeSucceeded {
+				notCredited(m.id, m.status, ch)
 			}
 			continue
 		}
@@ -164,6 +228,22 @@ func (s *Service) Reconcile(ctx context.Context) (Report, error) {
 			string(StatusReturned): rails.RecordReturned, string(StatusFailed): rails.RecordReturned}[m.status]
 		if want != "" && want != r.Status {
 			add("entry_status", m.id, fmt.Sprintf("%s (%s)", want, m.status), r.Status)
+		}
+	}
+	// Charges of the processor's that no top-up names by its charge id:
+	// one for a top-up that never learnt it (the processor's answer was
+	// lost) is that top-up's; any other is money the books lack.
+	for _, id := range heldOrder {
+		ch := held[id]
+		if charged[ch.ID] || ch.Status != rails.ChargeSucceeded {
+			continue
+		}
+		m, ok := topUps[ch.Reference]
+		switch {
+		case ok && m.ext == "" && m.status != string(StatusSucceeded) && m.status != string(StatusSettled):
+			notCredited(m.id, m.status, ch)
+		default:
+			add("charge_not_in_books", ch.ID, "a top-up charged by it", fmt.Sprintf("%d %s %s, reference %q", ch.Amount, ch.Currency, ch.Status, ch.Reference))
 		}
 	}
 	for _, r := range recs {

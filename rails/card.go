@@ -26,6 +26,16 @@ type CardProcessor interface {
 	Lookup(ctx context.Context, chargeID string) (Charge, error)
 }
 
+// ChargeLister is a CardProcessor that can list the charges it holds.
+// Reconciliation walks the processor's side with it, so that a card
+// charged for a top-up the books never credited (or never recorded) is
+// found even when nothing on Nestegg's side points at the charge.
+type ChargeLister interface {
+	// Charges returns the charges created at or after since, each as
+	// Lookup would return it now.
+	Charges(ctx context.Context, since time.Time) ([]Charge, error)
+}
+
 // Card is what Nestegg may know about a card.
 type Card struct {
 	Token    string `json:"token"`
@@ -72,4 +82,8 @@ type Charge struct {
 	// PaidOut is true once the processor has paid the charge's money to
 	// the platform's bank account.
 	PaidOut bool `json:"paid_out"`
+	// Reference is the IdempotencyKey the charge was made with (Nestegg
+	// passes the top-up's id), when the processor keeps it (Stripe: in
+	// the PaymentIntent's metadata); "" when it does not say.
+	Reference string `json:"reference,omitempty"`
 }

@@ -50,6 +50,9 @@ func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (Charge, error) 
 		PaymentMethodTypes: []*string{stripe.String("card")}, Description: stripe.String(req.Description),
 	}
 	p.SetIdempotencyKey(req.IdempotencyKey)
+	// The key (the top-up's id) also travels with the intent, so that a
+	// listing of the account's intents says which top-up each is for.
+	p.AddMetadata(referenceKey, req.IdempotencyKey)
 	pi, err := s.c.V1PaymentIntents.Create(ctx, p)
 	if err != nil {
 		var se *stripe.Error
@@ -93,8 +96,31 @@ func (s *Stripe) Lookup(ctx context.Context, chargeID string) (Charge, error) {
 	return c, nil
 }
 
+// referenceKey is the PaymentIntent metadata key that carries a charge's
+// Reference.
+const referenceKey = "nestegg_reference"
+
+// Charges lists the account's PaymentIntents created since since that
+// Nestegg made (they carry its reference in their metadata: an account
+// shared with other business is not reported as Nestegg's), following
+// every page.
+func (s *Stripe) Charges(ctx context.Context, since time.Time) ([]Charge, error) {
+	p := &stripe.PaymentIntentListParams{CreatedRange: &stripe.RangeQueryParams{GreaterThanOrEqual: since.Unix()}}
+	p.Limit = stripe.Int64(100)
+	out := []Charge{}
+	for pi, err := range s.c.V1PaymentIntents.List(ctx, p).All(ctx) {
+		if err != nil {
+			return nil, stripeErr("list charges", err)
+		}
+		if c := fromIntent(pi); c.Reference != "" {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 func fromIntent(pi *stripe.PaymentIntent) Charge {
-	c := Charge{ID: pi.ID, Amount: pi.Amount, Currency: string(pi.Currency), Created: time.Unix(pi.Created, 0).UTC()}
+	c := Charge{ID: pi.ID, Amount: pi.Amount, Currency: string(pi.Currency), Created: time.Unix(pi.Created, 0).UTC(), Reference: pi.Metadata[referenceKey]}
 	switch pi.Status {
 	case stripe.PaymentIntentStatusSucceeded, stripe.PaymentIntentStatusProcessing, stripe.PaymentIntentStatusRequiresCapture:
 		c.Status = ChargeSucceeded

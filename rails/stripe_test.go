@@ -66,4 +66,10 @@ func TestStripeContract(t *testing.T) {
 	if err != nil || got.ID == "" {
 		t.Fatalf("Lookup = %+v, %v", got, err)
 	}
+	// Reconciliation lists the account's intents (stripe-mock's fixtures
+	// carry no Nestegg reference, so none is Nestegg's).
+	var _ rails.ChargeLister = s
+	if _, err := s.Charges(ctx, time.Now().Add(-24*time.Hour)); err != nil {
+		t.Fatalf("Charges: %v", err)
+	}
 }
