@@ -558,3 +558,47 @@ func TestReconcileComparesEveryProcessorCharge(t *testing.T) {
 		e.conserved()
 	})
 }
+
+// TestTopUpChargedAfterHoldLapsed: the processor answers after the
+// ledger let the reservation go (as its expiry job voids a hold that
+// timed out). Posting it is refused; the charge is credited afresh
+// instead, once. And a top-up given up after its hold lapsed is failed
+// without a void to make, and still credited when its charge succeeds.
+func TestTopUpChargedAfterHoldLapsed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newCardEnv(t, db)
+		card := e.card("usr_a", "tok_3ds_a")
+		lapse := func(id string) {
+			t.Helper()
+			for _, p := range []string{":credit", ":fee"} {
+				res, err := e.ledger.Submit(e.ctx, []ledger.Transfer{{ID: "lapse:" + id + p, PendingID: id + p, VoidPending: true, Code: "expired"}})
+				if err != nil || ledger.Refused(res) != nil {
+					t.Fatalf("voiding %s%s: %v %+v", id, p, err, res)
+				}
+			}
+		}
+		m, _ := e.topUp3DS("usr_a", card, 10_00, "t1")
+		lapse(m.ID)
+		got, err := e.f.ConfirmTopUp(e.ctx, "usr_a", m.ID)
+		if err != nil || got.Status != funding.StatusSucceeded {
+			t.Fatalf("ConfirmTopUp after the hold lapsed = %+v, %v; want succeeded", got, err)
+		}
+		e.wantBalance("usr_a", 10_00)
+		e.reconciled()
+
+		m2, ch2 := e.topUp3DS("usr_a", card, 5_00, "t2")
+		lapse(m2.ID)
+		e.clock.Advance(funding.ThreeDSTimeout + time.Minute)
+		e.sync()
+		e.status("usr_a", m2.ID, funding.StatusFailed)
+		e.fc.complete(ch2)
+		e.sync()
+		e.status("usr_a", m2.ID, funding.StatusSucceeded)
+		e.sync()
+		e.wantBalance("usr_a", 15_00)
+		if n := e.credits("usr_a"); n != 2 {
+			t.Fatalf("%d posted credits to the wallet, want 2", n)
+		}
+		e.reconciled()
+	})
+}
