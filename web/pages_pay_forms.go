@@ -81,8 +81,8 @@ func (s *Server) preview(pc *pageCtx, d *reviewPage, in payments.PreviewInput) e
 		}
 	case nestegg.Is(err, nestegg.Forbidden):
 		d.Problem = "This can't go through: " + nestegg.ErrorMessage(err) + "."
-		d.Fix = "Nothing has been sent. Your wallet page shows your limits."
-		d.FixURL, d.FixLabel = "/wallet", "See your limits"
+		d.Fix = "Nothing has been sent. Your wallet page shows what you can still send, and your account's state."
+		d.FixURL, d.FixLabel = "/wallet", "Open your wallet"
 	case err != nil && userError(err):
 		d.Problem = nestegg.ErrorMessage(err) + "."
 	case err != nil:
