@@ -2,11 +2,9 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
-	"encoding/base32"
 	"encoding/hex"
 	"net/http"
 	"strings"
@@ -121,9 +119,11 @@ func bearer(header string) (string, bool) {
 }
 
 // keyRecheck is how long a verified key is trusted from memory before the
-// database is asked again, so that a key deleted from operator_keys (by any
-// process) stops working within this time.
-const keyRecheck = 30 * time.Second
+// database is asked again, so that a key revoked by another process (the
+// CLI, another serve) stops working within this time; the process that
+// revokes a key forgets it at once. One indexed read per key a second is
+// nothing beside the requests it saves.
+const keyRecheck = time.Second
 
 // operatorKeys verifies operator API keys. Keys are stored as hex SHA-256
 // hashes; a verified hash is cached so that the hot path does one SHA-256 and
@@ -170,7 +170,7 @@ func (k *operatorKeys) authenticate(ctx context.Context, header string) (Princip
 	}
 	var id string
 	err := k.db.Reader().QueryRowContext(ctx,
-		"SELECT id FROM operator_keys WHERE key_hash = $1", hex.EncodeToString(sum[:])).Scan(&id)
+		"SELECT id FROM operator_keys WHERE key_hash = $1 AND revoked_at = 0", hex.EncodeToString(sum[:])).Scan(&id)
 	switch {
 	case err == sql.ErrNoRows:
 		k.update(sum, "", now)
@@ -200,6 +200,20 @@ func (k *operatorKeys) update(sum [sha256.Size]byte, id string, now time.Time) {
 	k.cache.Store(&next)
 }
 
+// forget drops the key id from the cache: it was revoked.
+func (k *operatorKeys) forget(id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	old := *k.cache.Load()
+	next := make([]cachedKey, 0, len(old))
+	for _, c := range old {
+		if c.id != id {
+			next = append(next, c)
+		}
+	}
+	k.cache.Store(&next)
+}
+
 // hashKey is how a key is stored: hex SHA-256. Keys are 256-bit random
 // secrets, so a fast unsalted hash is enough (no dictionary to attack).
 func hashKey(key string) string {
@@ -208,7 +222,9 @@ func hashKey(key string) string {
 }
 
 // EnsureOperatorKey stores key's hash in operator_keys unless it is there.
-// It returns Invalid for a key shorter than 16 characters.
+// It returns Invalid for a key shorter than 16 characters, and Conflict
+// for a key that was revoked: a revoked key is never brought back by a
+// restart with the old setting.
 func EnsureOperatorKey(ctx context.Context, db *store.DB, key string, now time.Time) error {
 	if len(key) < 16 || len(key) > 512 {
 		return nestegg.Errorf(nestegg.Invalid, "operator key must be 16 to 512 characters")
@@ -216,9 +232,20 @@ func EnsureOperatorKey(ctx context.Context, db *store.DB, key string, now time.T
 	h := hashKey(key)
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx,
-			"INSERT INTO operator_keys (id, key_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+			"INSERT INTO operator_keys (id, key_hash, created_at, name, created_by) VALUES ($1, $2, $3, 'NESTEGG_OPERATOR_KEY', 'env') ON CONFLICT DO NOTHING",
 			"opk_"+h[:16], h, now.UTC().UnixNano())
-		return err
+		if err != nil {
+			return err
+		}
+		var revoked int64
+		if err := tx.QueryRowContext(ctx, "SELECT revoked_at FROM operator_keys WHERE key_hash = $1", h).Scan(&revoked); err != nil {
+			return err
+		}
+		if revoked != 0 {
+			return nestegg.Errorf(nestegg.Conflict, "this operator key was revoked at %s; set a working key (nestegg operator-key list)",
+				time.Unix(0, revoked).UTC().Format(time.RFC3339))
+		}
+		return nil
 	})
 }
 
@@ -227,9 +254,7 @@ func EnsureOperatorKey(ctx context.Context, db *store.DB, key string, now time.T
 // the returned key can never be shown again. When several processes start
 // at once, exactly one creates the key: it has a fixed id.
 func GenerateOperatorKey(ctx context.Context, db *store.DB, now time.Time) (string, error) {
-	var secret [32]byte
-	rand.Read(secret[:]) // never fails: it crashes the program instead
-	key := "nsk_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(secret[:]))
+	key := newOperatorSecret()
 	created := false
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		created = false
@@ -242,7 +267,7 @@ func GenerateOperatorKey(ctx context.Context, db *store.DB, now time.Time) (stri
 			return err
 		}
 		res, err := tx.ExecContext(ctx,
-			"INSERT INTO operator_keys (id, key_hash, created_at) VALUES ('opk_initial', $1, $2) ON CONFLICT DO NOTHING",
+			"INSERT INTO operator_keys (id, key_hash, created_at, name, created_by) VALUES ('opk_initial', $1, $2, 'initial', 'generated') ON CONFLICT DO NOTHING",
 			hashKey(key), now.UTC().UnixNano())
 		if err != nil {
 			return err

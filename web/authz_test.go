@@ -99,6 +99,11 @@ var authzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) authzCa
 	"GET /metrics":             operatorOnly("/metrics", ""),
 	"GET /api/v1/openapi.json": public("/api/v1/openapi.json", s200),
 
+	"GET /api/v1/operator/keys":              operatorOnly("/api/v1/operator/keys", ""),
+	"POST /api/v1/operator/keys":             operatorOnly("/api/v1/operator/keys", `{"name":"x"}`),
+	"POST /api/v1/operator/keys/{id}/rotate": operatorOnly("/api/v1/operator/keys/opk_x/rotate", ""),
+	"POST /api/v1/operator/keys/{id}/revoke": operatorOnly("/api/v1/operator/keys/opk_x/revoke", ""),
+
 	"POST /api/v1/accounts":                        operatorOnly("/api/v1/accounts", `{"asset":"USD","kind":"wallet","owner":"x"}`),
 	"GET /api/v1/accounts/{id}":                    operatorOnly("/api/v1/accounts/acc_x", ""),
 	"GET /api/v1/accounts/{id}/transfers":          operatorOnly("/api/v1/accounts/acc_x/transfers", ""),

@@ -160,6 +160,12 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{post, "/api/v1/operator/users/{id}/unfreeze", op, smallBody, noIdem}, s.apiStaff("unfreeze"), nil},
 		{Route{post, "/api/v1/operator/users/{id}/tier", op, smallBody, noIdem}, s.apiStaff("tier"), nil},
 		{Route{get, "/api/v1/operator/audit", op, 0, noIdem}, s.apiAudit, nil},
+		// The operator's keys (operator_keys*.go): rotated and revoked,
+		// never deleted. The secret is answered once, never kept.
+		{Route{get, "/api/v1/operator/keys", op, 0, noIdem}, s.apiOperatorKeys, nil},
+		{Route{post, "/api/v1/operator/keys", op, smallBody, noIdem}, s.apiCreateOperatorKey, nil},
+		{Route{post, "/api/v1/operator/keys/{id}/rotate", op, 0, noIdem}, s.apiRotateOperatorKey, nil},
+		{Route{post, "/api/v1/operator/keys/{id}/revoke", op, 0, noIdem}, s.apiRevokeOperatorKey, nil},
 
 		// The shop (commerce_api*.go): each handler acts for the signed-in
 		// member; commerce decides what is theirs and what they may see.
