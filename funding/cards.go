@@ -474,14 +474,12 @@ const LateChargeWindow = 7 * 24 * time.Hour
 
 // syncTopUps charges top-ups the processor never answered; for 3-D
 // Secure top-ups waiting longer than ThreeDSTimeout asks the processor
-// first and books its answer — a charge completed after all is credited,
-// and only one still waiting is failed (its reservation voided); credits
-// failed top-ups whose charge the processor completed later (within
-// LateChargeWindow); and settles succeeded ones the processor has paid
-// out: card clearing → cash, a card_payout movement (Actor job, Key
-// "payout:<id>"). Every step is a movement under the top-up's lock,
-// guarded by its status, so two processes syncing at once book each
-// answer once.
+// first and books its answer (abandon); credits failed top-ups whose
+// charge the processor completed later (within LateChargeWindow); and
+// settles succeeded ones the processor has paid out: card clearing →
+// cash, a card_payout movement (Actor job, Key "payout:<id>"). Every
+// step is a movement under the top-up's lock, guarded by its status, so
+// two processes syncing at once book each answer once.
 func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 	now := s.now()
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, user_id, status, external_id, amount + fee, created_at FROM funding_movements
@@ -565,19 +563,20 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 // abandon ends a 3-D Secure top-up that waited longer than
 // ThreeDSTimeout, asking the processor first: a charge it completed (the
 // cardholder authenticated after all) is credited, one it declined is
-// declined, and only one still waiting for the cardholder is failed. A
-// processor that cannot be asked leaves the top-up for the next Sync.
+// declined, and only one still waiting for the cardholder (or one the
+// processor never made) is failed. A processor that cannot be asked, or
+// answers with an error, leaves the top-up for the next Sync.
 func (s *Service) abandon(ctx context.Context, id, ext string) error {
 	if ext != "" {
 		ch, err := s.cards.Lookup(ctx, ext)
 		switch {
-		case nestegg.Is(err, nestegg.Unavailable):
-			s.cfg.Logger.Warn("card top-up: processor unavailable; will ask again", "movement", id)
-			return nil
 		case err == nil && ch.Status != rails.ChargeRequiresAction:
 			return s.applyCharge(ctx, id, ch)
 		case err != nil && !nestegg.Is(err, nestegg.NotFound):
-			return fmt.Errorf("top-up %s: %w", id, err)
+			// Not knowing is no reason to fail it: the next Sync asks
+			// again, and the other top-ups go on meanwhile.
+			s.cfg.Logger.Warn("card top-up: the processor did not say how the charge stands; will ask again", "movement", id, "err", err)
+			return nil
 		}
 	}
 	return s.unreserve(ctx, id, StatusFailed, "", "the card's authentication was not completed", "", StatusRequiresAction)
