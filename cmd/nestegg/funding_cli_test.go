@@ -102,10 +102,10 @@ func TestFundingCLI(t *testing.T) {
 		}
 		// The platform's cash at the bank comes only from settled money
 		// (the deposit settles tomorrow): until then payouts wait, and the
-		// withdrawal is refused with nothing moved. The HTTP tests of
+		// withdrawal is refused, saying why, with nothing moved. The HTTP tests of
 		// package web settle first and withdraw.
 		out, err = cli(t, config, "", "withdraw", "3", "--yes")
-		if err == nil || !strings.Contains(out, "standard (no fee)") || !strings.Contains(err.Error(), "payouts are paused") {
+		if err == nil || !strings.Contains(out, "standard (no fee)") || !strings.Contains(err.Error(), "on its way in") {
 			t.Fatalf("standard withdraw = %v\n%s", err, out)
 		}
 		out, err = cli(t, config, "", "funding")
