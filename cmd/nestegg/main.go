@@ -67,6 +67,7 @@ func commands() []command {
 		{"funding", "list your bank accounts, cards and money in and out", runFunding},
 		{"ach", "operators: nestegg ach export [--out FILE] | nestegg ach import FILE...", runACH},
 		{"reconcile", "operators: compare the clearing accounts with the rails' records", runReconcile},
+		{"operator-key", "operators: nestegg operator-key list | create --name N | rotate ID | revoke ID", runOperatorKey},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", runHelp},
 	}
