@@ -284,13 +284,13 @@ func (s *Service) ResolveDispute(ctx context.Context, staffID, disputeID string,
 	resolved := func(d Dispute) error {
 		return nestegg.Errorf(nestegg.Conflict, "this dispute was already resolved (%s)", d.Status)
 	}
-	if d.Status != DisputeOpen {
-		return Dispute{}, resolved(d)
-	}
 	// Staff decide between two other people: a member of staff who bought
 	// or sold the order would be judging their own case.
 	if staffID == d.BuyerID || staffID == d.MerchantID {
 		return Dispute{}, nestegg.Errorf(nestegg.Forbidden, "you are a party to this dispute; another member of staff must resolve it")
+	}
+	if d.Status != DisputeOpen {
+		return Dispute{}, resolved(d)
 	}
 	// Resolving moves the held money once, whoever asks: the key is the
 	// dispute's.

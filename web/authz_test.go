@@ -195,7 +195,7 @@ var authzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) authzCa
 	"DELETE /api/v1/posts/{id}/repost": onPost("/repost", s204),
 	"GET /api/v1/timeline":             asMember("/api/v1/timeline", "", s200),
 	"GET /api/v1/users/{handle}": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
-		return authzCase{path: "/api/v1/users/" + w.owner.handle, nobody: s401, stranger: s200, owner: s200, never: []string{w.owner.email}}
+		return authzCase{path: "/api/v1/users/" + w.owner.handle, nobody: s200, stranger: s200, owner: s200, never: []string{w.owner.email}}
 	},
 	"GET /api/v1/users/{handle}/posts": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
 		return authzCase{path: "/api/v1/users/" + w.owner.handle + "/posts", nobody: s200, stranger: s200, owner: s200}

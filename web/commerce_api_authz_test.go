@@ -170,10 +170,14 @@ var shopAuthzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) aut
 	"GET /api/v1/disputes": onShop(func(*shopWorld) string { return "/api/v1/disputes" }, "", s200, s200, func(sw *shopWorld) string { return sw.dispute }),
 	// Only staff resolve disputes: here the owner is support staff.
 	"POST /api/v1/disputes/{id}/resolve": func(t *testing.T, e *apiEnv, w *authzWorld) authzCase {
+		// Both are staff; the owner is the dispute's merchant, and a party
+		// cannot resolve it (issue 11 item 16): the stranger can.
 		sw := e.newShopWorld(t, w)
-		if err := e.social.OperatorSetStaffRole(context.Background(), w.owner.id, social.Support); err != nil {
-			t.Fatal(err)
+		for _, id := range []string{w.owner.id, w.stranger.id} {
+			if err := e.social.OperatorSetStaffRole(context.Background(), id, social.Support); err != nil {
+				t.Fatal(err)
+			}
 		}
-		return authzCase{path: "/api/v1/disputes/" + sw.dispute + "/resolve", body: `{"outcome":"lost"}`, nobody: s401, stranger: s403, owner: s200}
+		return authzCase{path: "/api/v1/disputes/" + sw.dispute + "/resolve", body: `{"outcome":"lost"}`, nobody: s401, stranger: s200, owner: s403}
 	},
 }
