@@ -37,7 +37,8 @@ func (pc *pageCtx) postMoney(p social.Post, mine bool) *postMoney {
 	}
 	m := &postMoney{Tip: !mine, Mine: mine}
 	ctx := pc.r.Context()
-	if addressesPay(p.Body, s.social.PayHandle()) {
+	// Only posts addressed to the pay handle cost a look-up of their intent.
+	if s.social.IsPayCommand(p.Body) {
 		if ins, err := s.payments.IntentsForPost(ctx, pc.me.ID, p.ID); err == nil && len(ins) > 0 {
 			in := ins[0]
 			m.Intent, m.Status = &in, string(in.Status)
@@ -105,13 +106,6 @@ func plural(n int64, one, many string) string {
 		return "1 " + one
 	}
 	return money.FormatPlain(n, 0) + " " + many
-}
-
-// addressesPay says whether a post's first word is the pay handle, so that
-// only those posts cost a look-up of their intent.
-func addressesPay(body, handle string) bool {
-	f := strings.Fields(body)
-	return handle != "" && len(f) > 0 && strings.EqualFold(strings.TrimPrefix(f[0], "@"), handle) && strings.HasPrefix(f[0], "@")
 }
 
 // intentBadge is the words on a post command's badge.
