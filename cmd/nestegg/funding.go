@@ -128,8 +128,11 @@ func (p railSet) sandbox() bool { return (!p.realBank && !p.realCards) || p.mixe
 // same. Errors: Invalid, saying what to set.
 func railsPlan(e *env) (railSet, error) {
 	out, in := e.getenv("NESTEGG_ACH_OUTBOX"), e.getenv("NESTEGG_ACH_INBOX")
+	if (out == "") != (in == "") {
+		return railSet{}, nestegg.Errorf(nestegg.Invalid, "the real bank needs both NESTEGG_ACH_OUTBOX and NESTEGG_ACH_INBOX (or neither, for the sandbox bank)")
+	}
 	sk := e.getenv("NESTEGG_STRIPE_KEY")
-	p := railSet{sandboxBank: out == "" && in == "", sandboxCards: sk == ""}
+	p := railSet{sandboxBank: out == "", sandboxCards: sk == ""}
 	p.realBank = !p.sandboxBank
 	p.realCards = sk != "" && e.getenv("NESTEGG_STRIPE_URL") == "" && (strings.HasPrefix(sk, "sk_live_") || strings.HasPrefix(sk, "rk_live_"))
 	declared, err := sandboxDeclared(e)

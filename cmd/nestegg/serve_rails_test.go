@@ -44,6 +44,9 @@ func TestServeRefusesMixedRails(t *testing.T) {
 		{"live Stripe, sandbox bank", func(t *testing.T) map[string]string {
 			return map[string]string{"NESTEGG_STRIPE_KEY": "sk_live_123"}
 		}, nil, "live Stripe beside the sandbox bank"},
+		{"half a real bank", func(t *testing.T) map[string]string {
+			return map[string]string{"NESTEGG_ACH_OUTBOX": t.TempDir(), "NESTEGG_STRIPE_KEY": "sk_live_123"}
+		}, nil, "needs both NESTEGG_ACH_OUTBOX and NESTEGG_ACH_INBOX"},
 		{"a guess at NESTEGG_SANDBOX", func(t *testing.T) map[string]string { return with(ach(t), "NESTEGG_SANDBOX", "yes please") }, nil, "NESTEGG_SANDBOX is 1"},
 		{"the demo on real rails", func(t *testing.T) map[string]string { return with(ach(t), "NESTEGG_STRIPE_KEY", "sk_live_123") }, []string{"--demo"}, "--demo runs only on the sandbox rails"},
 		{"a sandbox clock on the real bank", func(t *testing.T) map[string]string { return with(ach(t), "NESTEGG_SANDBOX", "1") }, []string{"--sandbox-clock", "5s"}, "the sandbox clock needs the sandbox bank"},
