@@ -291,6 +291,7 @@ type purchaseJSON struct {
 	MerchantID  string    `json:"merchant_id"`
 	RecipientID string    `json:"recipient_id"`
 	ConfirmTag  string    `json:"confirm_hashtag"`
+	Variant     string    `json:"variant,omitempty"`
 	Status      string    `json:"status"`
 	OrderID     string    `json:"order_id,omitempty"`
 	ExpiresAt   time.Time `json:"expires_at"`
@@ -315,17 +316,25 @@ func (s *Server) apiPurchases(w http.ResponseWriter, r *http.Request, _ []byte) 
 	}{Data: []purchaseJSON{}}
 	for _, in := range ins {
 		out.Data = append(out.Data, purchaseJSON{ID: in.ID, Kind: string(in.Kind), PostID: in.PostID, OfferID: in.OfferID, ProductID: in.ProductID,
-			MerchantID: in.MerchantID, RecipientID: in.RecipientID, ConfirmTag: "#" + in.ConfirmTag(), Status: string(in.Status),
+			MerchantID: in.MerchantID, RecipientID: in.RecipientID, ConfirmTag: "#" + in.ConfirmTag(), Variant: in.Variant, Status: string(in.Status),
 			OrderID: in.OrderID, ExpiresAt: in.ExpiresAt})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// apiConfirmPurchase confirms one of the caller's pending purchases.
+// apiConfirmPurchase confirms one of the caller's pending purchases. The
+// optional query parameter variant chooses the product's variant first,
+// for a post that named none (the route takes no body, so that clients
+// confirming without one need send nothing).
 func (s *Server) apiConfirmPurchase(w http.ResponseWriter, r *http.Request, _ []byte) error {
 	me, err := s.apiShop(r)
 	if err != nil {
 		return err
+	}
+	if v := r.URL.Query().Get("variant"); v != "" {
+		if _, err := s.commerce.ChooseVariant(r.Context(), me, r.PathValue("id"), v); err != nil {
+			return err
+		}
 	}
 	// The purchase's own quote is the price its notification told.
 	o, err := s.commerce.ConfirmIntent(r.Context(), me, r.PathValue("id"), nil)

@@ -3,7 +3,9 @@ package web_test
 import (
 	"context"
 	"database/sql"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,5 +261,68 @@ func TestPagePostCommands(t *testing.T) {
 		bc := unescaped(alice.get("/posts/" + big))
 		wantBody(t, "card of a command beyond the balance", bc, "Not enough money: you have $15.00; this needs $400.00.")
 		wantNoBody(t, "card of a command beyond the balance", bc, ">Send $400.00 to @bob</button>")
+	})
+}
+
+// TestAPIConfirmPurchaseVariant (issue 11 item 18): through the API, a
+// purchase a post asked for of a product with variants lists the variant
+// the post named, and confirming takes {"variant"} for one that named
+// none (?variant=); without it the answer is 400 naming the choices,
+// nothing charged.
+func TestAPIConfirmPurchaseVariant(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAPI(t, db)
+		ctx := context.Background()
+		shop, buyer := e.signupMember(t, "apimugs"), e.signupMember(t, "apibuyer")
+		if err := e.social.SetKind(ctx, shop.id, social.Business); err != nil {
+			t.Fatal(err)
+		}
+		e.fundWallet(t, buyer.id, 100_00)
+		p, err := e.shop.CreateProduct(ctx, shop.id, commerce.ProductInput{Title: "Mug", Price: usd(5_00), Stock: 5, Kind: commerce.Physical,
+			Variants: []string{"Cream", "Charcoal"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.shop.CreateOffer(ctx, shop.id, commerce.OfferInput{ProductID: p.ID, Hashtag: "BuyApiMug"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.social.CreatePost(ctx, buyer.id, social.NewPost{Body: "#BuyApiMug"}); err != nil {
+			t.Fatal(err)
+		}
+		ins, err := e.shop.PendingIntents(ctx, buyer.id)
+		if err != nil || len(ins) != 1 {
+			t.Fatalf("pending = %+v, %v", ins, err)
+		}
+		confirm := func(key, variant string) *httptest.ResponseRecorder {
+			path := "/api/v1/purchases/" + ins[0].ID + "/confirm"
+			if variant != "" {
+				path += "?variant=" + variant
+			}
+			return e.serve(request("POST", path, "", "Authorization", "Bearer "+buyer.token, "Idempotency-Key", key))
+		}
+		w := confirm("v1", "")
+		if ae := wantError(t, "confirm without a variant", w, http.StatusBadRequest, ""); ae.Error.Param != "variant" ||
+			!strings.Contains(ae.Error.Message, "Cream, Charcoal") {
+			t.Fatalf("confirm without a variant: %+v", ae)
+		}
+		if b, _ := e.pay.Balance(ctx, buyer.id, "USD"); b.Minor != 100_00 {
+			t.Fatalf("buyer has %d after the refusal", b.Minor)
+		}
+		if w := confirm("v2", "Teal"); w.Code != http.StatusBadRequest {
+			t.Fatalf("confirm with no such variant = %d %s", w.Code, w.Body)
+		}
+		w = confirm("v3", "charcoal")
+		if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), `"variant":"Charcoal"`) {
+			t.Fatalf("confirm with a variant = %d %s", w.Code, w.Body)
+		}
+
+		// One named in the post is listed.
+		if _, err := e.social.CreatePost(ctx, buyer.id, social.NewPost{Body: "#BuyApiMug cream"}); err != nil {
+			t.Fatal(err)
+		}
+		w = e.serve(request("GET", "/api/v1/purchases", "", "Authorization", "Bearer "+buyer.token))
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"variant":"Cream"`) {
+			t.Fatalf("GET purchases = %d %s", w.Code, w.Body)
+		}
 	})
 }
