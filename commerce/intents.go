@@ -277,9 +277,12 @@ func (s *Service) ConfirmIntent(ctx context.Context, buyerID, intentID string, s
 // then buys it. variant is matched without regard to case and stored as
 // the merchant wrote it. Only the buyer may call it.
 //
+// Choosing the variant a confirmed intent bought returns it unchanged.
+//
 // Errors: NotFound when it is not buyerID's; Invalid (Param "variant")
 // naming the choices when variant is not one of them, or the product has
-// none; Conflict when the intent is no longer pending.
+// none; Conflict when the intent is no longer pending (and, confirmed,
+// bought another variant).
 func (s *Service) ChooseVariant(ctx context.Context, buyerID, intentID, variant string) (Intent, error) {
 	in, err := s.Intent(ctx, buyerID, intentID)
 	if err != nil {
@@ -297,6 +300,12 @@ func (s *Service) ChooseVariant(ctx context.Context, buyerID, intentID, variant 
 	}
 	if err := checkVariant(p, v); err != nil {
 		return Intent{}, err
+	}
+	if in.Status == IntentConfirmed && in.Variant == v {
+		// Choosing what was bought changes nothing: a retried request
+		// (the API replays a confirmation's key by running it again)
+		// goes on to the confirmation's answer.
+		return in, nil
 	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE commerce_intents SET variant = $2, updated_at = $3 WHERE id = $1 AND status = 'pending' AND expires_at > $3",

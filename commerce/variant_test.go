@@ -71,6 +71,9 @@ func TestHashtagBuyVariants(t *testing.T) {
 			t.Fatalf("ConfirmIntent after choosing = %+v, %v; want a Cream order", ord, err)
 		}
 		e.wantBalance("cal", cal, 30_00)
+		if again, err := e.shop.ChooseVariant(e.ctx, cal, cin.ID, "Cream"); err != nil || again.Variant != "Cream" {
+			t.Fatalf("choosing again what was bought = %+v, %v; want it unchanged", again, err)
+		}
 		if _, err := e.shop.ChooseVariant(e.ctx, cal, cin.ID, "Charcoal"); !nestegg.Is(err, nestegg.Conflict) {
 			t.Fatalf("choosing after confirming: %v, want conflict", err)
 		}
