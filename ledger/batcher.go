@@ -277,23 +277,33 @@ type work struct {
 // apply runs requests in one write transaction (retrying it whole on
 // serialization failures and on a transfer id inserted concurrently by
 // another process) and returns results per request.
+//
+// Units of work share one engine for the batch (see batchTx): their
+// transfers are decided in memory as they submit and written together
+// after the last unit, as a batch of transfer requests is.
 func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, works []work, prelock []string, expiry bool) ([][]Result, []error, error) {
 	var results [][]Result
 	var workErrs []error
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = l.db.Write(ctx, func(tx *sql.Tx) error {
-			if err := lockAccounts(ctx, tx, l.db.Dialect, prelock); err != nil {
-				return err
-			}
 			var e error
 			if len(reqs) > 0 {
 				if results, e = l.applyTx(ctx, tx, reqs, riders, expiry); e != nil {
 					return e
 				}
 			}
-			workErrs, e = l.runWorks(tx, works)
-			return e
+			if len(works) == 0 {
+				return nil
+			}
+			bt := &batchTx{tx: tx, e: newEngine(l.opt.Clock().UnixNano(), l.nextTimestamp, false)}
+			if e := loadAccounts(ctx, tx, l.db.Dialect, bt.e, prelock); e != nil {
+				return e
+			}
+			if workErrs, e = l.runWorks(tx, bt, works); e != nil {
+				return e
+			}
+			return save(ctx, tx, l.db.Dialect, bt.e)
 		})
 		// A unique violation means another process committed one of these
 		// transfer ids after we looked: run again and it is a replay.
@@ -307,59 +317,74 @@ func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, 
 	return results, workErrs, nil
 }
 
-// runWorks runs each unit of work in its own SAVEPOINT, so that one that
-// fails rolls back alone and the others commit with the batch. A work's
-// error is its own answer — except a serialization failure or deadlock,
-// which aborts the batch so that the whole of it runs again.
-func (l *Ledger) runWorks(tx *sql.Tx, works []work) ([]error, error) {
-	if len(works) == 0 {
-		return nil, nil
+// batchTx is a batch of units of work in progress: its transaction and the
+// engine its units' transfers are decided in. SubmitTx and AccountTx find
+// it in the context runWorks hands each unit, and use it when they are
+// called with its transaction.
+type batchTx struct {
+	tx *sql.Tx
+	e  *engine
+}
+
+type batchKey struct{}
+
+// batchOf returns the batch tx belongs to, or nil outside one.
+func batchOf(ctx context.Context, tx *sql.Tx) *batchTx {
+	bt, _ := ctx.Value(batchKey{}).(*batchTx)
+	if bt == nil || bt.tx != tx {
+		return nil
 	}
+	return bt
+}
+
+// runWorks runs each unit of work in its own SAVEPOINT, so that one that
+// fails rolls back alone — its rows and, in the batch's engine, its
+// transfers — and the others commit with the batch. A work's error is its
+// own answer — except a serialization failure or deadlock, which aborts
+// the batch so that the whole of it runs again.
+func (l *Ledger) runWorks(tx *sql.Tx, bt *batchTx, works []work) ([]error, error) {
 	errs := make([]error, len(works))
 	for i, w := range works {
-		if _, err := tx.ExecContext(w.ctx, "SAVEPOINT work"); err != nil {
+		ctx := context.WithValue(w.ctx, batchKey{}, bt)
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT work"); err != nil {
 			return nil, err
 		}
-		err := w.fn(w.ctx, tx)
+		bt.e.beginWork()
+		err := w.fn(ctx, tx)
 		if err != nil {
 			if l.db.Dialect.Retryable(err) {
 				return nil, err
 			}
-			if _, rerr := tx.ExecContext(w.ctx, "ROLLBACK TO SAVEPOINT work"); rerr != nil {
+			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT work"); rerr != nil {
 				return nil, rerr
 			}
+			bt.e.undoWork()
 			var after AfterRollback
 			if errors.As(err, &after) {
-				if aerr := after.AfterRollback(w.ctx, tx); aerr != nil {
+				bt.e.beginWork()
+				if aerr := after.AfterRollback(ctx, tx); aerr != nil {
 					if l.db.Dialect.Retryable(aerr) {
 						return nil, aerr
 					}
-					if _, rerr := tx.ExecContext(w.ctx, "ROLLBACK TO SAVEPOINT work"); rerr != nil {
+					if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT work"); rerr != nil {
 						return nil, rerr
 					}
+					bt.e.undoWork()
 					err = aerr
 				}
 			}
 		}
-		if _, rerr := tx.ExecContext(w.ctx, "RELEASE SAVEPOINT work"); rerr != nil {
+		if _, rerr := tx.ExecContext(ctx, "RELEASE SAVEPOINT work"); rerr != nil {
 			return nil, rerr
 		}
 		errs[i] = err
 	}
+	bt.e.journaling = false
 	return errs, nil
 }
 
 func (l *Ledger) applyTx(ctx context.Context, tx *sql.Tx, reqs [][]Transfer, riders []*Rider, expiry bool) ([][]Result, error) {
-	e := &engine{
-		now:      l.opt.Clock().UnixNano(),
-		accounts: map[string]*Account{},
-		dirty:    map[string]bool{},
-		pendings: map[string]*pendingState{},
-		existing: map[string]Transfer{},
-		created:  map[string]int{},
-		expiry:   expiry,
-	}
-	e.nextTS = func() int64 { return l.nextTimestamp(e.now) }
+	e := newEngine(l.opt.Clock().UnixNano(), l.nextTimestamp, expiry)
 	taken, err := takenRiders(ctx, tx, l.db.Dialect, riders)
 	if err != nil {
 		return nil, err

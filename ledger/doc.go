@@ -61,15 +61,20 @@
 //
 // A batch also carries units of work (Do): the movement kernel's movements,
 // each a function that writes its domain's rows and submits its transfers
-// with SubmitTx. They run after the batch's plain transfers, in the same
-// transaction, each inside a SAVEPOINT of its own, so that one that fails
-// rolls back alone; the batch commits once for all. Units of work queue
-// apart from transfers and have committers of their own
-// (Options.WorkCommitters: 1 on SQLite, 8 on PostgreSQL, at most MaxWorks
-// units a batch). A unit that names every account it will touch lets its
-// batch lock them all first, in id order, so that such batches commit side
-// by side without deadlocking; a batch with a unit that does not takes its
-// locks as it goes and commits alone among the process's batches of work. A request whose caller gave up before
+// with SubmitTx. They run in one transaction, each inside a SAVEPOINT of
+// its own, so that one that fails rolls back alone; the batch commits once
+// for all. Their transfers are decided as they are submitted in one engine
+// for the whole batch (a unit sees the balances the units before it left,
+// and AccountTx reads them from it), a unit rolled back to its savepoint is
+// taken back out of the engine by its journal, and what the batch kept is
+// written after the last unit by the same few bulk statements as a batch of
+// transfers. Units of work queue apart from transfers and have committers
+// of their own (Options.WorkCommitters: 1 on SQLite, 8 on PostgreSQL, at
+// most MaxWorks units a batch). A unit that names every account it will
+// touch lets its batch read and lock them all first, in id order, so that
+// such batches commit side by side without deadlocking; a batch with a
+// unit that does not takes its locks as it goes and commits alone among
+// the process's batches of work. A request whose caller gave up before
 // its batch began is dropped unanswered by the database; once a batch has
 // begun, its requests are committed or failed as a whole. Close stops
 // accepting requests and commits every one already queued.

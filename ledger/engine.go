@@ -106,6 +106,68 @@ type engine struct {
 	out      []Transfer          // created in this batch, in order
 	log      []undo
 	expiry   bool // the expiry job: voids mark pendings expired
+	// journal, in a batch of units of work, holds every change the current
+	// unit made, so that a unit rolled back to its savepoint is undone here
+	// too (undoWork).
+	journal    []undo
+	journaling bool
+}
+
+// newEngine returns an empty engine deciding at now.
+func newEngine(now int64, nextTS func(int64) int64, expiry bool) *engine {
+	e := &engine{
+		now:      now,
+		accounts: map[string]*Account{},
+		dirty:    map[string]bool{},
+		pendings: map[string]*pendingState{},
+		existing: map[string]Transfer{},
+		created:  map[string]int{},
+		expiry:   expiry,
+	}
+	e.nextTS = func() int64 { return nextTS(e.now) }
+	return e
+}
+
+// note records how to undo one change, for the linked chain and the unit
+// of work in progress.
+func (e *engine) note(u undo) {
+	e.log = append(e.log, u)
+	if e.journaling {
+		e.journal = append(e.journal, u)
+	}
+}
+
+// beginWork starts a unit of work's journal.
+func (e *engine) beginWork() {
+	e.journaling = true
+	e.journal = e.journal[:0]
+}
+
+// undoWork takes back everything the current unit of work changed, newest
+// first (chains it already rolled back included: restoring each change's
+// earlier state in reverse order ends at the state before the unit).
+func (e *engine) undoWork() {
+	for k := len(e.journal) - 1; k >= 0; k-- {
+		e.undoOne(e.journal[k])
+	}
+	e.journal = e.journal[:0]
+	e.log = e.log[:0]
+}
+
+func (e *engine) undoOne(u undo) {
+	switch {
+	case u.acct != nil:
+		*u.acct = u.prevA
+	case u.pend != nil:
+		*u.pend = u.prevP
+	case u.created != "":
+		// Already gone when its chain was rolled back before.
+		if idx, ok := e.created[u.created]; ok {
+			delete(e.created, u.created)
+			e.out = e.out[:idx]
+			delete(e.pendings, u.created) // a pending created in the chain
+		}
+	}
 }
 
 // run applies one request's transfers and returns their results. Linked
@@ -153,30 +215,18 @@ func (e *engine) run(ts []Transfer) []Result {
 
 func (e *engine) rollback() {
 	for k := len(e.log) - 1; k >= 0; k-- {
-		u := e.log[k]
-		switch {
-		case u.acct != nil:
-			*u.acct = u.prevA
-		case u.pend != nil:
-			*u.pend = u.prevP
-		case u.created != "":
-			idx := e.created[u.created]
-			delete(e.created, u.created)
-			e.out = e.out[:idx]
-			delete(e.pendings, u.created) // a pending created in the chain
-
-		}
+		e.undoOne(e.log[k])
 	}
 	e.log = e.log[:0]
 }
 
 func (e *engine) touchAccount(a *Account) {
-	e.log = append(e.log, undo{acct: a, prevA: *a})
+	e.note(undo{acct: a, prevA: *a})
 	e.dirty[a.ID] = true
 }
 
 func (e *engine) touchPending(p *pendingState) {
-	e.log = append(e.log, undo{pend: p, prevP: *p})
+	e.note(undo{pend: p, prevP: *p})
 	p.dirty = true
 }
 
@@ -311,7 +361,7 @@ func (e *engine) create(t Transfer) Result {
 	t.Timestamp = unixNano(ts)
 	e.created[t.ID] = len(e.out)
 	e.out = append(e.out, t)
-	e.log = append(e.log, undo{created: t.ID})
+	e.note(undo{created: t.ID})
 	if t.Pending {
 		var exp int64
 		if t.TimeoutSeconds > 0 {

@@ -263,6 +263,13 @@ func (l *Ledger) SubmitTx(ctx context.Context, tx *sql.Tx, transfers []Transfer)
 	if len(transfers) == 0 || len(transfers) > MaxBatch {
 		return nil, nestegg.ParamErrorf(nestegg.Invalid, "transfers", "a batch holds 1 to %d transfers, got %d", MaxBatch, len(transfers))
 	}
+	if bt := batchOf(ctx, tx); bt != nil {
+		// In a batch of units of work: decided now, written with the batch.
+		if err := load(ctx, tx, l.db.Dialect, bt.e, [][]Transfer{transfers}); err != nil {
+			return nil, err
+		}
+		return bt.e.run(transfers), nil
+	}
 	res, err := l.applyTx(ctx, tx, [][]Transfer{transfers}, nil, false)
 	if err != nil {
 		return nil, err
@@ -441,6 +448,18 @@ func (l *Ledger) Account(ctx context.Context, id string) (Account, error) {
 // balance holds until the transfers that follow commit. For the movement
 // kernel (movement.Tx.Account). NotFound when it does not exist.
 func (l *Ledger) AccountTx(ctx context.Context, tx *sql.Tx, id string) (Account, error) {
+	if bt := batchOf(ctx, tx); bt != nil {
+		// The batch's engine holds balances newer than the table's.
+		if bt.e.accounts[id] == nil {
+			if err := loadAccounts(ctx, tx, l.db.Dialect, bt.e, []string{id}); err != nil {
+				return Account{}, err
+			}
+		}
+		if a := bt.e.accounts[id]; a != nil {
+			return *a, nil
+		}
+		return Account{}, nestegg.ParamErrorf(nestegg.NotFound, "id", "no account %q", id)
+	}
 	a, err := scanAccount(tx.QueryRowContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE id = $1"+l.db.Dialect.ForUpdate(), id))
 	if err != nil {
 		err = l.db.Translate(err)

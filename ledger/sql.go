@@ -54,19 +54,28 @@ func chunks(ids []string, n int, fn func(part []string) error) error {
 // transfers with their ids (replays), the pending transfers they resolve,
 // and every account involved. Accounts are locked in id order so that
 // concurrent batches in several processes cannot deadlock on them.
+//
+// What e already holds (a batch of units of work loads as each unit
+// submits) is not read again: the engine's state is newer than the table's.
 func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]Transfer) error {
 	var ids, pendIDs []string
 	acctSet := map[string]bool{}
 	for _, ts := range reqs {
 		for _, t := range ts {
-			ids = append(ids, t.ID)
-			if t.PendingID != "" {
-				pendIDs = append(pendIDs, t.PendingID)
+			if _, ok := e.existing[t.ID]; !ok {
+				if _, ok := e.created[t.ID]; !ok {
+					ids = append(ids, t.ID)
+				}
 			}
-			if t.DebitAccountID != "" {
+			if t.PendingID != "" {
+				if _, ok := e.pendings[t.PendingID]; !ok {
+					pendIDs = append(pendIDs, t.PendingID)
+				}
+			}
+			if t.DebitAccountID != "" && e.accounts[t.DebitAccountID] == nil {
 				acctSet[t.DebitAccountID] = true
 			}
-			if t.CreditAccountID != "" {
+			if t.CreditAccountID != "" && e.accounts[t.CreditAccountID] == nil {
 				acctSet[t.CreditAccountID] = true
 			}
 		}
@@ -92,6 +101,7 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 		return fmt.Errorf("load transfers: %w", err)
 	}
 	if len(pendIDs) > 0 {
+		var loaded []*pendingState
 		slices.Sort(pendIDs)
 		pendIDs = slices.Compact(pendIDs)
 		err = chunks(pendIDs, max, func(part []string) error {
@@ -108,6 +118,7 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 					return err
 				}
 				e.pendings[p.t.ID] = p
+				loaded = append(loaded, p)
 			}
 			return rows.Err()
 		})
@@ -115,7 +126,7 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 			return fmt.Errorf("load pending: %w", err)
 		}
 		var missing []string
-		for _, p := range e.pendings {
+		for _, p := range loaded {
 			if t, ok := e.existing[p.t.ID]; ok {
 				p.t = t
 			} else {
@@ -141,9 +152,12 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 		if err != nil {
 			return fmt.Errorf("load pending transfers: %w", err)
 		}
-		for _, p := range e.pendings {
-			acctSet[p.t.DebitAccountID] = true
-			acctSet[p.t.CreditAccountID] = true
+		for _, p := range loaded {
+			for _, id := range []string{p.t.DebitAccountID, p.t.CreditAccountID} {
+				if e.accounts[id] == nil {
+					acctSet[id] = true
+				}
+			}
 		}
 	}
 	accts := make([]string, 0, len(acctSet))
@@ -361,19 +375,25 @@ func normalize(vals []any) []any {
 	return out
 }
 
-// lockAccounts locks the accounts with ids (sorted) on PostgreSQL, in id
-// order, before a batch does anything else; SQLite's one writer needs no
-// row locks.
-func lockAccounts(ctx context.Context, tx *sql.Tx, d store.Dialect, ids []string) error {
-	if len(ids) == 0 || d.ForUpdate() == "" {
-		return nil
-	}
+// loadAccounts reads the accounts with ids (sorted) into e, locking them
+// on PostgreSQL in id order, before a batch of units of work runs any:
+// the batch never waits on another in a cycle, and its units find their
+// accounts in memory instead of reading them one unit at a time.
+func loadAccounts(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, ids []string) error {
 	return chunks(ids, d.MaxParams(), func(part []string) error {
 		in, args := d.In("id", part)
-		rows, err := tx.QueryContext(ctx, "SELECT id FROM ledger_accounts WHERE "+in+" ORDER BY id"+d.ForUpdate(), args...)
+		rows, err := tx.QueryContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE "+in+" ORDER BY id"+d.ForUpdate(), args...)
 		if err != nil {
 			return fmt.Errorf("lock accounts: %w", err)
 		}
-		return rows.Close()
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAccount(rows)
+			if err != nil {
+				return err
+			}
+			e.accounts[a.ID] = &a
+		}
+		return rows.Err()
 	})
 }
