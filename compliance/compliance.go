@@ -384,8 +384,14 @@ type auditRow struct {
 
 func (s *Service) audit(ctx context.Context, tx *sql.Tx, r auditRow) (string, error) {
 	id := "aud_" + strings.ReplaceAll(uuid.Must(uuid.NewV7()).String(), "-", "")
-	_, err := tx.ExecContext(ctx, `INSERT INTO compliance_audit (id, at, action, actor_id, subject_id, kind, to_user, asset, amount, outcome, reason, reference)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+	// Nothing reads an audit row back in the transaction that writes it: in
+	// a batch of movements it is inserted with the batch's others.
+	err := store.Insert(ctx, tx, s.db.Dialect, "compliance_audit", auditColumns, "",
 		id, s.now().UnixNano(), r.action, r.actor, r.subject, r.kind, r.to, r.asset, r.amount, r.outcome, r.reason, r.reference)
 	return id, err
 }
+
+var auditColumns = []store.Column{{Name: "id", Type: "TEXT"}, {Name: "at", Type: "BIGINT"}, {Name: "action", Type: "TEXT"},
+	{Name: "actor_id", Type: "TEXT"}, {Name: "subject_id", Type: "TEXT"}, {Name: "kind", Type: "TEXT"}, {Name: "to_user", Type: "TEXT"},
+	{Name: "asset", Type: "TEXT"}, {Name: "amount", Type: "BIGINT"}, {Name: "outcome", Type: "TEXT"}, {Name: "reason", Type: "TEXT"},
+	{Name: "reference", Type: "TEXT"}}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/store"
 )
 
 // request is one Submit call waiting for its batch to commit.
@@ -296,11 +297,14 @@ func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, 
 			if len(works) == 0 {
 				return nil
 			}
-			bt := &batchTx{tx: tx, e: newEngine(l.opt.Clock().UnixNano(), l.nextTimestamp, false)}
+			bt := &batchTx{tx: tx, e: newEngine(l.opt.Clock().UnixNano(), l.nextTimestamp, false), later: l.db.Dialect.NewLater(tx)}
 			if e := loadAccounts(ctx, tx, l.db.Dialect, bt.e, prelock); e != nil {
 				return e
 			}
 			if workErrs, e = l.runWorks(tx, bt, works); e != nil {
+				return e
+			}
+			if e := bt.later.Flush(ctx); e != nil {
 				return e
 			}
 			return save(ctx, tx, l.db.Dialect, bt.e)
@@ -317,13 +321,15 @@ func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, 
 	return results, workErrs, nil
 }
 
-// batchTx is a batch of units of work in progress: its transaction and the
-// engine its units' transfers are decided in. SubmitTx and AccountTx find
-// it in the context runWorks hands each unit, and use it when they are
-// called with its transaction.
+// batchTx is a batch of units of work in progress: its transaction, the
+// engine its units' transfers are decided in, and the rows its units
+// insert with store.Insert, written after the last unit. SubmitTx and
+// AccountTx find it in the context runWorks hands each unit, and use it
+// when they are called with its transaction.
 type batchTx struct {
-	tx *sql.Tx
-	e  *engine
+	tx    *sql.Tx
+	e     *engine
+	later *store.Later
 }
 
 type batchKey struct{}
@@ -345,11 +351,12 @@ func batchOf(ctx context.Context, tx *sql.Tx) *batchTx {
 func (l *Ledger) runWorks(tx *sql.Tx, bt *batchTx, works []work) ([]error, error) {
 	errs := make([]error, len(works))
 	for i, w := range works {
-		ctx := context.WithValue(w.ctx, batchKey{}, bt)
+		ctx := store.WithLater(context.WithValue(w.ctx, batchKey{}, bt), bt.later)
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT work"); err != nil {
 			return nil, err
 		}
 		bt.e.beginWork()
+		bt.later.Mark()
 		err := w.fn(ctx, tx)
 		if err != nil {
 			if l.db.Dialect.Retryable(err) {
@@ -359,9 +366,11 @@ func (l *Ledger) runWorks(tx *sql.Tx, bt *batchTx, works []work) ([]error, error
 				return nil, rerr
 			}
 			bt.e.undoWork()
+			bt.later.Undo()
 			var after AfterRollback
 			if errors.As(err, &after) {
 				bt.e.beginWork()
+				bt.later.Mark()
 				if aerr := after.AfterRollback(ctx, tx); aerr != nil {
 					if l.db.Dialect.Retryable(aerr) {
 						return nil, aerr
@@ -370,6 +379,7 @@ func (l *Ledger) runWorks(tx *sql.Tx, bt *batchTx, works []work) ([]error, error
 						return nil, rerr
 					}
 					bt.e.undoWork()
+					bt.later.Undo()
 					err = aerr
 				}
 			}

@@ -265,15 +265,33 @@ func scanPayment(row scanner, extra ...any) (Payment, error) {
 // insertPayment writes p. (scope, key) is the movement's idempotency key,
 // kept under a unique index as a second guard: the kernel has already
 // claimed it.
+//
+// In a batch of movements the row is inserted with the batch's others,
+// after the last movement: nothing reads a payment back in the movement
+// that makes it, and no later movement of the batch can name it (its id
+// is answered only after the commit).
 func (s *Service) insertPayment(ctx context.Context, tx *sql.Tx, p Payment, scope, key, fp string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO payments (id, kind, payer_id, payee_id, asset, amount, fee, counter_asset, counter_amount,
-		note, audience, status, post_id, request_id, intent_id, award, transfer_id, idem_scope, idem_key, fingerprint, hold_until, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
+	created := p.CreatedAt.UnixNano()
+	return store.Insert(ctx, tx, s.db.Dialect, "payments", paymentColumns, "",
 		p.ID, string(p.Kind), p.PayerID, p.PayeeID, p.Amount.Asset.Code, p.Amount.Minor, p.Fee, p.Counter.Asset.Code, p.Counter.Minor,
 		p.Note, string(p.Audience), string(p.Status), p.PostID, p.RequestID, p.IntentID, p.Award, p.TransferID, scope, key, fp,
-		holdNanos(p.HoldUntil), p.CreatedAt.UnixNano())
-	return err
+		holdNanos(p.HoldUntil), created, created)
 }
+
+var paymentColumns = func() []store.Column {
+	var cols []store.Column
+	for _, c := range []string{"id", "kind", "payer_id", "payee_id", "asset", "amount", "fee", "counter_asset", "counter_amount",
+		"note", "audience", "status", "post_id", "request_id", "intent_id", "award", "transfer_id", "idem_scope", "idem_key", "fingerprint",
+		"hold_until", "created_at", "updated_at"} {
+		typ := "TEXT"
+		switch c {
+		case "amount", "fee", "counter_amount", "hold_until", "created_at", "updated_at":
+			typ = "BIGINT"
+		}
+		cols = append(cols, store.Column{Name: c, Type: typ})
+	}
+	return cols
+}()
 
 func holdNanos(t time.Time) int64 {
 	if t.IsZero() {

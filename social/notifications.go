@@ -82,10 +82,14 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, userID string, kind No
 	if blocked, err := blockedEither(ctx, tx, userID, actorID); err != nil || blocked {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, user_id, kind, actor_id, post_id, text, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, newID("ntf"), userID, string(kind), nullable(actorID), nullable(postID), text, nanos(s.now()))
-	return err
+	// Nothing reads a notification back in the transaction that writes it:
+	// in a batch of movements it is inserted with the batch's others.
+	return store.Insert(ctx, tx, s.db.Dialect, "notifications", notificationColumns, "",
+		newID("ntf"), userID, string(kind), nullable(actorID), nullable(postID), text, nanos(s.now()))
 }
+
+var notificationColumns = []store.Column{{Name: "id", Type: "TEXT"}, {Name: "user_id", Type: "TEXT"}, {Name: "kind", Type: "TEXT"},
+	{Name: "actor_id", Type: "TEXT"}, {Name: "post_id", Type: "TEXT"}, {Name: "text", Type: "TEXT"}, {Name: "created_at", Type: "BIGINT"}}
 
 // notifyOnce is Notify unless the same actor already caused the same kind
 // of notification about the same post: like, unlike, like notifies once.

@@ -16,7 +16,7 @@ type Column struct{ Name, Type string }
 // database has: on PostgreSQL one array parameter per column, expanded with
 // unnest (one parse and a handful of parameters however many rows); on
 // SQLite a multi-row VALUES list with anonymous placeholders. Values must be
-// string, int64 or int.
+// string, int64 or int, or nil for NULL in a TEXT column.
 type Bulk struct {
 	d    Dialect
 	cols []Column
@@ -83,8 +83,26 @@ func (b *Bulk) name(i int) string {
 // column gathers column i of rows into a typed slice, which pgx sends as an
 // array.
 func column(rows [][]any, i int) any {
-	switch rows[0][i].(type) {
-	case string:
+	text, null := false, false
+	for _, r := range rows {
+		switch r[i].(type) {
+		case string:
+			text = true
+		case nil:
+			null = true
+		}
+	}
+	switch {
+	case null:
+		// A TEXT column with NULLs in it.
+		out := make([]*string, len(rows))
+		for k, r := range rows {
+			if s, ok := r[i].(string); ok {
+				out[k] = &s
+			}
+		}
+		return out
+	case text:
 		out := make([]string, len(rows))
 		for k, r := range rows {
 			out[k] = r[i].(string)
