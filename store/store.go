@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -45,6 +46,7 @@ type DB struct {
 	ckpt     *sql.DB
 	stopCkpt chan struct{}
 	ckptDone chan struct{}
+	ckptOnce sync.Once
 }
 
 // Options tune Open. The zero value is fine.
@@ -160,9 +162,13 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 // Close closes the database. In-flight transactions should be finished first.
 func (db *DB) Close() error {
 	if db.ckpt != nil {
-		close(db.stopCkpt)
-		<-db.ckptDone
-		db.ckpt.Close()
+		// Close may be called twice (a test closes a database its cleanup
+		// closes again): the checkpointer stops once.
+		db.ckptOnce.Do(func() {
+			close(db.stopCkpt)
+			<-db.ckptDone
+			db.ckpt.Close()
+		})
 	}
 	err := db.write.Close()
 	if db.read != db.write {
