@@ -179,9 +179,9 @@ func TestCardBuy(t *testing.T) {
 		amex := e.card(buyer, "378282246310005")
 		in.CardID = amex
 		_, err = e.shop.BuyWithCard(e.ctx, in)
-		wantCode(t, "same key, another card", err, nestegg.Conflict)
+		wantCode(t, "same key, another card", err, nestegg.IdempotencyMismatch)
 		_, err = e.shop.Buy(e.ctx, commerce.BuyInput{BuyerID: buyer, OfferID: o.ID, IdempotencyKey: "k1"})
-		wantCode(t, "same key, from the wallet", err, nestegg.Conflict)
+		wantCode(t, "same key, from the wallet", err, nestegg.IdempotencyMismatch)
 		// Someone else's card is nobody's.
 		other := e.member("olly")
 		_, err = e.shop.BuyWithCard(e.ctx, commerce.CardBuyInput{BuyInput: commerce.BuyInput{BuyerID: other, OfferID: o.ID, IdempotencyKey: "k1"}, CardID: visa})

@@ -29,7 +29,7 @@
 // hold as a payment is refused with the reason instead. A denial commits
 // only its audit row and comes back as Forbidden (errors.Is
 // movement.ErrDenied), however wrapped. A key reused for another request
-// is Conflict (Param "idempotency_key"), as it always was here.
+// is IdempotencyMismatch (Param "idempotency_key"), as in every domain.
 //
 // Commerce's work inside the movement takes the stock, writes its rows and
 // submits linked transfers: buyer → merchant for the price, merchant →

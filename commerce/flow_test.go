@@ -71,7 +71,7 @@ func TestOneTapBuy(t *testing.T) {
 		_, err = e.shop.Buy(e.ctx, commerce.BuyInput{BuyerID: shop, OfferID: o.ID, IdempotencyKey: "self"})
 		wantCode(t, "Buy from yourself", err, nestegg.Invalid)
 		_, err = e.shop.Buy(e.ctx, commerce.BuyInput{BuyerID: buyer, OfferID: o.ID, IdempotencyKey: "k1", Variant: "XL"})
-		wantCode(t, "same key, other body", err, nestegg.Conflict)
+		wantCode(t, "same key, other body", err, nestegg.IdempotencyMismatch)
 		e.conserved()
 	})
 }

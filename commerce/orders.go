@@ -265,7 +265,7 @@ func (s *Service) placeOrder(ctx context.Context, mtx *movement.Tx, a orderArgs,
 		o.ID, o.BuyerID, o.RecipientID, o.MerchantID, o.ProductID, o.OfferID, o.Title, string(o.Kind), o.Variant, bool2int(o.Gift),
 		code, o.Amount.Minor, o.Fee, string(o.Status), o.Content, string(o.Via), o.TransferID, a.key, req.Fingerprint, nanos(now))
 	if store.IsUniqueViolation(err) {
-		return Order{}, nestegg.ParamErrorf(nestegg.Conflict, "idempotency_key", "this idempotency key was used for another purchase")
+		return Order{}, nestegg.ParamErrorf(nestegg.IdempotencyMismatch, "idempotency_key", "this idempotency key was used for another purchase; use a new key")
 	}
 	if err != nil {
 		return Order{}, err

@@ -129,12 +129,13 @@ func sale(idPrefix, debit, merchantID, asset string, amount, fee int64, code str
 	return ts
 }
 
-// reused turns the kernel's IdempotencyMismatch (the key was used before
-// with another request) into commerce's answer for it: Conflict, Param
-// "idempotency_key", as it always was. Other errors pass unchanged.
+// reused says what the kernel's IdempotencyMismatch (the key was used
+// before with another request) means for commerce's request. The code
+// stays IdempotencyMismatch, so that every domain answers a reused key
+// alike (422, idempotency_error). Other errors pass unchanged.
 func reused(err error, what string) error {
 	if nestegg.Is(err, nestegg.IdempotencyMismatch) {
-		return &nestegg.Error{Code: nestegg.Conflict, Param: "idempotency_key", Message: "this idempotency key was used for " + what, Err: err}
+		return &nestegg.Error{Code: nestegg.IdempotencyMismatch, Param: "idempotency_key", Message: "this idempotency key was used for " + what + "; use a new key"}
 	}
 	return err
 }
