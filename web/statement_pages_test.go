@@ -33,7 +33,8 @@ func TestStatementPages(t *testing.T) {
 		w := bob.get("/wallet")
 		wantStatus(t, "merchant's wallet", w, http.StatusOK)
 		wantBody(t, "merchant's wallet", w, "Purchase", "from <a href=\"/u/alice\">@alice</a>", "&#43;$5.00", "Fee for purchase", "<span class=\"pill\">Fee</span>", "-$0.25", "$4.75", "Monthly statements")
-		wantNoBody(t, "merchant's wallet", w, "Nothing here yet", ">Older<")
+		// No line is pending, so nothing says what pending lines are.
+		wantNoBody(t, "merchant's wallet", w, "Nothing here yet", ">Older<", "Pending lines are set aside")
 
 		// 21 more lines: the first page holds 20, "Older" has the rest.
 		for i := 0; i < 21; i++ {
