@@ -74,3 +74,8 @@ func (b *SandboxBank) receivedAt() (map[string]time.Time, error) {
 	}
 	return out, nil
 }
+
+// SettleClock is the sandbox bank's short clock (SettleAfter), zero on the
+// real schedule: funding reads it to tell a person when money in flight
+// arrives, so that a demo does not promise business days for seconds.
+func (b *SandboxBank) SettleClock() time.Duration { return b.opts.settleAfter }

@@ -302,7 +302,7 @@ func (s *Server) apiBuy(w http.ResponseWriter, r *http.Request, body []byte) err
 		if err != nil {
 			return err
 		}
-		return writeCardBuy(w, b)
+		return s.writeCardBuy(w, b)
 	}
 	if req.CardFee != nil {
 		return nestegg.ParamErrorf(nestegg.Invalid, "card_fee", "card_fee goes with a card payment_method")
@@ -361,10 +361,10 @@ type cardBuyJSON struct {
 }
 
 // writeCardBuy answers a card buy by what happened to the card.
-func writeCardBuy(w http.ResponseWriter, b commerce.CardBuy) error {
+func (s *Server) writeCardBuy(w http.ResponseWriter, b commerce.CardBuy) error {
 	switch {
 	case b.Paid():
-		return writeJSON(w, http.StatusCreated, cardBuyJSON{orderJSON: toOrderJSON(b.Order), CardCharge: jsonMovement(b.TopUp)})
+		return writeJSON(w, http.StatusCreated, cardBuyJSON{orderJSON: toOrderJSON(b.Order), CardCharge: s.jsonMovement(b.TopUp)})
 	case b.TopUp.Status == funding.StatusDeclined:
 		return cardBuyDeclined(b.TopUp)
 	}
@@ -373,7 +373,7 @@ func writeCardBuy(w http.ResponseWriter, b commerce.CardBuy) error {
 		Message    string       `json:"message"`
 		ConfirmURL string       `json:"confirm_url"`
 		CardCharge movementJSON `json:"card_charge"`
-	}{"requires_action", cardConfirmMessage, "/api/v1/topups/" + url.PathEscape(b.TopUp.ID) + "/confirm", jsonMovement(b.TopUp)})
+	}{"requires_action", cardConfirmMessage, "/api/v1/topups/" + url.PathEscape(b.TopUp.ID) + "/confirm", s.jsonMovement(b.TopUp)})
 }
 
 // cardConfirmMessage is what a card buy waiting for 3-D Secure tells the

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nestegg/nestegg"
@@ -69,12 +70,12 @@ type movementJSON struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
-func jsonMovement(m funding.Movement) movementJSON {
+func (s *Server) jsonMovement(m funding.Movement) movementJSON {
 	out := movementJSON{ID: m.ID, Kind: string(m.Kind), MethodID: m.MethodID, Amount: m.Amount.Minor, Asset: m.Amount.Asset.Code,
 		Display: money.Format(m.Amount), Fee: m.Fee.Minor, FeeDisplay: money.Format(money.Amount{Asset: m.Amount.Asset, Minor: m.Fee.Minor}),
 		TotalDisplay: money.Format(money.Amount{Asset: m.Amount.Asset, Minor: m.Amount.Minor + m.Fee.Minor}),
 		Speed:        string(m.Speed), Status: string(m.Status), Reason: m.Reason, Shortfall: m.Shortfall.Minor,
-		Next: movementNext(m), Done: m.Done(), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+		Next: s.movementNext(m), Done: m.Done(), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 	// A top-up's code is the processor's decline code; an ACH entry's the
 	// bank's return code.
 	if m.Kind == funding.KindTopUp {
@@ -86,8 +87,15 @@ func jsonMovement(m funding.Movement) movementJSON {
 }
 
 // movementNext says in words what happens next to a movement: shared by
-// the API ("next") and the movement's page.
-func movementNext(m funding.Movement) string {
+// the API ("next") and the movement's page. When money arrives is
+// funding's to say (ExpectedArrival): on the real schedule business days,
+// on a sandbox clock seconds.
+func (s *Server) movementNext(m funding.Movement) string {
+	arrives := s.funding.ExpectedArrival(m.Kind, m.Speed, m.Status)
+	file := "the next ACH file (sent daily)"
+	if c := s.funding.SettleClock(); c > 0 {
+		file = "the next ACH file (sent every " + strings.TrimPrefix(funding.Arrival{Within: c}.String(), "in about ") + " on the sandbox clock)"
+	}
 	switch m.Status {
 	case funding.StatusPending:
 		switch {
@@ -96,14 +104,23 @@ func movementNext(m funding.Movement) string {
 		case m.Speed == funding.Instant:
 			return "Being paid through the bank's instant rail; the money is set aside in your wallet."
 		case m.Kind == funding.KindDeposit:
-			return "Goes to your bank in the next ACH file (sent daily). It shows as incoming and becomes spendable when the bank settles it, about a business day later."
+			if arrives.Within > 0 {
+				return "Goes to your bank in " + file + ". It shows as incoming and becomes spendable when the bank settles it, " + arrives.String() + "."
+			}
+			return "Goes to your bank in " + file + ". It shows as incoming and becomes spendable when the bank settles it, about a business day later."
 		}
-		return "Goes out in the next ACH file (sent daily); the money is set aside in your wallet until then."
+		if arrives.Within > 0 {
+			return "Goes out in " + file + " and arrives " + arrives.String() + "; the money is set aside in your wallet until then."
+		}
+		return "Goes out in " + file + "; the money is set aside in your wallet until then."
 	case funding.StatusSubmitted:
 		if m.Kind == funding.KindDeposit {
+			if arrives.Within > 0 {
+				return "Sent to your bank. It becomes spendable when the bank settles it, " + arrives.String() + "."
+			}
 			return "Sent to your bank. It becomes spendable when the bank settles it, about a business day after the file."
 		}
-		return "Sent to your bank; it arrives in about a business day."
+		return "Sent to your bank; it arrives " + arrives.String() + "."
 	case funding.StatusRequiresAction:
 		return "Your card's bank wants you to confirm this top-up (3-D Secure). Confirm within an hour, or it lapses and nothing is charged."
 	case funding.StatusSucceeded:
@@ -129,10 +146,10 @@ func movementNext(m funding.Movement) string {
 	return ""
 }
 
-func jsonMovements(ms []funding.Movement) apiList[movementJSON] {
+func (s *Server) jsonMovements(ms []funding.Movement) apiList[movementJSON] {
 	out := apiList[movementJSON]{Data: make([]movementJSON, 0, len(ms))}
 	for _, m := range ms {
-		out.Data = append(out.Data, jsonMovement(m))
+		out.Data = append(out.Data, s.jsonMovement(m))
 	}
 	return out
 }

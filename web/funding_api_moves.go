@@ -41,7 +41,7 @@ func (s *Server) apiDeposit(w http.ResponseWriter, r *http.Request, body []byte)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, jsonMovement(m))
+	return writeJSON(w, http.StatusCreated, s.jsonMovement(m))
 }
 
 // apiMovementsOf lists the caller's movements of kind ("" for all),
@@ -69,7 +69,7 @@ func (s *Server) apiMovementsOf(kind funding.Kind) handlerFunc {
 				out = append(out, m)
 			}
 		}
-		return writeJSON(w, http.StatusOK, jsonMovements(out))
+		return writeJSON(w, http.StatusOK, s.jsonMovements(out))
 	}
 }
 
@@ -88,7 +88,7 @@ func (s *Server) apiMovementOf(kind funding.Kind) handlerFunc {
 		if kind != "" && m.Kind != kind {
 			return nestegg.ParamErrorf(nestegg.NotFound, "id", "no %s %q", kind, r.PathValue("id"))
 		}
-		return writeJSON(w, http.StatusOK, jsonMovement(m))
+		return writeJSON(w, http.StatusOK, s.jsonMovement(m))
 	}
 }
 
@@ -129,17 +129,16 @@ func (s *Server) apiWithdrawalQuote(w http.ResponseWriter, r *http.Request, _ []
 			return err
 		}
 		q := quote(a, fee)
-		q.Speed, q.Arrives = string(sp), withdrawalArrives(sp)
+		q.Speed, q.Arrives = string(sp), s.withdrawalArrives(sp)
 		out[string(sp)] = q
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func withdrawalArrives(sp funding.Speed) string {
-	if sp == funding.Instant {
-		return "in minutes"
-	}
-	return "in 1 to 3 business days"
+// withdrawalArrives says when a withdrawal asked for now arrives: funding
+// knows the rail's clock (business days, or seconds on a sandbox clock).
+func (s *Server) withdrawalArrives(sp funding.Speed) string {
+	return s.funding.ExpectedArrival(funding.KindWithdrawal, sp, funding.StatusPending).String()
 }
 
 type withdrawRequest struct {
@@ -180,7 +179,7 @@ func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request, body []byte
 		}
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, jsonMovement(m))
+	return writeJSON(w, http.StatusCreated, s.jsonMovement(m))
 }
 
 // apiTopUpQuote says what a top-up of ?amount= charges the card.
@@ -234,20 +233,20 @@ func (s *Server) apiTopUp(w http.ResponseWriter, r *http.Request, body []byte) e
 	if err != nil {
 		return err
 	}
-	return writeTopUp(w, m)
+	return s.writeTopUp(w, m)
 }
 
 // writeTopUp answers a top-up by its status.
-func writeTopUp(w http.ResponseWriter, m funding.Movement) error {
+func (s *Server) writeTopUp(w http.ResponseWriter, m funding.Movement) error {
 	switch m.Status {
 	case funding.StatusDeclined:
 		return topUpDeclined(m)
 	case funding.StatusFailed:
 		return nestegg.ParamErrorf(nestegg.Conflict, "card_id", "the top-up %s failed: %s", m.ID, cmp.Or(m.Reason, "the card could not be charged"))
 	case funding.StatusRequiresAction:
-		return writeJSON(w, http.StatusAccepted, jsonMovement(m))
+		return writeJSON(w, http.StatusAccepted, s.jsonMovement(m))
 	}
-	return writeJSON(w, http.StatusCreated, jsonMovement(m))
+	return writeJSON(w, http.StatusCreated, s.jsonMovement(m))
 }
 
 func topUpDeclined(m funding.Movement) error {
@@ -268,7 +267,7 @@ func (s *Server) apiConfirmTopUp(w http.ResponseWriter, r *http.Request, _ []byt
 	if m.Status == funding.StatusDeclined {
 		return topUpDeclined(m)
 	}
-	return writeJSON(w, http.StatusOK, jsonMovement(m))
+	return writeJSON(w, http.StatusOK, s.jsonMovement(m))
 }
 
 // The operator's side.

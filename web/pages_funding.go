@@ -280,7 +280,7 @@ func (s *Server) movementPage(w http.ResponseWriter, r *http.Request, pc *pageCt
 		Next   string
 		Fee    string
 		Total  string
-	}{pc.base(kindLabel(m.Kind)), m, method, movementNext(m), money.Format(m.Fee),
+	}{pc.base(kindLabel(m.Kind)), m, method, s.movementNext(m), money.Format(m.Fee),
 		money.Format(money.Amount{Asset: m.Amount.Asset, Minor: m.Amount.Minor + m.Fee.Minor})})
 }
 

@@ -62,7 +62,7 @@ func (s *Server) depositSubmit(w http.ResponseWriter, r *http.Request, pc *pageC
 		if _, err := s.funding.BankAccount(r.Context(), pc.me.ID, bank); err != nil {
 			return s.moneyFormError(pc, d, "deposit", err)
 		}
-		return s.review(pc, "Check your deposit", "Deposit "+money.Format(amt), "/money", "Spendable when your bank settles it, about a business day after tonight's ACH file.",
+		return s.review(pc, "Check your deposit", "Deposit "+money.Format(amt), "/money", s.depositArrives(),
 			[]reviewLine{{"From", s.bankLabel(pc, bank), false}, {"Into your wallet", money.Format(amt), true}, {"Fee", "None", false}},
 			"amount", "bank_account_id", payKeyField)
 	}
@@ -71,6 +71,16 @@ func (s *Server) depositSubmit(w http.ResponseWriter, r *http.Request, pc *pageC
 		return s.moneyFormError(pc, d, "deposit", err)
 	}
 	return s.seeOther(pc, movementURL(m.ID), "Deposit of "+money.Format(m.Amount)+" started.")
+}
+
+// depositArrives says when a deposit asked for now becomes spendable: on
+// the real schedule after tonight's ACH file, on a sandbox clock seconds.
+func (s *Server) depositArrives() string {
+	a := s.funding.ExpectedArrival(funding.KindDeposit, funding.Standard, funding.StatusPending)
+	if a.Within > 0 {
+		return "Spendable when the sandbox bank settles it, " + a.String() + "."
+	}
+	return "Spendable when your bank settles it, about a business day after tonight's ACH file."
 }
 
 // withdrawSubmit sends money to a bank account: the confirmation page
@@ -111,7 +121,7 @@ func (s *Server) withdrawSubmit(w http.ResponseWriter, r *http.Request, pc *page
 		}
 		r.PostForm.Set("fee", strconv.FormatInt(fee, 10))
 		r.PostForm.Set("speed", string(speed))
-		return s.review(pc, "Check your withdrawal", "Withdraw "+money.Format(amt), "/money", "Arrives "+withdrawalArrives(speed)+".",
+		return s.review(pc, "Check your withdrawal", "Withdraw "+money.Format(amt), "/money", "Arrives "+s.withdrawalArrives(speed)+".",
 			[]reviewLine{{"To", s.bankLabel(pc, bank), false}, {"Arrives in your bank", money.Format(amt), false},
 				{"Fee", feeText, false}, {"Leaves your wallet", money.Format(s.funding.Money(amt.Minor + fee)), true}},
 			"amount", "bank_account_id", "speed", "fee", payKeyField)
