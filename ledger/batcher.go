@@ -297,7 +297,14 @@ func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, 
 			if len(works) == 0 {
 				return nil
 			}
-			bt := &batchTx{tx: tx, e: newEngine(l.opt.Clock().UnixNano(), l.nextTimestamp, false), later: l.db.Dialect.NewLater(tx)}
+			// The first attempt does not look its transfer ids up: a
+			// movement's ids derive from the idempotency key it has just
+			// claimed, so none can exist yet, and the lookup was a
+			// statement (a round trip on PostgreSQL) per movement. Should
+			// one exist after all, saving the batch violates the unique id,
+			// and the retry looks every id up and answers it as a replay.
+			bt := &batchTx{tx: tx, e: newEngine(l.opt.Clock().UnixNano(), l.nextTimestamp, false), later: l.db.Dialect.NewLater(tx),
+				lookUpIDs: attempt > 0}
 			if e := loadAccounts(ctx, tx, l.db.Dialect, bt.e, prelock); e != nil {
 				return e
 			}
@@ -327,9 +334,10 @@ func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, 
 // AccountTx find it in the context runWorks hands each unit, and use it
 // when they are called with its transaction.
 type batchTx struct {
-	tx    *sql.Tx
-	e     *engine
-	later *store.Later
+	tx        *sql.Tx
+	e         *engine
+	later     *store.Later
+	lookUpIDs bool // read the ids of submitted transfers (a retry)
 }
 
 type batchKey struct{}
@@ -399,7 +407,7 @@ func (l *Ledger) applyTx(ctx context.Context, tx *sql.Tx, reqs [][]Transfer, rid
 	if err != nil {
 		return nil, err
 	}
-	if err := load(ctx, tx, l.db.Dialect, e, reqs); err != nil {
+	if err := load(ctx, tx, l.db.Dialect, e, reqs, true); err != nil {
 		return nil, err
 	}
 	results := make([][]Result, len(reqs))

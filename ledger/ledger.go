@@ -265,7 +265,7 @@ func (l *Ledger) SubmitTx(ctx context.Context, tx *sql.Tx, transfers []Transfer)
 	}
 	if bt := batchOf(ctx, tx); bt != nil {
 		// In a batch of units of work: decided now, written with the batch.
-		if err := load(ctx, tx, l.db.Dialect, bt.e, [][]Transfer{transfers}); err != nil {
+		if err := load(ctx, tx, l.db.Dialect, bt.e, [][]Transfer{transfers}, bt.lookUpIDs); err != nil {
 			return nil, err
 		}
 		return bt.e.run(transfers), nil

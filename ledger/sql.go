@@ -57,12 +57,14 @@ func chunks(ids []string, n int, fn func(part []string) error) error {
 //
 // What e already holds (a batch of units of work loads as each unit
 // submits) is not read again: the engine's state is newer than the table's.
-func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]Transfer) error {
+//
+// With lookUpIDs false the transfers' own ids are not read (see batchTx).
+func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]Transfer, lookUpIDs bool) error {
 	var ids, pendIDs []string
 	acctSet := map[string]bool{}
 	for _, ts := range reqs {
 		for _, t := range ts {
-			if _, ok := e.existing[t.ID]; !ok {
+			if _, ok := e.existing[t.ID]; !ok && lookUpIDs {
 				if _, ok := e.created[t.ID]; !ok {
 					ids = append(ids, t.ID)
 				}

@@ -177,3 +177,61 @@ func TestUnitsOfWorkShareABatch(t *testing.T) {
 		}
 	})
 }
+
+// TestUnitOfWorkReplaysACommittedTransfer: a unit of work submitting a
+// transfer id that is already committed gets the committed transfer back
+// as a replay (exists), and one with other fields is refused, though a
+// batch does not look ids up before it saves (the save's unique violation
+// sends the batch round again, looking them up): the other units of the
+// batch commit once.
+func TestUnitOfWorkReplaysACommittedTransfer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db, nil)
+		src, err := l.CreateAccount(ctx, ledger.Account{ID: "src", Asset: "USD", Kind: "equity", Owner: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := wallet(t, l, "a").ID, wallet(t, l, "b").ID
+		first := ledger.Transfer{ID: "txf_first", DebitAccountID: src.ID, CreditAccountID: a, Amount: 100, Asset: "USD", Code: "fund"}
+		submit(t, l, first)
+
+		var replay, other, fresh []ledger.Result
+		do := func(out *[]ledger.Result, tr ledger.Transfer) error {
+			return l.Do(ctx, tr.ID, nil, func(ctx context.Context, tx *sql.Tx) error {
+				res, err := l.SubmitTx(ctx, tx, []ledger.Transfer{tr})
+				*out = res
+				return err
+			})
+		}
+		if err := do(&replay, first); err != nil {
+			t.Fatal(err)
+		}
+		changed := first
+		changed.Amount = 99
+		if err := do(&other, changed); err != nil {
+			t.Fatal(err)
+		}
+		if err := do(&fresh, ledger.Transfer{ID: "txf_fresh", DebitAccountID: a, CreditAccountID: b, Amount: 40, Asset: "USD", Code: "p2p"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := statuses(replay); len(got) != 1 || got[0] != ledger.StatusExists {
+			t.Errorf("the same transfer again: %v, want exists", got)
+		}
+		if got := statuses(other); len(got) != 1 || got[0] != ledger.StatusExistsWithDifferentFields {
+			t.Errorf("the id with other fields: %v, want exists_with_different_fields", got)
+		}
+		if got := statuses(fresh); len(got) != 1 || got[0] != ledger.StatusOK {
+			t.Errorf("a new transfer: %v, want ok", got)
+		}
+		for id, want := range map[string]int64{a: 60, b: 40} {
+			acct, err := l.Account(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := acct.CreditsPosted - acct.DebitsPosted; got != want {
+				t.Errorf("%s: balance %d, want %d (the replay moved money, or the new transfer didn't)", id, got, want)
+			}
+		}
+	})
+}
