@@ -227,7 +227,11 @@ func (s *SandboxCards) Charge(ctx context.Context, req ChargeRequest) (Charge, e
 	if c, err := s.load(id); err == nil {
 		return c, nil
 	}
-	c := Charge{ID: id, Amount: req.Amount, Currency: strings.ToLower(req.Currency), Status: ChargeSucceeded, Created: s.clock().UTC()}
+	// The key (the top-up's id) is kept with the charge, as Stripe keeps
+	// it in the intent's metadata: reconciliation matches a charge whose
+	// answer was lost on its way back to its top-up by it.
+	c := Charge{ID: id, Amount: req.Amount, Currency: strings.ToLower(req.Currency), Status: ChargeSucceeded, Created: s.clock().UTC(),
+		Reference: req.IdempotencyKey}
 	switch b {
 	case "3ds":
 		c.Status = ChargeRequiresAction
