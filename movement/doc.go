@@ -45,9 +45,13 @@
 // after another, several small batches commit side by side when every
 // movement in them names its accounts (Request.Accounts: payments do);
 // they lock those accounts first, in id order, so they never deadlock.
-// A serialization failure or deadlock reruns the whole batch, so
-// work may run more than once and must have no effect outside its
-// transaction. MoveIn runs a movement inside a transaction the caller
+// The batch's transfers are decided in one ledger engine as each movement
+// submits them and written after the last movement, and rows written with
+// store.Insert (the audit row, a payment's row, a notification) are held
+// and written in one statement per table then too: a movement must not
+// read such rows back. A serialization failure or deadlock reruns the
+// whole batch, so work may run more than once and must have no effect
+// outside its transaction. MoveIn runs a movement inside a transaction the caller
 // already holds (a post hook's), as a savepoint of it.
 //
 // # Isolation, and why each read-modify-write is safe
