@@ -167,26 +167,7 @@ func load(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, reqs [][]
 		accts = append(accts, id)
 	}
 	slices.Sort(accts)
-	err = chunks(accts, max, func(part []string) error {
-		in, args := d.In("id", part)
-		rows, err := tx.QueryContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE "+in+" ORDER BY id"+d.ForUpdate(), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanAccount(rows)
-			if err != nil {
-				return err
-			}
-			e.accounts[a.ID] = &a
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return fmt.Errorf("load accounts: %w", err)
-	}
-	return nil
+	return loadAccounts(ctx, tx, d, e, accts)
 }
 
 var (
@@ -386,7 +367,7 @@ func loadAccounts(ctx context.Context, tx *sql.Tx, d store.Dialect, e *engine, i
 		in, args := d.In("id", part)
 		rows, err := tx.QueryContext(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE "+in+" ORDER BY id"+d.ForUpdate(), args...)
 		if err != nil {
-			return fmt.Errorf("lock accounts: %w", err)
+			return fmt.Errorf("load accounts: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
