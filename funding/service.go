@@ -68,6 +68,7 @@ type Service struct {
 	db     *store.DB
 	ledger *ledger.Ledger
 	k      *movement.Kernel
+	comp   *compliance.Service // for previews; the kernel checks each movement
 	bank   rails.Bank
 	cards  rails.CardProcessor
 	cfg    Config
@@ -137,7 +138,7 @@ func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, bank rails.Ba
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, ledger: l, k: movement.New(db, l, comp, cfg.Clock), bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}, nil
+	return &Service{db: db, ledger: l, k: movement.New(db, l, comp, cfg.Clock), comp: comp, bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}, nil
 }
 
 // needKey refuses work that opens or seals account numbers without a key.

@@ -83,6 +83,36 @@ func (s *Server) depositArrives() string {
 	return "Spendable when your bank settles it, about a business day after tonight's ACH file."
 }
 
+// reviewFunding is review for money leaving through a rail: problem is
+// what funding's preview found (nil when confirming would go through).
+// Like reviewChecked's, the page then says what is wrong and how to fix
+// it instead of offering the button; an error that is not the member's
+// to fix is the page's error.
+func (s *Server) reviewFunding(pc *pageCtx, problem error, heading, button, back, notice string, lines []reviewLine, fields ...string) error {
+	d := &reviewPage{Heading: heading, Action: pc.r.URL.Path, Button: button, Back: back, Notice: notice, Lines: lines}
+	for _, f := range fields {
+		d.Hidden = append(d.Hidden, hiddenField{f, pc.r.PostFormValue(f)})
+	}
+	switch {
+	case problem == nil:
+	case nestegg.Is(problem, nestegg.InsufficientFunds):
+		d.Problem = "Not enough money: " + nestegg.ErrorMessage(problem) + "."
+		d.Fix = "Choose a smaller amount (an instant withdrawal's fee comes from your wallet too), or add money to your wallet first."
+		d.FixURL, d.FixLabel = "/money#deposit", "Add money"
+	case nestegg.Is(problem, nestegg.Forbidden):
+		d.Problem = "This can't go through: " + nestegg.ErrorMessage(problem) + "."
+		d.Fix = "Nothing has been sent. Your wallet page shows what you can still send, and your account's state."
+		d.FixURL, d.FixLabel = "/wallet", "Open your wallet"
+	case userError(problem):
+		d.Problem = nestegg.ErrorMessage(problem) + "."
+		d.Fix = "Nothing has been sent."
+	default:
+		return problem
+	}
+	d.Base = pc.base(heading)
+	return s.render(pc, "pay_review", d)
+}
+
 // withdrawSubmit sends money to a bank account: the confirmation page
 // shows the fee of the chosen speed, and the withdrawal is refused if the
 // fee changed since.
@@ -121,7 +151,11 @@ func (s *Server) withdrawSubmit(w http.ResponseWriter, r *http.Request, pc *page
 		}
 		r.PostForm.Set("fee", strconv.FormatInt(fee, 10))
 		r.PostForm.Set("speed", string(speed))
-		return s.review(pc, "Check your withdrawal", "Withdraw "+money.Format(amt), "/money", "Arrives "+s.withdrawalArrives(speed)+".",
+		// Checked before the button is offered: the balance, a debt
+		// from a returned deposit, and compliance (a frozen account, a
+		// limit) say here what is wrong, not after confirming.
+		problem := s.funding.PreviewWithdrawal(r.Context(), pc.me.ID, funding.WithdrawInput{BankAccountID: bank, Amount: amt, Speed: speed})
+		return s.reviewFunding(pc, problem, "Check your withdrawal", "Withdraw "+money.Format(amt), "/money", "Arrives "+s.withdrawalArrives(speed)+".",
 			[]reviewLine{{"To", s.bankLabel(pc, bank), false}, {"Arrives in your bank", money.Format(amt), false},
 				{"Fee", feeText, false}, {"Leaves your wallet", money.Format(s.funding.Money(amt.Minor + fee)), true}},
 			"amount", "bank_account_id", "speed", "fee", payKeyField)
