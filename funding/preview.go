@@ -36,12 +36,8 @@ func (s *Service) PreviewWithdrawal(ctx context.Context, userID string, in Withd
 	if err != nil {
 		return err
 	}
-	b, err := s.BankAccount(ctx, userID, in.BankAccountID)
-	if err != nil {
+	if err := s.previewBank(ctx, userID, in.BankAccountID); err != nil {
 		return err
-	}
-	if b.Status != BankVerified {
-		return nestegg.ParamErrorf(nestegg.Conflict, "bank_account_id", "this bank account is not verified yet; confirm its two small deposits first")
 	}
 	owed, err := s.Receivable(ctx, userID)
 	if err != nil {
@@ -66,15 +62,53 @@ func (s *Service) PreviewWithdrawal(ctx context.Context, userID string, in Withd
 	if in.Speed == Instant {
 		kind = movement.InstantWithdrawal
 	}
-	if info, ok := movement.Lookup(kind); ok && info.Check && s.comp != nil {
-		d, err := s.comp.Preview(ctx, compliance.Movement{Kind: compliance.Kind(kind), Class: info.Class, Holdable: info.Holdable,
-			FromUser: userID, Asset: s.asset.Code, Amount: amt})
-		if err != nil {
-			return fmt.Errorf("preview withdrawal: %w", err)
-		}
-		if d.Outcome == compliance.Deny {
-			return nestegg.Errorf(nestegg.Forbidden, "%s", d.Reason)
-		}
+	return s.previewCheck(ctx, kind, userID, amt)
+}
+
+// PreviewDeposit says, before the member confirms, whether Deposit would
+// refuse in: read-only, as PreviewWithdrawal. Errors: Invalid for a bad
+// amount; NotFound or Conflict (Param "bank_account_id") for a bank
+// account not the member's or not verified; Forbidden with compliance's
+// reason (a frozen account, a funding limit).
+func (s *Service) PreviewDeposit(ctx context.Context, userID string, in DepositInput) error {
+	amt, err := s.amount(in.Amount, s.cfg.MaxDeposit)
+	if err != nil {
+		return err
+	}
+	if err := s.previewBank(ctx, userID, in.BankAccountID); err != nil {
+		return err
+	}
+	return s.previewCheck(ctx, movement.Deposit, userID, amt)
+}
+
+// previewBank refuses a bank account that is not the member's or not
+// verified, as the movement's own check (verifiedBank) would.
+func (s *Service) previewBank(ctx context.Context, userID, bankID string) error {
+	b, err := s.BankAccount(ctx, userID, bankID)
+	if err != nil {
+		return err
+	}
+	if b.Status != BankVerified {
+		return nestegg.ParamErrorf(nestegg.Conflict, "bank_account_id", "this bank account is not verified yet; confirm its two small deposits first")
+	}
+	return nil
+}
+
+// previewCheck asks compliance, without a lock or an audit row, what the
+// kernel's checkpoint would decide for a movement of kind by userID (as
+// the kernel asks: the member as From, the amount without the fee).
+func (s *Service) previewCheck(ctx context.Context, kind movement.Kind, userID string, amt int64) error {
+	info, ok := movement.Lookup(kind)
+	if !ok || !info.Check || s.comp == nil {
+		return nil
+	}
+	d, err := s.comp.Preview(ctx, compliance.Movement{Kind: compliance.Kind(kind), Class: info.Class, Holdable: info.Holdable,
+		FromUser: userID, Asset: s.asset.Code, Amount: amt})
+	if err != nil {
+		return fmt.Errorf("preview %s: %w", kind, err)
+	}
+	if d.Outcome == compliance.Deny {
+		return nestegg.Errorf(nestegg.Forbidden, "%s", d.Reason)
 	}
 	return nil
 }

@@ -75,3 +75,41 @@ func TestPreviewWithdrawalSaysWhatWithdrawWouldRefuse(t *testing.T) {
 		}
 	})
 }
+
+// TestPreviewDepositSaysWhatDepositWouldRefuse: the deposit's review
+// page finds a funding limit, an unverified account and a frozen account
+// before the member confirms, as Deposit then refuses them.
+func TestPreviewDepositSaysWhatDepositWouldRefuse(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		bank := e.verifiedBank("usr_a", "123456789")
+		dep := func(amount int64, bankID string) funding.DepositInput {
+			return funding.DepositInput{BankAccountID: bankID, Amount: usd(amount), IdempotencyKey: "d-2"}
+		}
+		if err := e.f.PreviewDeposit(e.ctx, "usr_a", dep(2_000_00, bank)); err != nil {
+			t.Fatalf("preview of a first $2,000 deposit: %v", err)
+		}
+		e.deposit("usr_a", bank, 2_000_00, "d1")
+		// The unverified tier's $2,500 a day.
+		err := e.f.PreviewDeposit(e.ctx, "usr_a", dep(1_000_00, bank))
+		if !nestegg.Is(err, nestegg.Forbidden) || !strings.Contains(nestegg.ErrorMessage(err), "limit") {
+			t.Fatalf("preview of $1,000 more today = %v", err)
+		}
+		if _, err := e.f.Deposit(e.ctx, "usr_a", dep(1_000_00, bank)); !nestegg.Is(err, nestegg.Forbidden) {
+			t.Fatalf("Deposit of $1,000 more today = %v; the preview said Forbidden", err)
+		}
+		pending, err := e.f.LinkBank(e.ctx, "usr_a", funding.BankInput{HolderName: "Alice Ample", RoutingNumber: "011000015", AccountNumber: "99887766"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.f.PreviewDeposit(e.ctx, "usr_a", dep(10_00, pending.ID)); !nestegg.Is(err, nestegg.Conflict) {
+			t.Fatalf("preview from an unverified bank = %v", err)
+		}
+		if err := e.comp.Freeze(e.ctx, "usr_staff", "usr_a", "checking a report"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.f.PreviewDeposit(e.ctx, "usr_a", dep(10_00, bank)); !nestegg.Is(err, nestegg.Forbidden) || !strings.Contains(nestegg.ErrorMessage(err), "frozen") {
+			t.Fatalf("preview from a frozen account = %v", err)
+		}
+	})
+}

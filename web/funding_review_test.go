@@ -12,7 +12,8 @@ import (
 // TestWithdrawReviewChecksFirst: the withdrawal's review page checks the
 // wallet and compliance before it offers the button: "Withdraw $400.00"
 // from a $50 wallet, or anything from a frozen account, says what is
-// wrong and how to fix it instead; a withdrawal that fits is offered.
+// wrong and how to fix it instead; a withdrawal that fits is offered. The
+// deposit's review checks compliance the same way.
 func TestWithdrawReviewChecksFirst(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e, site := newFundingEnv(t, db, nil)
@@ -49,6 +50,9 @@ func TestWithdrawReviewChecksFirst(t *testing.T) {
 		r = review("20", "standard")
 		wantBody(t, "review from a frozen account", r, "This can&#39;t go through: your account is frozen; contact support.", `href="/wallet"`)
 		wantNoBody(t, "review from a frozen account", r, `id="confirm"`)
+		r = bob.post("/money/deposit", "bank_account_id", bank.ID, "amount", "40", "key", "rvw-dep")
+		wantBody(t, "deposit review from a frozen account", r, "Check your deposit", "This can&#39;t go through: your account is frozen; contact support.")
+		wantNoBody(t, "deposit review from a frozen account", r, `id="confirm"`)
 		// Nothing was sent or held by the reviews.
 		if b, _ := e.pay.Balance(ctx, u.ID, "USD"); b.Minor != 50_00 {
 			t.Fatalf("balance after the reviews = %d, want 5000", b.Minor)

@@ -62,7 +62,10 @@ func (s *Server) depositSubmit(w http.ResponseWriter, r *http.Request, pc *pageC
 		if _, err := s.funding.BankAccount(r.Context(), pc.me.ID, bank); err != nil {
 			return s.moneyFormError(pc, d, "deposit", err)
 		}
-		return s.review(pc, "Check your deposit", "Deposit "+money.Format(amt), "/money", s.depositArrives(),
+		// A frozen account, a funding limit or an unverified account is
+		// said here, before the button.
+		problem := s.funding.PreviewDeposit(r.Context(), pc.me.ID, funding.DepositInput{BankAccountID: bank, Amount: amt})
+		return s.reviewFunding(pc, problem, "Check your deposit", "Deposit "+money.Format(amt), "/money", s.depositArrives(),
 			[]reviewLine{{"From", s.bankLabel(pc, bank), false}, {"Into your wallet", money.Format(amt), true}, {"Fee", "None", false}},
 			"amount", "bank_account_id", payKeyField)
 	}
