@@ -100,7 +100,7 @@ func (s *Server) reviewFunding(pc *pageCtx, problem error, heading, button, back
 	case problem == nil:
 	case nestegg.Is(problem, nestegg.InsufficientFunds):
 		d.Problem = "Not enough money: " + nestegg.ErrorMessage(problem) + "."
-		d.Fix = "Choose a smaller amount (an instant withdrawal's fee comes from your wallet too), or add money to your wallet first."
+		d.Fix = "Choose a smaller amount, or add money to your wallet first."
 		d.FixURL, d.FixLabel = "/money#deposit", "Add money"
 	case nestegg.Is(problem, nestegg.Forbidden):
 		d.Problem = "This can't go through: " + nestegg.ErrorMessage(problem) + "."
