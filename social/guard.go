@@ -151,8 +151,17 @@ func lockedOut(wait time.Duration) error {
 		hours := (mins + 59) / 60
 		in = fmt.Sprintf("%d hour%s", hours, plural(hours))
 	}
-	return nestegg.Errorf(nestegg.RateLimited, "too many failed attempts; try again in %s", in)
+	return &nestegg.Error{Code: nestegg.RateLimited, Message: "too many failed attempts; try again in " + in, Err: &LockedOut{Wait: wait}}
 }
+
+// LockedOut is the cause of the RateLimited error of a lockout: how long
+// it lasts, so that web answers with Retry-After.
+type LockedOut struct{ Wait time.Duration }
+
+func (e *LockedOut) Error() string { return "locked out after too many failed attempts" }
+
+// RetryAfter is how long the lockout lasts from now.
+func (e *LockedOut) RetryAfter() time.Duration { return e.Wait }
 
 func plural(n int) string {
 	if n == 1 {

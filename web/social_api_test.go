@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -281,15 +282,19 @@ func TestLoginSessions(t *testing.T) {
 		e.call(t, http.StatusUnauthorized, nil, "POST", "/api/v1/login", "", fmt.Sprintf(`{"challenge":%q,"code":"000000"}`, sf.Challenge))
 
 		// Repeated failures lock the handle out.
-		status := 0
+		status, retry := 0, ""
 		for range 10 {
 			w := e.serve(request("POST", "/api/v1/login", fmt.Sprintf(`{"handle":%q,"password":"wrong-password"}`, m.handle)))
-			if status = w.Code; status == http.StatusTooManyRequests {
+			if status, retry = w.Code, w.Header().Get("Retry-After"); status == http.StatusTooManyRequests {
 				break
 			}
 		}
 		if status != http.StatusTooManyRequests {
 			t.Errorf("repeated wrong logins end with %d, want 429", status)
+		}
+		// The lockout says when to come back: within its 15 minutes.
+		if secs, err := strconv.Atoi(retry); err != nil || secs < 840 || secs > 900 {
+			t.Errorf("the lockout's Retry-After = %q, want the seconds left of 15 minutes", retry)
 		}
 	})
 }
