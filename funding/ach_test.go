@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg/funding"
-	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/store/storetest"
@@ -22,17 +21,7 @@ import (
 func TestExportOnceAcrossProcesses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		l2 := ledger.New(db, ledger.Options{Clock: e.clock.Now})
-		l2.Start()
-		t.Cleanup(func() { l2.Close() })
-		key := make([]byte, 32)
-		for i := range key {
-			key[i] = byte(i)
-		}
-		f2, err := funding.New(db, l2, e.comp, e.bank, e.cards, funding.Config{EncryptionKey: key, Sandbox: true, Clock: e.clock.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
+		f2 := e.secondService()
 		var banks []string
 		var users []string
 		for i := range 4 {

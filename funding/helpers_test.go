@@ -65,17 +65,34 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e := &env{t: t, ctx: context.Background(), db: db, clock: c, ledger: l, bank: bank, cards: cards, comp: comp, k: movement.New(db, l, comp, c.Now)}
+	e.f = e.service(l, cards)
+	e.audited()
+	return e
+}
+
+// service is a funding service on l and cards with the env's database,
+// bank and key (another serve process's, given a ledger of its own).
+func (e *env) service(l *ledger.Ledger, cards rails.CardProcessor) *funding.Service {
+	e.t.Helper()
 	key := make([]byte, 32)
 	for i := range key {
 		key[i] = byte(i)
 	}
-	f, err := funding.New(db, l, comp, bank, cards, funding.Config{EncryptionKey: key, Sandbox: true, Clock: c.Now})
+	f, err := funding.New(e.db, l, e.comp, e.bank, cards, funding.Config{EncryptionKey: key, Sandbox: true, Clock: e.clock.Now})
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	e := &env{t: t, ctx: context.Background(), db: db, clock: c, ledger: l, bank: bank, cards: cards, comp: comp, k: movement.New(db, l, comp, c.Now), f: f}
-	e.audited()
-	return e
+	return f
+}
+
+// secondService is a second serve process: its own ledger (batcher) on
+// the same database and the same rails.
+func (e *env) secondService() *funding.Service {
+	l2 := ledger.New(e.db, ledger.Options{Clock: e.clock.Now})
+	l2.Start()
+	e.t.Cleanup(func() { l2.Close() })
+	return e.service(l2, e.cards)
 }
 
 // audited runs the book auditor when the test ends (before the ledger

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg/funding"
-	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/store/storetest"
@@ -18,17 +17,7 @@ import (
 func TestAnswersOnceAcrossProcesses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		l2 := ledger.New(db, ledger.Options{Clock: e.clock.Now})
-		l2.Start()
-		t.Cleanup(func() { l2.Close() })
-		key := make([]byte, 32)
-		for i := range key {
-			key[i] = byte(i)
-		}
-		f2, err := funding.New(db, l2, e.comp, e.bank, e.cards, funding.Config{EncryptionKey: key, Sandbox: true, Clock: e.clock.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
+		f2 := e.secondService()
 		bank := e.verifiedBank("usr_a", "123456789")
 		returned := e.verifiedBank("usr_a", "5550001") // the sandbox returns it R01
 		e.deposit("usr_a", bank, 300_00, "d1")

@@ -169,21 +169,6 @@ func newCardEnv(t *testing.T, db *store.DB) *cardEnv {
 	return &cardEnv{env: e, fc: fc}
 }
 
-// service is another funding service on the same database, as another
-// serve process would have (give it its own ledger).
-func (e *env) service(l *ledger.Ledger, cards rails.CardProcessor) *funding.Service {
-	e.t.Helper()
-	key := make([]byte, 32)
-	for i := range key {
-		key[i] = byte(i)
-	}
-	f, err := funding.New(e.db, l, e.comp, e.bank, cards, funding.Config{EncryptionKey: key, Sandbox: true, Clock: e.clock.Now})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return f
-}
-
 // secondService is a second process: its own ledger (batcher) on the
 // same database and the same processor.
 func (e *cardEnv) secondService() *funding.Service {

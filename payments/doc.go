@@ -4,10 +4,10 @@
 // which become payment intents). It knows nothing of HTTP.
 //
 // Nothing here keeps a balance: every movement is a set of ledger
-// transfers, applied with ledger.SubmitTx inside the same database
-// transaction as the rows that describe it (a payment, a refund), so both
-// commit or neither does. Every movement a member starts first passes the
-// compliance checkpoint (package compliance) in that transaction.
+// transfers, made through the movement kernel (package movement: tx.Submit
+// inside the kernel's transaction, with the rows that describe it — a
+// payment, a refund), so both commit or neither does. Every movement a
+// member starts first passes the compliance checkpoint in that transaction.
 //
 // # Chart of accounts
 //

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,18 +16,6 @@ import (
 // (390×844), on both databases: a person finishes each flow in Chromium.
 // Screenshots go to browser-variant-<db>/, browser-command-<db>/ and
 // browser-review-<db>/.
-
-func needChromium(t *testing.T) string {
-	t.Helper()
-	chromium := findChromium()
-	if chromium == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but chromium is not installed (apt-get install chromium; .ci/run does it)")
-		}
-		t.Skip("chromium not installed; skipping the browser test")
-	}
-	return chromium
-}
 
 // phoneTab is a tab in its own browser context with a phone's screen.
 func (b *browser) phoneTab(t *testing.T) *tab {

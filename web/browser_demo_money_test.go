@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -116,13 +115,7 @@ func newDemoMoneySite(t *testing.T, db *store.DB) string {
 // "Service Unavailable — Nestegg is busy right now": nothing had put cash
 // in the platform's bank account.
 func TestBrowserDemoMoney(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but chromium is not installed")
-		}
-		t.Skip("chromium not installed")
-	}
+	chromium := needChromium(t)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		url := newDemoMoneySite(t, db)
 		shots := artifactsDir(t, "demo-money-"+db.Dialect.String())

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -17,13 +16,7 @@ import (
 // see how the app looks with real content. It fails on any JavaScript
 // error (a Content-Security-Policy violation by htmx would be one).
 func TestBrowserDemoTour(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but chromium is not installed")
-		}
-		t.Skip("chromium not installed")
-	}
+	chromium := needChromium(t)
 	db := storetest.SQLite(t)
 	if _, err := demo.Seed(context.Background(), db, demo.Options{Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}}); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -18,13 +17,7 @@ import (
 // it with the post's own button, which says what will leave. Bob finds both in his notifications
 // and on his wallet page. Screenshots go to browser-pay-<db>/.
 func TestBrowserPay(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but chromium is not installed (apt-get install chromium; .ci/run does it)")
-		}
-		t.Skip("chromium not installed; skipping the browser test")
-	}
+	chromium := needChromium(t)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		site := newPayPageSite(t, db)
 		shots := artifactsDir(t, "browser-pay-"+filepath.Base(t.Name()))

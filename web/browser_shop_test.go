@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -62,13 +61,7 @@ func newShopPageSite(t testing.TB, db *store.DB) *payPageSite {
 // and the café sees the order with the address on its shop page.
 // Screenshots go to browser-shop-<db>/.
 func TestBrowserShop(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but chromium is not installed (apt-get install chromium; .ci/run does it)")
-		}
-		t.Skip("chromium not installed; skipping the browser test")
-	}
+	chromium := needChromium(t)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		site := newShopPageSite(t, db)
 		shots := artifactsDir(t, "browser-shop-"+filepath.Base(t.Name()))

@@ -23,17 +23,8 @@ import (
 // post on his home timeline. Screenshots of each step go to the test
 // artifacts directory ($NESTEGG_TEST_ARTIFACTS, else testartifacts/ at the
 // repository root).
-//
-// Under CI=true a missing Chromium fails the test: the browser test is
-// part of what CI proves. Elsewhere it skips.
 func TestBrowserSignupPostFollow(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but chromium is not installed (apt-get install chromium; .ci/run does it)")
-		}
-		t.Skip("chromium not installed; skipping the browser test")
-	}
+	chromium := needChromium(t)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		site := newPageSite(t, db)
 		shots := artifactsDir(t, "browser-"+filepath.Base(t.Name()))
@@ -80,6 +71,21 @@ func TestBrowserSignupPostFollow(t *testing.T) {
 
 		b.checkErrors(t)
 	})
+}
+
+// needChromium returns Chromium's path. Under CI=true a missing Chromium
+// fails the test: the browser tests are part of what CI proves. Elsewhere
+// it skips.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	chromium := findChromium()
+	if chromium == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but chromium is not installed (apt-get install chromium; .ci/run does it)")
+		}
+		t.Skip("chromium not installed; skipping the browser test")
+	}
+	return chromium
 }
 
 func findChromium() string {
