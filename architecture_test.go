@@ -117,7 +117,6 @@ var tableOwners = []struct{ prefix, owner string }{
 	{"commerce_", "commerce"},
 	{"payment", "payments"}, // payments, payment_requests, …
 	{"refunds", "payments"},
-	{"billing_", "billing"},
 	{"operator_keys", "web"},
 	{"idempotency_keys", "web"},
 	{"users", "social"}, {"sessions", "social"}, {"login_", "social"}, {"api_tokens", "social"},
@@ -132,9 +131,9 @@ var sharedTables = map[string]string{
 	// movement's own transaction, so that the key and what it did commit
 	// together (issue 10); web owns every read and the sweep.
 	"movement idempotency_keys": "the record commits with the movement",
-	// A payment and a block must not cross: the block is read in the
-	// payment's transaction. social has no transactional API for it yet.
-	"payments blocks": "read in the payment's transaction",
+	// The payments feed hides blocked people in the query that pages the
+	// payments (a payment's own check asks social).
+	"payments blocks": "the feed's block filter is one query",
 	// The payments feed filters by who follows whom in the same query that
 	// pages the payments.
 	"payments follows": "the followers-audience feed is one query",

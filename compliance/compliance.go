@@ -166,10 +166,16 @@ func (s *Service) Check(ctx context.Context, tx *sql.Tx, m Movement) (Decision, 
 	if m.Kind == "" || m.Asset == "" || m.Amount <= 0 {
 		return Decision{}, nestegg.Errorf(nestegg.Invalid, "compliance: a movement needs a kind, an asset and a positive amount")
 	}
-	d, err := s.decide(ctx, tx, m, func() (Status, error) { return s.lock(ctx, tx, m.FromUser) })
+	d, err := s.decide(m, sqlFacts{s: s, ctx: ctx, q: tx, lock: tx})
 	if err != nil {
 		return Decision{}, fmt.Errorf("compliance check: %w", err)
 	}
+	return s.audited(ctx, tx, m, d)
+}
+
+// audited records d, the decision on m, in the audit log.
+func (s *Service) audited(ctx context.Context, tx *sql.Tx, m Movement, d Decision) (Decision, error) {
+	var err error
 	d.AuditID, err = s.audit(ctx, tx, auditRow{
 		action: "check", actor: m.FromUser, subject: m.FromUser, kind: string(m.Kind), to: m.ToUser,
 		asset: m.Asset, amount: m.Amount, outcome: string(d.Outcome), reason: d.Reason, reference: m.Reference,
@@ -192,22 +198,64 @@ func (s *Service) Preview(ctx context.Context, m Movement) (Decision, error) {
 	if m.Kind == "" || m.Asset == "" || m.Amount <= 0 {
 		return Decision{}, nestegg.Errorf(nestegg.Invalid, "compliance: a movement needs a kind, an asset and a positive amount")
 	}
-	d, err := s.decide(ctx, s.db.Reader(), m, func() (Status, error) { return s.Status(ctx, m.FromUser) })
+	d, err := s.decide(m, sqlFacts{s: s, ctx: ctx, q: s.db.Reader()})
 	if err != nil {
 		return Decision{}, fmt.Errorf("compliance preview: %w", err)
 	}
 	return d, nil
 }
 
-// decide applies the policy to m, reading through q; status returns the
-// member's state (locked by Check, read by Preview), called only when
-// there is a member to limit.
-func (s *Service) decide(ctx context.Context, q store.Querier, m Movement, status func() (Status, error)) (Decision, error) {
+// facts is what a decision reads: the database (Check locks the member's
+// row, Preview only reads) or what a Batch read for all its movements.
+type facts interface {
+	status(userID string) (Status, error)
+	used(userID string, class Class, now time.Time) (day, month int64, err error)
+	paid(userID, payeeID string) (bool, error)
+}
+
+type sqlFacts struct {
+	s    *Service
+	ctx  context.Context
+	q    store.Querier
+	lock *sql.Tx // lock the member's row in it; nil reads
+}
+
+func (f sqlFacts) status(userID string) (Status, error) {
+	if f.lock != nil {
+		return f.s.lock(f.ctx, f.lock, userID)
+	}
+	return f.s.Status(f.ctx, userID)
+}
+
+func (f sqlFacts) used(userID string, class Class, now time.Time) (day, month int64, err error) {
+	return f.s.used(f.ctx, f.q, userID, class, now)
+}
+
+func (f sqlFacts) paid(userID, payeeID string) (bool, error) {
+	var n int
+	err := f.q.QueryRowContext(f.ctx, "SELECT count(*) FROM compliance_payees WHERE user_id = $1 AND payee_id = $2",
+		userID, payeeID).Scan(&n)
+	return n > 0, err
+}
+
+// limited reports whether decide reads anything for m: a member's money,
+// not the operator's.
+func limited(m Movement) bool { return m.FromUser != "" && m.Kind != KindCredit }
+
+// coolingOff reports whether m is a payment cooling-off may hold, were its
+// payee new.
+func (s *Service) coolingOff(m Movement) bool {
+	return m.Class == Spend && s.cfg.CoolingOffAbove > 0 && m.Amount > s.cfg.CoolingOffAbove && m.ToUser != ""
+}
+
+// decide applies the policy to m, reading through f (the member's state
+// only when there is a member to limit).
+func (s *Service) decide(m Movement, f facts) (Decision, error) {
 	allow := Decision{Outcome: Allow}
-	if m.FromUser == "" || m.Kind == KindCredit {
+	if !limited(m) {
 		return allow, nil // the operator's own money: nothing to limit
 	}
-	st, err := status()
+	st, err := f.status(m.FromUser)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -227,7 +275,7 @@ func (s *Service) decide(ctx context.Context, q store.Querier, m Movement, statu
 	}
 	now := s.now()
 	if lim.PerDay > 0 || lim.PerMonth > 0 {
-		day, month, err := s.used(ctx, q, m.FromUser, m.Class, now)
+		day, month, err := f.used(m.FromUser, m.Class, now)
 		if err != nil {
 			return Decision{}, err
 		}
@@ -249,14 +297,12 @@ func (s *Service) decide(ctx context.Context, q store.Querier, m Movement, statu
 			}
 		}
 	}
-	if m.Class == Spend && s.cfg.CoolingOffAbove > 0 && m.Amount > s.cfg.CoolingOffAbove && m.ToUser != "" {
-		var n int
-		err := q.QueryRowContext(ctx, "SELECT count(*) FROM compliance_payees WHERE user_id = $1 AND payee_id = $2",
-			m.FromUser, m.ToUser).Scan(&n)
+	if s.coolingOff(m) {
+		known, err := f.paid(m.FromUser, m.ToUser)
 		if err != nil {
 			return Decision{}, err
 		}
-		if n == 0 {
+		if !known {
 			until := now.Add(s.cfg.CoolingOffHold)
 			if !m.Holdable {
 				// A purchase cannot wait a day, and must not be a way around
@@ -300,24 +346,48 @@ func (s *Service) Record(ctx context.Context, tx *sql.Tx, u Usage) error {
 	if u.UserID == "" {
 		return nil
 	}
-	if u.Class != Uncounted && u.Amount != 0 && u.Asset == s.cfg.Asset {
-		at := u.At.UnixNano()
-		_, err := tx.ExecContext(ctx, `INSERT INTO compliance_usage (user_id, class, asset, span, bucket, amount)
-			VALUES ($1, $2, $3, 'h', $4, $6), ($1, $2, $3, 'd', $5, $6)
-			ON CONFLICT (user_id, class, asset, span, bucket) DO UPDATE SET amount = compliance_usage.amount + excluded.amount`,
-			u.UserID, string(u.Class), u.Asset, at/hourNanos, at/dayNanos, u.Amount)
-		if err != nil {
+	if rows := s.usageRows(u); len(rows) > 0 {
+		bulk := s.db.Dialect.NewBulk(usageColumns...)
+		for _, r := range rows {
+			bulk.Add(r.row.user, string(r.row.class), r.row.asset, r.row.span, r.row.bucket, r.amount)
+		}
+		if err := bulk.Insert(ctx, tx, "compliance_usage", usageUpsert); err != nil {
 			return fmt.Errorf("record usage: %w", err)
 		}
 	}
-	if u.PayeeID != "" && u.PayeeID != u.UserID {
+	if p, ok := payee(u); ok {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO compliance_payees (user_id, payee_id, first_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, payee_id) DO NOTHING",
-			u.UserID, u.PayeeID, u.At.UnixNano()); err != nil {
+			p[0], p[1], u.At.UnixNano()); err != nil {
 			return fmt.Errorf("record payee: %w", err)
 		}
 	}
 	return nil
 }
+
+// usageRows is what u adds to compliance_usage: its amount in the hour's
+// and the day's bucket, when it counts.
+func (s *Service) usageRows(u Usage) []entry {
+	if u.Class == Uncounted || u.Amount == 0 || u.Asset != s.cfg.Asset {
+		return nil
+	}
+	at := u.At.UnixNano()
+	return []entry{
+		{row: usageRow{user: u.UserID, class: u.Class, asset: u.Asset, span: "h", bucket: at / hourNanos}, amount: u.Amount},
+		{row: usageRow{user: u.UserID, class: u.Class, asset: u.Asset, span: "d", bucket: at / dayNanos}, amount: u.Amount},
+	}
+}
+
+// payee is the (member, payee) pair u makes known, if any.
+func payee(u Usage) ([2]string, bool) {
+	return [2]string{u.UserID, u.PayeeID}, u.PayeeID != "" && u.PayeeID != u.UserID
+}
+
+var (
+	usageColumns = []store.Column{{Name: "user_id", Type: "TEXT"}, {Name: "class", Type: "TEXT"}, {Name: "asset", Type: "TEXT"},
+		{Name: "span", Type: "TEXT"}, {Name: "bucket", Type: "BIGINT"}, {Name: "amount", Type: "BIGINT"}}
+	usageUpsert  = " ON CONFLICT (user_id, class, asset, span, bucket) DO UPDATE SET amount = compliance_usage.amount + excluded.amount"
+	payeeColumns = []store.Column{{Name: "user_id", Type: "TEXT"}, {Name: "payee_id", Type: "TEXT"}, {Name: "first_at", Type: "BIGINT"}}
+)
 
 // used returns what the member used of class in the limit asset in the
 // rolling day (this hour's bucket and the 24 before it) and month (today's
@@ -362,7 +432,7 @@ func (s *Service) lock(ctx context.Context, tx *sql.Tx, userID string) (Status, 
 
 const statusCols = "user_id, frozen, frozen_reason, tier, updated_at"
 
-func scanStatus(row *sql.Row) (Status, error) {
+func scanStatus(row interface{ Scan(...any) error }) (Status, error) {
 	var st Status
 	var frozen int
 	var tier string

@@ -32,7 +32,13 @@
 // Check locks the sender's compliance_users row (FOR UPDATE on
 // PostgreSQL; SQLite's single writer serializes anyway), so that two
 // concurrent payments by one member are decided one after the other and
-// cannot both slip under a limit.
+// cannot both slip under a limit. For movements that commit together (the
+// kernel's group commit), Prepare does the same for a whole batch at once
+// — every sender's row locked in user id order, their usage and known
+// payees read in one statement each — and the Batch it returns decides as
+// Check would, counting what earlier movements of the batch used, and
+// writes their usage in one statement at the end (TestBatchDecidesAsCheck
+// holds it to that).
 //
 // Check writes its audit row in the caller's transaction. The movement
 // kernel commits a denial with its audit row and nothing else, so that

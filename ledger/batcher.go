@@ -27,7 +27,10 @@ type request struct {
 	// ledger accounts it will touch, nil when unknown (see Do).
 	order    string
 	accounts []string
-	done     chan reply
+	// prep readies the batch for the work (DoPrepared), told hint.
+	prep Preparer
+	hint any
+	done chan reply
 }
 
 type reply struct {
@@ -208,7 +211,7 @@ func (b *batcher) commit(batch []*request) {
 	slices.SortStableFunc(workReqs, func(a, b *request) int { return strings.Compare(a.order, b.order) })
 	works := make([]work, len(workReqs))
 	for i, r := range workReqs {
-		works[i] = work{ctx: context.WithoutCancel(r.ctx), fn: r.work}
+		works[i] = work{ctx: context.WithoutCancel(r.ctx), fn: r.work, prep: r.prep, hint: r.hint}
 	}
 	// A batch whose units of work all declared their accounts locks every
 	// account it will touch first, in id order, so that it never waits on
@@ -271,8 +274,10 @@ type AfterRollback interface {
 
 // work is a Do call inside a batch.
 type work struct {
-	ctx context.Context
-	fn  func(ctx context.Context, tx *sql.Tx) error
+	ctx  context.Context
+	fn   func(ctx context.Context, tx *sql.Tx) error
+	prep Preparer
+	hint any
 }
 
 // apply runs requests in one write transaction (retrying it whole on
@@ -308,8 +313,16 @@ func (l *Ledger) apply(ctx context.Context, reqs [][]Transfer, riders []*Rider, 
 			if e := loadAccounts(ctx, tx, l.db.Dialect, bt.e, prelock); e != nil {
 				return e
 			}
+			if e := bt.prepare(ctx, works); e != nil {
+				return e
+			}
 			if workErrs, e = l.runWorks(tx, bt, works); e != nil {
 				return e
+			}
+			for _, p := range bt.parts {
+				if e := p.part.Flush(ctx, tx); e != nil {
+					return e
+				}
 			}
 			if e := bt.later.Flush(ctx); e != nil {
 				return e
@@ -338,6 +351,98 @@ type batchTx struct {
 	e         *engine
 	later     *store.Later
 	lookUpIDs bool // read the ids of submitted transfers (a retry)
+	parts     []preparedPart
+}
+
+type preparedPart struct {
+	prep Preparer
+	part Part
+}
+
+// Preparer readies state that the units of work of a batch share, in one
+// statement for the whole batch where each unit would have paid one of its
+// own: the movement kernel locks and reads every paying member's limits so.
+// See DoPrepared.
+type Preparer interface {
+	// Prepare is called in the batch's transaction with the hints of the
+	// batch's units that name this Preparer, in the order they will run.
+	// Its error fails the batch.
+	Prepare(ctx context.Context, tx *sql.Tx, hints []any) (Part, error)
+}
+
+// Part is a Preparer's state for one batch, journaled per unit like the
+// batch's transfers: Mark before each unit runs, Undo when the unit rolls
+// back (to its Mark), and Flush once after the last unit, before the
+// batch's held rows (store.Later) and transfers are written.
+type Part interface {
+	Mark()
+	Undo()
+	Flush(ctx context.Context, tx *sql.Tx) error
+}
+
+// PartOf returns what p prepared for the batch tx belongs to, or nil
+// outside a batch (a unit run in a transaction of its own then reads and
+// writes as it goes).
+func PartOf(ctx context.Context, tx *sql.Tx, p Preparer) Part {
+	if bt := batchOf(ctx, tx); bt != nil {
+		for _, pp := range bt.parts {
+			if pp.prep == p {
+				return pp.part
+			}
+		}
+	}
+	return nil
+}
+
+// Optimistic reports whether tx is a batch's first attempt, in which a
+// unit may hold rows that could collide with another process's (a claimed
+// key) for the batch's end (store.Later): a unique violation there runs
+// the batch again, and Optimistic is then false — as it is outside a batch
+// — so that the unit writes them as it goes, where a collision is its own.
+func Optimistic(ctx context.Context, tx *sql.Tx) bool {
+	bt := batchOf(ctx, tx)
+	return bt != nil && !bt.lookUpIDs
+}
+
+// prepare calls each Preparer of the batch's units once.
+func (bt *batchTx) prepare(ctx context.Context, works []work) error {
+	bt.parts = bt.parts[:0]
+	var order []Preparer
+	hints := map[Preparer][]any{}
+	for _, w := range works {
+		if w.prep == nil {
+			continue
+		}
+		if _, ok := hints[w.prep]; !ok {
+			order = append(order, w.prep)
+		}
+		hints[w.prep] = append(hints[w.prep], w.hint)
+	}
+	ctx = context.WithValue(ctx, batchKey{}, bt)
+	for _, p := range order {
+		part, err := p.Prepare(ctx, bt.tx, hints[p])
+		if err != nil {
+			return err
+		}
+		bt.parts = append(bt.parts, preparedPart{prep: p, part: part})
+	}
+	return nil
+}
+
+func (bt *batchTx) mark() {
+	bt.e.beginWork()
+	bt.later.Mark()
+	for _, p := range bt.parts {
+		p.part.Mark()
+	}
+}
+
+func (bt *batchTx) undo() {
+	bt.e.undoWork()
+	bt.later.Undo()
+	for _, p := range bt.parts {
+		p.part.Undo()
+	}
 }
 
 type batchKey struct{}
@@ -358,13 +463,14 @@ func batchOf(ctx context.Context, tx *sql.Tx) *batchTx {
 // the batch so that the whole of it runs again.
 func (l *Ledger) runWorks(tx *sql.Tx, bt *batchTx, works []work) ([]error, error) {
 	errs := make([]error, len(works))
-	for i, w := range works {
-		ctx := store.WithLater(context.WithValue(w.ctx, batchKey{}, bt), bt.later)
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT work"); err != nil {
+	if len(works) > 0 {
+		if _, err := tx.ExecContext(works[0].ctx, "SAVEPOINT work"); err != nil {
 			return nil, err
 		}
-		bt.e.beginWork()
-		bt.later.Mark()
+	}
+	for i, w := range works {
+		ctx := store.WithLater(context.WithValue(w.ctx, batchKey{}, bt), bt.later)
+		bt.mark()
 		err := w.fn(ctx, tx)
 		if err != nil {
 			if l.db.Dialect.Retryable(err) {
@@ -373,12 +479,10 @@ func (l *Ledger) runWorks(tx *sql.Tx, bt *batchTx, works []work) ([]error, error
 			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT work"); rerr != nil {
 				return nil, rerr
 			}
-			bt.e.undoWork()
-			bt.later.Undo()
+			bt.undo()
 			var after AfterRollback
 			if errors.As(err, &after) {
-				bt.e.beginWork()
-				bt.later.Mark()
+				bt.mark()
 				if aerr := after.AfterRollback(ctx, tx); aerr != nil {
 					if l.db.Dialect.Retryable(aerr) {
 						return nil, aerr
@@ -386,13 +490,18 @@ func (l *Ledger) runWorks(tx *sql.Tx, bt *batchTx, works []work) ([]error, error
 					if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT work"); rerr != nil {
 						return nil, rerr
 					}
-					bt.e.undoWork()
-					bt.later.Undo()
+					bt.undo()
 					err = aerr
 				}
 			}
 		}
-		if _, rerr := tx.ExecContext(ctx, "RELEASE SAVEPOINT work"); rerr != nil {
+		// One statement ends this unit's savepoint and begins the next's:
+		// on PostgreSQL one round trip per unit instead of two.
+		next := "RELEASE SAVEPOINT work"
+		if i < len(works)-1 {
+			next += "; SAVEPOINT work"
+		}
+		if _, rerr := tx.ExecContext(ctx, next); rerr != nil {
 			return nil, rerr
 		}
 		errs[i] = err

@@ -249,10 +249,18 @@ func (l *Ledger) SubmitWith(ctx context.Context, transfers []Transfer, rider *Ri
 // among this process's batches with work. A batch that deadlocks anyway
 // reruns.
 func (l *Ledger) Do(ctx context.Context, order string, accounts []string, work func(ctx context.Context, tx *sql.Tx) error) error {
+	return l.DoPrepared(ctx, nil, nil, order, accounts, work)
+}
+
+// DoPrepared is Do for a unit of work whose batch p readies: p.Prepare is
+// called once per batch, with the hint of every unit in it that names p,
+// after the batch's accounts are locked and before any unit runs; the
+// Part it returns is the units' through PartOf. p nil is Do.
+func (l *Ledger) DoPrepared(ctx context.Context, p Preparer, hint any, order string, accounts []string, work func(ctx context.Context, tx *sql.Tx) error) error {
 	if l.b == nil {
 		return nestegg.Errorf(nestegg.Unavailable, "the ledger is not started")
 	}
-	_, err := l.b.enqueue(&request{ctx: ctx, work: work, order: order, accounts: accounts, done: make(chan reply, 1)})
+	_, err := l.b.enqueue(&request{ctx: ctx, work: work, prep: p, hint: hint, order: order, accounts: accounts, done: make(chan reply, 1)})
 	return err
 }
 

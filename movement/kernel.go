@@ -98,6 +98,8 @@ type Tx struct {
 	req      *Request
 	decision compliance.Decision
 	now      time.Time
+	batch    *batch // nil outside a batch of movements
+	claimed  bool   // the movement's row is written (else held for the batch's end)
 }
 
 // ID is the movement's id.
@@ -226,7 +228,7 @@ func (k *Kernel) Move(ctx context.Context, req Request, work func(ctx context.Co
 	if len(req.Accounts) > 0 {
 		accounts = req.Accounts
 	}
-	err := k.ledger.Do(ctx, req.From+"\x00"+req.Actor, accounts, func(ctx context.Context, sqlTx *sql.Tx) error {
+	err := k.ledger.DoPrepared(ctx, (*preparer)(k), &req, req.From+"\x00"+req.Actor, accounts, func(ctx context.Context, sqlTx *sql.Tx) error {
 		var err error
 		res, answer, err = k.run(ctx, sqlTx, &req, rec, work)
 		return err
@@ -301,27 +303,50 @@ func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Reco
 	}
 	// The claim comes first: a concurrent movement with the same key (in
 	// another batch or process) waits here for the first to commit, and
-	// then replays it, instead of being decided against its effects.
-	claimed, err := k.claim(ctx, sqlTx, req, now)
-	if err != nil {
-		return Result{}, nil, err
-	}
-	if !claimed {
-		// Answered by the earlier movement: the key's record is its.
-		res, err := k.replay(ctx, sqlTx, req)
-		if err == nil || nestegg.Is(err, nestegg.Forbidden) {
-			return res, err, nil
+	// then replays it, instead of being decided against its effects. In a
+	// batch's first attempt, a key that no committed movement holds (the
+	// batch looked them all up) is claimed by inserting the movement's row
+	// with the batch's other rows: a concurrent claim then fails the whole
+	// batch, which runs again claiming here.
+	b, _ := ledger.PartOf(ctx, sqlTx, (*preparer)(k)).(*batch)
+	key := [2]string{req.Actor, req.Key}
+	optimistic := b != nil && ledger.Optimistic(ctx, sqlTx) && !b.known[key]
+	if optimistic {
+		if earlier, ok := b.claims[key]; ok {
+			// Claimed earlier in this batch: answered by that movement.
+			if earlier.fingerprint != req.Fingerprint {
+				return Result{}, errMismatch, nil
+			}
+			return earlier.res, nil, nil
 		}
-		return res, nil, err
+	} else {
+		claimed, err := k.claim(ctx, sqlTx, req, now)
+		if err != nil {
+			return Result{}, nil, err
+		}
+		if !claimed {
+			// Answered by the earlier movement: the key's record is its.
+			res, err := k.replay(ctx, sqlTx, req)
+			if err == nil || nestegg.Is(err, nestegg.Forbidden) {
+				return res, err, nil
+			}
+			return res, nil, err
+		}
 	}
 	res := Result{ID: req.ID, Reference: req.Reference, Status: Done}
-	tx := &Tx{SQL: sqlTx, k: k, req: req, now: now, decision: compliance.Decision{Outcome: compliance.Allow}}
-	err = k.decideAndWork(ctx, tx, info, &res, work)
+	tx := &Tx{SQL: sqlTx, k: k, req: req, now: now, decision: compliance.Decision{Outcome: compliance.Allow}, batch: b, claimed: !optimistic}
+	err := k.decideAndWork(ctx, tx, info, &res, work)
 	var d *denial
 	switch {
 	case err == nil:
+		if optimistic {
+			if err := k.insertClaim(ctx, sqlTx, req, res.Status, tx.decision, now); err != nil {
+				return Result{}, nil, err
+			}
+			b.claim(key, claimed{res: Result{Replayed: true, ID: res.ID, Reference: res.Reference, Status: res.Status}, fingerprint: req.Fingerprint})
+		}
 		if rec != nil {
-			return res, nil, rec.insert(ctx, sqlTx, req.ID, 0, "", now)
+			return res, nil, rec.insert(ctx, sqlTx, k.db.Dialect, optimistic, req.ID, 0, "", now)
 		}
 		return res, nil, nil
 	case errors.As(err, &d):
@@ -330,7 +355,7 @@ func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Reco
 		res.Status = Denied
 		if rec != nil {
 			status, body := rec.Render(answer)
-			return res, answer, rec.insert(ctx, sqlTx, req.ID, status, body, now)
+			return res, answer, rec.insert(ctx, sqlTx, k.db.Dialect, optimistic, req.ID, status, body, now)
 		}
 		return res, answer, nil
 	case rec != nil && storable(k.db, err):
@@ -340,7 +365,7 @@ func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Reco
 		status, body := rec.Render(err)
 		if status < 500 {
 			return Result{}, nil, &refusal{err: err, after: func(ctx context.Context, tx *sql.Tx) error {
-				return rec.insert(ctx, tx, "", status, body, now)
+				return rec.insert(ctx, tx, k.db.Dialect, optimistic, "", status, body, now)
 			}}
 		}
 	}
@@ -376,8 +401,14 @@ func storable(db *store.DB, err error) bool {
 func (k *Kernel) decideAndWork(ctx context.Context, tx *Tx, info Info, res *Result, work func(ctx context.Context, tx *Tx) error) error {
 	req := tx.req
 	if info.Check {
-		d, err := k.comp.Check(ctx, tx.SQL, compliance.Movement{Kind: compliance.Kind(req.Kind), Class: info.Class, Holdable: info.Holdable,
-			FromUser: req.From, ToUser: req.To, Asset: req.Asset, Amount: req.Amount, Reference: req.ID})
+		m := checked(req, info)
+		var d compliance.Decision
+		var err error
+		if tx.batch != nil {
+			d, err = tx.batch.comp.Check(ctx, tx.SQL, m)
+		} else {
+			d, err = k.comp.Check(ctx, tx.SQL, m)
+		}
 		if err != nil {
 			return err
 		}
@@ -387,16 +418,20 @@ func (k *Kernel) decideAndWork(ctx context.Context, tx *Tx, info Info, res *Resu
 			// A denial leaves no trace but its audit row: the claim goes, so
 			// the key may be tried again (after a tier change, say); the
 			// API's record of the request keeps the answer it was given.
-			if _, err := tx.SQL.ExecContext(ctx, "DELETE FROM movements WHERE id = $1", req.ID); err != nil {
-				return err
+			if tx.claimed {
+				if _, err := tx.SQL.ExecContext(ctx, "DELETE FROM movements WHERE id = $1", req.ID); err != nil {
+					return err
+				}
 			}
 			return &denial{reason: d.Reason}
 		case compliance.Hold:
 			if !info.Holdable {
 				return fmt.Errorf("movement %s: the checkpoint held a kind that cannot be held", req.Kind)
 			}
-			if _, err := tx.SQL.ExecContext(ctx, "UPDATE movements SET status = 'held', reason = $2 WHERE id = $1", req.ID, d.Reason); err != nil {
-				return err
+			if tx.claimed {
+				if _, err := tx.SQL.ExecContext(ctx, "UPDATE movements SET status = 'held', reason = $2 WHERE id = $1", req.ID, d.Reason); err != nil {
+					return err
+				}
 			}
 			res.Status, res.HoldUntil = Held, d.HoldUntil
 		}
@@ -407,7 +442,7 @@ func (k *Kernel) decideAndWork(ctx context.Context, tx *Tx, info Info, res *Resu
 	if req.Unuse != nil {
 		u := *req.Unuse
 		u.UserID, u.Asset, u.Amount = req.From, req.Asset, -u.Amount
-		if err := k.comp.Record(ctx, tx.SQL, u); err != nil {
+		if err := k.record(ctx, tx, u); err != nil {
 			return err
 		}
 	}
@@ -419,10 +454,42 @@ func (k *Kernel) decideAndWork(ctx context.Context, tx *Tx, info Info, res *Resu
 		u.Amount = 0
 	}
 	if u.Amount != 0 || u.PayeeID != "" {
-		return k.comp.Record(ctx, tx.SQL, u)
+		return k.record(ctx, tx, u)
 	}
 	return nil
 }
+
+// record adds u to the paying member's usage: held by the batch, or now.
+func (k *Kernel) record(ctx context.Context, tx *Tx, u compliance.Usage) error {
+	if tx.batch != nil {
+		tx.batch.comp.Record(u)
+		return nil
+	}
+	return k.comp.Record(ctx, tx.SQL, u)
+}
+
+// checked is the movement req asks the checkpoint about.
+func checked(req *Request, info Info) compliance.Movement {
+	return compliance.Movement{Kind: compliance.Kind(req.Kind), Class: info.Class, Holdable: info.Holdable,
+		FromUser: req.From, ToUser: req.To, Asset: req.Asset, Amount: req.Amount, Reference: req.ID}
+}
+
+// insertClaim is claim for a key known to be free, with the movement's
+// final status, held for the end of its batch.
+func (k *Kernel) insertClaim(ctx context.Context, tx *sql.Tx, req *Request, status Status, d compliance.Decision, now time.Time) error {
+	reason := ""
+	if status == Held {
+		reason = d.Reason
+	}
+	return store.Insert(ctx, tx, k.db.Dialect, "movements", movementColumns, "",
+		req.ID, string(req.Kind), req.Actor, req.Key, req.Fingerprint, req.Reference, req.From, req.To, req.Asset, req.Amount, req.Fee,
+		req.Note, string(status), reason, now.UnixNano())
+}
+
+var movementColumns = []store.Column{{Name: "id", Type: "TEXT"}, {Name: "kind", Type: "TEXT"}, {Name: "actor", Type: "TEXT"},
+	{Name: "idem_key", Type: "TEXT"}, {Name: "fingerprint", Type: "TEXT"}, {Name: "reference", Type: "TEXT"}, {Name: "from_user", Type: "TEXT"},
+	{Name: "to_user", Type: "TEXT"}, {Name: "asset", Type: "TEXT"}, {Name: "amount", Type: "BIGINT"}, {Name: "fee", Type: "BIGINT"},
+	{Name: "note", Type: "TEXT"}, {Name: "status", Type: "TEXT"}, {Name: "reason", Type: "TEXT"}, {Name: "created_at", Type: "BIGINT"}}
 
 // claim inserts the movement's row unless its key is taken; false means it
 // is (by a committed movement: a concurrent one's insert waits for its

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/nestegg/nestegg/store"
 )
 
 // Record is the API's stored answer for an Idempotency-Key, written by the
@@ -51,12 +53,24 @@ func recordFrom(ctx context.Context) *Record {
 // insert writes the record inside tx. A key already recorded (by another
 // process, with the request that won) is a unique violation that rolls the
 // movement back; the API then answers from the stored record.
-func (r *Record) insert(ctx context.Context, tx *sql.Tx, movementID string, status int, body string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (principal, idem_key, request_hash, status, response, created_at, movement_id)
+//
+// later holds the row for the end of the batch (see ledger.Optimistic),
+// where a collision fails the batch, which then runs again writing it now.
+func (r *Record) insert(ctx context.Context, tx *sql.Tx, d store.Dialect, later bool, movementID string, status int, body string, now time.Time) error {
+	var err error
+	if later {
+		err = store.Insert(ctx, tx, d, "idempotency_keys", recordColumns, "",
+			r.Principal, r.Key, r.Hash, status, body, now.UnixNano(), movementID)
+	} else {
+		_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (principal, idem_key, request_hash, status, response, created_at, movement_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.Principal, r.Key, r.Hash, status, body, now.UnixNano(), movementID)
+	}
 	if err != nil {
 		return fmt.Errorf("idempotency record: %w", err)
 	}
 	r.pending = true
 	return nil
 }
+
+var recordColumns = []store.Column{{Name: "principal", Type: "TEXT"}, {Name: "idem_key", Type: "TEXT"}, {Name: "request_hash", Type: "TEXT"},
+	{Name: "status", Type: "BIGINT"}, {Name: "response", Type: "TEXT"}, {Name: "created_at", Type: "BIGINT"}, {Name: "movement_id", Type: "TEXT"}}

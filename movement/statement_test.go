@@ -46,10 +46,15 @@ type stmtEnv struct {
 	n     int
 }
 
-func newStmtEnv(t *testing.T, db *store.DB) *stmtEnv {
+func newStmtEnv(t *testing.T, db *store.DB, opts ...ledger.Options) *stmtEnv {
 	t.Helper()
 	c := &stmtClock{t: time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)}
-	l := ledger.New(db, ledger.Options{Clock: c.now})
+	var opt ledger.Options
+	if len(opts) > 0 {
+		opt = opts[0]
+	}
+	opt.Clock = c.now
+	l := ledger.New(db, opt)
 	l.Start()
 	t.Cleanup(func() { l.Close() })
 	cc := compliance.DefaultConfig()

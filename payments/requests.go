@@ -87,7 +87,7 @@ func (s *Service) request(ctx context.Context, tx *sql.Tx, requesterID, payerID,
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Request{}, err
 	}
-	if b, err := blocked(ctx, tx, requesterID, payerID); err != nil {
+	if b, err := s.blocked(ctx, tx, requesterID, payerID); err != nil {
 		return Request{}, err
 	} else if b {
 		return Request{}, nestegg.ParamErrorf(nestegg.Forbidden, "from", "you can't ask @%s for money", payerHandle)

@@ -154,12 +154,27 @@ func (s *Service) pay(ctx context.Context, outer *sql.Tx, a payArgs, also func(c
 	if a.fee > 0 {
 		req.Accounts = append(req.Accounts, platformID(code, ledger.KindFeeRevenue))
 	}
+	// Blocks are read before the group commit, on the reader, so that the
+	// batch does not pay a statement for them while it holds its locks; a
+	// block placed while the payment commits may miss it, as it could when
+	// read in the movement's transaction under READ COMMITTED. In a
+	// transaction of the caller's (a post hook's) they are read in it.
+	errBlocked := nestegg.ParamErrorf(nestegg.Forbidden, "to", "you can't pay @%s", a.payeeHandle)
+	if outer == nil {
+		if b, err := s.blocked(ctx, nil, a.payer, a.payee); err != nil {
+			return Payment{}, err
+		} else if b {
+			return Payment{}, errBlocked
+		}
+	}
 	var p Payment
 	work := func(ctx context.Context, tx *movement.Tx) error {
-		if b, err := blocked(ctx, tx.SQL, a.payer, a.payee); err != nil {
-			return err
-		} else if b {
-			return nestegg.ParamErrorf(nestegg.Forbidden, "to", "you can't pay @%s", a.payeeHandle)
+		if outer != nil {
+			if b, err := s.blocked(ctx, tx.SQL, a.payer, a.payee); err != nil {
+				return err
+			} else if b {
+				return errBlocked
+			}
 		}
 		now := tx.Now()
 		p = Payment{ID: tx.ID(), Kind: a.kind, PayerID: a.payer, PayeeID: a.payee, Amount: a.amount, Fee: a.fee,
@@ -197,7 +212,7 @@ func (s *Service) pay(ctx context.Context, outer *sql.Tx, a payArgs, also func(c
 		if kind == "" {
 			kind, text = NotifyReceived, "sent you "+fmtAmount(a.amount.Asset, a.amount.Minor)+noteSuffix(a.note)
 		}
-		return s.notify(ctx, tx.SQL, a.payee, kind, a.payer, p.PostID, text)
+		return s.notifyChecked(ctx, tx.SQL, a.payee, kind, a.payer, p.PostID, text)
 	}
 	res, err := s.move(ctx, outer, req, work)
 	if err != nil {

@@ -245,11 +245,13 @@ func (s *Service) byHandle(ctx context.Context, handle, param string) (social.Us
 }
 
 // blocked reports whether a and b have blocked each other, either way,
-// read in tx so that a block and a payment cannot cross.
-func blocked(ctx context.Context, q store.Querier, a, b string) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, "SELECT count(*) FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)", a, b).Scan(&n)
-	return n > 0, err
+// read in tx when it is not nil.
+func (s *Service) blocked(ctx context.Context, tx *sql.Tx, a, b string) (bool, error) {
+	var q store.Querier
+	if tx != nil {
+		q = tx
+	}
+	return s.social.BlockedEither(ctx, q, a, b)
 }
 
 // notify tells userID about a money event inside tx. The kinds are
@@ -262,6 +264,15 @@ func (s *Service) notify(ctx context.Context, tx *sql.Tx, userID, kind, actorID,
 		text = string(r[:social.MaxNotificationText-1]) + "…"
 	}
 	return s.social.Notify(ctx, tx, userID, social.NotificationKind(kind), actorID, postID, text)
+}
+
+// notifyChecked is notify for a payment whose payer and payee were just
+// found not to have blocked each other.
+func (s *Service) notifyChecked(ctx context.Context, tx *sql.Tx, userID, kind, actorID, postID, text string) error {
+	if r := []rune(text); len(r) > social.MaxNotificationText {
+		text = string(r[:social.MaxNotificationText-1]) + "…"
+	}
+	return s.social.NotifyChecked(ctx, tx, userID, social.NotificationKind(kind), actorID, postID, text)
 }
 
 // Notification kinds for money events (see social.Notify).

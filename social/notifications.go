@@ -82,6 +82,22 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, userID string, kind No
 	if blocked, err := blockedEither(ctx, tx, userID, actorID); err != nil || blocked {
 		return err
 	}
+	return s.NotifyChecked(ctx, tx, userID, kind, actorID, postID, text)
+}
+
+// NotifyChecked is Notify for a caller that has just found, with BlockedEither,
+// that userID and actorID have not blocked each other (a payment refused
+// otherwise): it does not read the blocks again. Errors: as Notify's.
+func (s *Service) NotifyChecked(ctx context.Context, tx *sql.Tx, userID string, kind NotificationKind, actorID, postID, text string) error {
+	if !kind.valid() {
+		return nestegg.ParamErrorf(nestegg.Invalid, "kind", "bad notification kind %q", kind)
+	}
+	if utf8.RuneCountInString(text) > MaxNotificationText {
+		return nestegg.ParamErrorf(nestegg.Invalid, "text", "a notification has at most %d characters", MaxNotificationText)
+	}
+	if userID == actorID {
+		return nil
+	}
 	// Nothing reads a notification back in the transaction that writes it:
 	// in a batch of movements it is inserted with the batch's others.
 	return store.Insert(ctx, tx, s.db.Dialect, "notifications", notificationColumns, "",

@@ -332,6 +332,17 @@ func affected(res sql.Result, err error) (int64, error) {
 	return res.RowsAffected()
 }
 
+// BlockedEither reports whether a has blocked b or b has blocked a, read
+// through q (a transaction of the caller's), or the reader when q is nil.
+// For other domains that refuse what a block forbids (a payment). Errors:
+// database failures only.
+func (s *Service) BlockedEither(ctx context.Context, q store.Querier, a, b string) (bool, error) {
+	if q == nil {
+		q = s.db.Reader()
+	}
+	return blockedEither(ctx, q, a, b)
+}
+
 // blockedEither reports whether a has blocked b or b has blocked a.
 func blockedEither(ctx context.Context, q store.Querier, a, b string) (bool, error) {
 	if a == "" || b == "" || a == b {

@@ -151,6 +151,29 @@ func (b *Bulk) Insert(ctx context.Context, tx *sql.Tx, table, suffix string) err
 	return nil
 }
 
+// Query is Insert in one statement whose suffix returns rows (RETURNING):
+// at most as many rows as one statement holds on SQLite.
+func (b *Bulk) Query(ctx context.Context, tx *sql.Tx, table, suffix string) (*sql.Rows, error) {
+	if len(b.rows) > b.maxRows() {
+		return nil, fmt.Errorf("insert into %s: %d rows for one statement", table, len(b.rows))
+	}
+	names := make([]string, len(b.cols))
+	sel := make([]string, len(b.cols))
+	for i, c := range b.cols {
+		names[i], sel[i] = c.Name, b.name(i)
+	}
+	src, args := b.source(b.rows)
+	q := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") SELECT " + strings.Join(sel, ", ") + " FROM " + src + suffix
+	if b.d != Postgres {
+		q = "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES " + b.d.Placeholders(1, len(b.rows), len(b.cols)) + suffix
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("insert into %s: %w", table, err)
+	}
+	return rows, nil
+}
+
 // Update sets, for every row added, the other columns of the table row whose
 // first column (the key) matches. PostgreSQL gets one UPDATE … FROM unnest;
 // SQLite, which would scan the table to join a VALUES list and has no round
