@@ -117,6 +117,7 @@ var tableOwners = []struct{ prefix, owner string }{
 	{"commerce_", "commerce"},
 	{"payment", "payments"}, // payments, payment_requests, …
 	{"refunds", "payments"},
+	{"billing_", "billing"},
 	{"operator_keys", "web"},
 	{"idempotency_keys", "web"},
 	{"users", "social"}, {"sessions", "social"}, {"login_", "social"}, {"api_tokens", "social"},

@@ -123,10 +123,13 @@ const (
 	// KindLiability is the platform's other liabilities (coins, gift cards,
 	// vouchers): what it owes that is not in a member wallet.
 	KindLiability = "liability"
+	// KindDeferredRevenue holds what members paid for periods not yet
+	// served (package billing): it moves into fee revenue as they pass.
+	KindDeferredRevenue = "deferred_revenue"
 	// KindEquity funds the platform's own operations (tests and the
 	// benchmark fund accounts from it).
 	KindEquity = "equity"
 )
 
 // PlatformKinds lists the chart of accounts in creation order.
-var PlatformKinds = []string{KindCash, KindBankClearing, KindCardClearing, KindFeeRevenue, KindExpense, KindLiability, KindEquity}
+var PlatformKinds = []string{KindCash, KindBankClearing, KindCardClearing, KindFeeRevenue, KindExpense, KindLiability, KindEquity, KindDeferredRevenue}

@@ -68,6 +68,12 @@ const (
 	WithdrawalReturn  Kind = "withdrawal_return"
 	MicroDeposit      Kind = "micro_deposit"
 	CardPayout        Kind = "card_payout"
+
+	Subscription        Kind = "subscription"
+	SubscriptionRenewal Kind = "subscription_renewal"
+	SubscriptionUpgrade Kind = "subscription_upgrade"
+	SubscriptionRefund  Kind = "subscription_refund"
+	RevenueRecognition  Kind = "revenue_recognition"
 )
 
 // kinds is the one table of movement kinds.
@@ -104,6 +110,16 @@ var kinds = map[Kind]Info{
 	WithdrawalReturn:  {Label: "Withdrawal returned", Direction: Back},
 	MicroDeposit:      {Label: "Verification deposits", Direction: Internal},
 	CardPayout:        {Label: "Card payout", Direction: Internal},
+
+	// Recurring charges (package billing). A charge pays the platform's
+	// deferred revenue (and a creator, for a creator's plan); recognition
+	// moves deferred revenue into revenue as the period passes, touching
+	// no member.
+	Subscription:        {Label: "Subscription", Direction: Out, Class: compliance.Spend, Check: true, Payee: true},
+	SubscriptionRenewal: {Label: "Subscription renewed", Direction: Out, Class: compliance.Spend, Check: true, Payee: true},
+	SubscriptionUpgrade: {Label: "Subscription upgraded", Direction: Out, Class: compliance.Spend, Check: true, Payee: true},
+	SubscriptionRefund:  {Label: "Subscription refunded", Direction: Back},
+	RevenueRecognition:  {Label: "Revenue recognized", Direction: Internal},
 }
 
 // Lookup returns what the table says about k, and whether k is declared.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nestegg/nestegg/billing"
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/demo"
@@ -146,6 +147,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		l.Close()
 		return err
 	}
+	// Subscriptions: Premium and creators' tiers, renewed by the job below.
+	bill, err := billing.New(db, l, soc, comp, billing.Config{Funding: fund})
+	if err != nil {
+		l.Close()
+		return err
+	}
 	// Posts addressed to the pay handle become payment intents, and posts
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
@@ -185,6 +192,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			{"expire purchase intents", shop.ExpireIntents},
 			{"end offers past their time", shop.EndOffers},
 			{"settle expired vouchers", shop.ExpireVouchers},
+			{"renew subscriptions and recognize revenue", every(time.Minute, func(ctx context.Context) (int, error) {
+				st, err := bill.Run(ctx)
+				return st.Renewed + st.Failed + st.Lapsed + st.Ended, err
+			})},
 			{"purge expired sessions", every(time.Hour, func(ctx context.Context) (int, error) { return 0, soc.PurgeExpired(ctx) })},
 		}, fundingJobs(fund, clock)...), log)
 	}()
