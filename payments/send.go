@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nestegg/nestegg"
@@ -13,6 +14,7 @@ import (
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/movement"
+	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
 
@@ -52,12 +54,21 @@ func (s *Service) Send(ctx context.Context, in SendInput) (Payment, error) {
 }
 
 func (s *Service) planSend(ctx context.Context, in SendInput, inTx bool) (payArgs, error) {
-	payee, err := s.byHandle(ctx, in.ToHandle, "to")
+	h := strings.TrimPrefix(strings.TrimSpace(in.ToHandle), "@")
+	if social.ValidateHandle(h) != nil {
+		return payArgs{}, nestegg.ParamErrorf(nestegg.Invalid, "to", "%q is not a handle", in.ToHandle)
+	}
+	// The payee, whether the payer is a member and whether either has
+	// blocked the other: one read.
+	payee, err := s.social.CounterpartyByHandle(ctx, in.FromUserID, h)
+	if nestegg.Is(err, nestegg.NotFound) {
+		return payArgs{}, nestegg.ParamErrorf(nestegg.NotFound, "to", "nobody is called @%s", h)
+	}
 	if err != nil {
 		return payArgs{}, err
 	}
 	a := payArgs{kind: KindSend, payer: in.FromUserID, payee: payee.ID, payeeHandle: payee.Handle,
-		amount: in.Amount, note: in.Note, audience: in.Audience, key: in.IdempotencyKey}
+		amount: in.Amount, note: in.Note, audience: in.Audience, key: in.IdempotencyKey, counterparty: &payee}
 	return a, s.prepare(ctx, &a, inTx)
 }
 
@@ -74,6 +85,9 @@ type payArgs struct {
 	postID, requestID  string
 	intentID, award    string
 	notifyKind, notify string // what to tell the payee
+	// counterparty, when set, was read just now: whether the payer is a
+	// member and whether the two have blocked each other.
+	counterparty *social.Counterparty
 }
 
 // prepare validates a and creates, outside any transaction, the wallets and
@@ -103,7 +117,11 @@ func (s *Service) prepare(ctx context.Context, a *payArgs, inTx bool) error {
 	if a.payer == a.payee {
 		return nestegg.ParamErrorf(nestegg.Invalid, "to", "you can't pay yourself")
 	}
-	if _, err := s.member(ctx, a.payer, "from"); err != nil {
+	if c := a.counterparty; c != nil {
+		if !c.ActorExists {
+			return nestegg.ParamErrorf(nestegg.NotFound, "from", "no such member")
+		}
+	} else if _, err := s.member(ctx, a.payer, "from"); err != nil {
 		return err
 	}
 	code := a.amount.Asset.Code
@@ -161,9 +179,14 @@ func (s *Service) pay(ctx context.Context, outer *sql.Tx, a payArgs, also func(c
 	// transaction of the caller's (a post hook's) they are read in it.
 	errBlocked := nestegg.ParamErrorf(nestegg.Forbidden, "to", "you can't pay @%s", a.payeeHandle)
 	if outer == nil {
-		if b, err := s.blocked(ctx, nil, a.payer, a.payee); err != nil {
-			return Payment{}, err
-		} else if b {
+		b := a.counterparty != nil && a.counterparty.Blocked
+		if a.counterparty == nil {
+			var err error
+			if b, err = s.blocked(ctx, nil, a.payer, a.payee); err != nil {
+				return Payment{}, err
+			}
+		}
+		if b {
 			return Payment{}, errBlocked
 		}
 	}

@@ -245,6 +245,42 @@ func (s *Service) UserByHandle(ctx context.Context, handle string) (User, error)
 	return u, nil
 }
 
+// Counterparty is a member as another is about to act toward them (pay
+// them, ask them for money): what acting needs, read at once.
+type Counterparty struct {
+	User
+	// ActorExists: the one about to act is a member.
+	ActorExists bool
+	// Blocked: either has blocked the other.
+	Blocked bool
+}
+
+// CounterpartyByHandle returns the member called handle (any case, with or
+// without '@') as actorID is about to act toward them, in one read where a
+// payment by handle paid three (the payee, the payer, the blocks). Anyone
+// may call it. Errors: NotFound when nobody has the handle.
+func (s *Service) CounterpartyByHandle(ctx context.Context, actorID, handle string) (Counterparty, error) {
+	h := strings.ToLower(strings.TrimPrefix(handle, "@"))
+	if ValidateHandle(h) != nil {
+		return Counterparty{}, notFound("user")
+	}
+	var us userScan
+	var c Counterparty
+	var exists, blocked int
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT "+userCols("u")+`,
+		CASE WHEN EXISTS (SELECT 1 FROM users a WHERE a.id = $2) THEN 1 ELSE 0 END,
+		CASE WHEN EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = u.id) OR (b.blocker_id = u.id AND b.blocked_id = $2)) THEN 1 ELSE 0 END
+		FROM users u WHERE u.handle_lower = $1`, h, actorID).Scan(append(us.dest(), &exists, &blocked)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Counterparty{}, notFound("user")
+	}
+	if err != nil {
+		return Counterparty{}, fmt.Errorf("counterparty: %w", err)
+	}
+	c.User, c.ActorExists, c.Blocked = us.user(), exists == 1, blocked == 1 && actorID != ""
+	return c, nil
+}
+
 // UsersByHandle resolves handles (any case, without '@') to users through q,
 // which may be the transaction of a PostHook or of another domain. The map
 // is keyed by lower-cased handle; handles that name nobody are absent.

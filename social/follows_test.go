@@ -127,3 +127,34 @@ func TestBlocks(t *testing.T) {
 		}
 	})
 }
+
+// TestCounterparty reads, in one query, the member about to be acted
+// toward, whether the actor is a member, and a block either way.
+func TestCounterparty(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, _ := newTestService(t, db, Options{})
+		ada, bob, cat := signup(t, s, "ada"), signup(t, s, "bob"), signup(t, s, "cat")
+		must(t, "Block", s.Block(ctx, bob.ID, cat.ID))
+		for _, tc := range []struct {
+			actor, handle   string
+			id              string
+			exists, blocked bool
+		}{
+			{ada.ID, "@BOB", bob.ID, true, false},
+			{cat.ID, "bob", bob.ID, true, true}, // bob blocked cat
+			{bob.ID, "cat", cat.ID, true, true}, // and the other way
+			{"usr_nobody", "ada", ada.ID, false, false},
+			{"", "ada", ada.ID, false, false},
+		} {
+			c, err := s.CounterpartyByHandle(ctx, tc.actor, tc.handle)
+			if err != nil || c.ID != tc.id || c.ActorExists != tc.exists || c.Blocked != tc.blocked {
+				t.Errorf("CounterpartyByHandle(%s, %s) = %+v, %v; want %s, exists %v, blocked %v", tc.actor, tc.handle, c, err, tc.id, tc.exists, tc.blocked)
+			}
+		}
+		for _, h := range []string{"nobody", "not a handle", ""} {
+			_, err := s.CounterpartyByHandle(ctx, ada.ID, h)
+			wantErr(t, "CounterpartyByHandle("+h+")", err, nestegg.NotFound, "")
+		}
+	})
+}
