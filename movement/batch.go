@@ -7,6 +7,7 @@ import (
 
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/store"
 )
 
 // batch is the kernel's state for a batch of movements committing together
@@ -37,13 +38,19 @@ type claimed struct {
 	fingerprint string
 }
 
-// preparer is the kernel as the ledger's Preparer of its batches (a type
-// of its own so that Prepare is not a method of Kernel).
-type preparer Kernel
+// preparer readies the ledger's batches of movements. It is a value
+// that every kernel on the same database and checkpoint shares (each
+// domain makes its own kernel): the ledger prepares a batch once per
+// distinct Preparer, so movements of payments, commerce and funding in one
+// batch share one compliance.Batch — a member's usage recorded by a
+// payment counts toward a purchase later in the same batch.
+type preparer struct {
+	db   *store.DB
+	comp *compliance.Service
+}
 
 // Prepare readies a batch of movements (hints are their *Request).
-func (p *preparer) Prepare(ctx context.Context, tx *sql.Tx, hints []any) (ledger.Part, error) {
-	k := (*Kernel)(p)
+func (k preparer) Prepare(ctx context.Context, tx *sql.Tx, hints []any) (ledger.Part, error) {
 	b := &batch{known: map[[2]string]bool{}, claims: map[[2]string]claimed{}}
 	var ms []compliance.Movement
 	keys := make([][]any, 0, len(hints))

@@ -228,7 +228,7 @@ func (k *Kernel) Move(ctx context.Context, req Request, work func(ctx context.Co
 	if len(req.Accounts) > 0 {
 		accounts = req.Accounts
 	}
-	err := k.ledger.DoPrepared(ctx, (*preparer)(k), &req, req.From+"\x00"+req.Actor, accounts, func(ctx context.Context, sqlTx *sql.Tx) error {
+	err := k.ledger.DoPrepared(ctx, preparer{k.db, k.comp}, &req, req.From+"\x00"+req.Actor, accounts, func(ctx context.Context, sqlTx *sql.Tx) error {
 		var err error
 		res, answer, err = k.run(ctx, sqlTx, &req, rec, work)
 		return err
@@ -308,7 +308,7 @@ func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Reco
 	// batch looked them all up) is claimed by inserting the movement's row
 	// with the batch's other rows: a concurrent claim then fails the whole
 	// batch, which runs again claiming here.
-	b, _ := ledger.PartOf(ctx, sqlTx, (*preparer)(k)).(*batch)
+	b, _ := ledger.PartOf(ctx, sqlTx, preparer{k.db, k.comp}).(*batch)
 	key := [2]string{req.Actor, req.Key}
 	optimistic := b != nil && ledger.Optimistic(ctx, sqlTx) && !b.known[key]
 	if optimistic {

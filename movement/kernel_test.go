@@ -3,6 +3,7 @@ package movement_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -123,4 +124,58 @@ func keysInOneBatch(t *testing.T, db *store.DB, committers int) {
 			t.Fatalf("alice paid %d, want 300", got)
 		}
 	}
+}
+
+// TestKernelsShareABatchsLimits: each domain makes its own kernel; their
+// movements in one batch must still count against one member's limits
+// together. Three payments of $500, $500 and $1 by one member, through two
+// kernels, in one batch: the daily limit ($1,000) lets exactly two through.
+func TestKernelsShareABatchsLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newStmtEnv(t, db, ledger.Options{WorkCommitters: 1})
+		e.credit("usr_alice", 2_000_00)
+		k2 := movement.New(db, e.l, e.comp, e.clock.now) // another domain's
+
+		holding, release := make(chan struct{}), make(chan struct{})
+		go func() {
+			_ = e.l.Do(e.ctx, "", nil, func(context.Context, *sql.Tx) error { close(holding); <-release; return nil })
+		}()
+		<-holding
+		amounts := []int64{500_00, 500_00, 1_00}
+		errs := make([]error, len(amounts))
+		var wg sync.WaitGroup
+		for i, amount := range amounts {
+			k := e.k
+			if i == 1 {
+				k = k2
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				key := fmt.Sprintf("limit-%d", i)
+				_, errs[i] = k.Move(e.ctx, movement.Request{Kind: movement.P2P, Actor: "usr_alice", Key: key, From: "usr_alice", To: "usr_bob",
+					Asset: "USD", Amount: amount, Accounts: []string{wal("usr_alice"), wal("usr_bob")}}, func(ctx context.Context, tx *movement.Tx) error {
+					_, err := tx.Submit(ctx, ledger.Transfer{ID: "txf_" + key, DebitAccountID: wal("usr_alice"), CreditAccountID: wal("usr_bob"),
+						Amount: amount, Asset: "USD", Code: "p2p"})
+					return err
+				})
+			}()
+		}
+		time.Sleep(200 * time.Millisecond)
+		close(release)
+		wg.Wait()
+		denied := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+			case errors.Is(err, movement.ErrDenied):
+				denied++
+			default:
+				t.Errorf("payment %d: %v", i, err)
+			}
+		}
+		if denied != 1 {
+			t.Fatalf("%d of $500, $500, $1 denied (%v), want 1: the kernels did not share the batch's limits", denied, errs)
+		}
+	})
 }

@@ -43,6 +43,7 @@ type stmtEnv struct {
 	clock *stmtClock
 	l     *ledger.Ledger
 	k     *movement.Kernel
+	comp  *compliance.Service
 	n     int
 }
 
@@ -59,10 +60,11 @@ func newStmtEnv(t *testing.T, db *store.DB, opts ...ledger.Options) *stmtEnv {
 	t.Cleanup(func() { l.Close() })
 	cc := compliance.DefaultConfig()
 	cc.Clock = c.now
-	k := movement.New(db, l, compliance.New(db, cc), c.now)
+	comp := compliance.New(db, cc)
+	k := movement.New(db, l, comp, c.now)
 	// The book auditor, after every test: runs before the ledger closes.
 	t.Cleanup(func() { movementtest.Audit(t, k) })
-	e := &stmtEnv{t: t, ctx: context.Background(), clock: c, l: l, k: k}
+	e := &stmtEnv{t: t, ctx: context.Background(), clock: c, l: l, k: k, comp: comp}
 	if err := l.EnsurePlatform(e.ctx, "USD"); err != nil {
 		t.Fatal(err)
 	}
