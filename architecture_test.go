@@ -123,6 +123,7 @@ var tableOwners = []struct{ prefix, owner string }{
 	{"users", "social"}, {"sessions", "social"}, {"login_", "social"}, {"api_tokens", "social"},
 	{"posts", "social"}, {"post_", "social"}, {"likes", "social"}, {"follows", "social"},
 	{"blocks", "social"}, {"notifications", "social"}, {"handle_claims", "social"},
+	{"events", "events"}, {"webhook_", "events"},
 }
 
 // sharedTables are the known exceptions, each with its reason. Adding one

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
@@ -20,6 +21,9 @@ import (
 // Config is the operator's configuration of billing. The zero value gets
 // the defaults documented on each field.
 type Config struct {
+	// Events, when set, gets an event for every movement that commits
+	// (package events: the outbox behind webhooks).
+	Events *events.Service
 	// Clock returns the current time; default time.Now. Tests drive
 	// renewals and recognition with it.
 	Clock func() time.Time
@@ -107,7 +111,9 @@ func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.S
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Service{db: db, ledger: l, k: movement.New(db, l, comp, cfg.Clock), social: soc, cfg: cfg}, nil
+	k := movement.New(db, l, comp, cfg.Clock)
+	k.EmitTo(cfg.Events)
+	return &Service{db: db, ledger: l, k: k, social: soc, cfg: cfg}, nil
 }
 
 // Config returns the configuration in force, defaults filled in.
@@ -148,7 +154,9 @@ func asset(code string) money.Asset {
 	return a
 }
 
-func amount(code string, minor int64) money.Amount { return money.Amount{Asset: asset(code), Minor: minor} }
+func amount(code string, minor int64) money.Amount {
+	return money.Amount{Asset: asset(code), Minor: minor}
+}
 
 func fromNanos(n int64) time.Time {
 	if n == 0 {

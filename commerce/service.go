@@ -11,6 +11,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
@@ -23,6 +24,9 @@ import (
 // Config is the operator's configuration of commerce. The zero value gets
 // the defaults documented on each field.
 type Config struct {
+	// Events, when set, gets an event for every movement that commits
+	// (package events: the outbox behind webhooks).
+	Events *events.Service
 	// FeeBps is the platform's fee on every sale in basis points, paid by
 	// the merchant out of the price; default 0, at most 10000.
 	FeeBps int64
@@ -90,7 +94,9 @@ func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.S
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Service{db: db, ledger: l, k: movement.New(db, l, comp, cfg.Clock), social: soc, cfg: cfg}, nil
+	k := movement.New(db, l, comp, cfg.Clock)
+	k.EmitTo(cfg.Events)
+	return &Service{db: db, ledger: l, k: k, social: soc, cfg: cfg}, nil
 }
 
 // Config returns the configuration in force, defaults filled in.

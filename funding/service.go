@@ -9,6 +9,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/movement"
@@ -20,6 +21,9 @@ import (
 // Config is the operator's configuration of funding. Zero fields get the
 // defaults documented on each.
 type Config struct {
+	// Events, when set, gets an event for every movement that commits
+	// (package events: the outbox behind webhooks).
+	Events *events.Service
 	// Asset is what deposits, withdrawals and top-ups move; default USD
 	// (the ACH and card rails are dollar rails).
 	Asset string
@@ -138,7 +142,9 @@ func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, bank rails.Ba
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, ledger: l, k: movement.New(db, l, comp, cfg.Clock), comp: comp, bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}, nil
+	k := movement.New(db, l, comp, cfg.Clock)
+	k.EmitTo(cfg.Events)
+	return &Service{db: db, ledger: l, k: k, comp: comp, bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}, nil
 }
 
 // needKey refuses work that opens or seals account numbers without a key.

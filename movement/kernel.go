@@ -9,6 +9,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/store"
 )
@@ -20,6 +21,37 @@ type Kernel struct {
 	ledger *ledger.Ledger
 	comp   *compliance.Service
 	clock  func() time.Time
+	events *events.Service // nil: no events
+}
+
+// EmitTo makes the kernel emit an event for every movement that commits
+// (done or held), in its transaction: "movement.<kind>", naming the
+// members it moved money from and to, with the movement as the API shows
+// it. Call it before the kernel moves money.
+func (k *Kernel) EmitTo(ev *events.Service) { k.events = ev }
+
+// movementEvent is a movement as its event shows it.
+type movementEvent struct {
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	Label     string `json:"label"`
+	Status    string `json:"status"`
+	From      string `json:"from,omitempty"`
+	To        string `json:"to,omitempty"`
+	Asset     string `json:"asset"`
+	Amount    int64  `json:"amount"`
+	Fee       int64  `json:"fee"`
+	Reference string `json:"reference"`
+	Note      string `json:"note,omitempty"`
+}
+
+func (k *Kernel) emit(ctx context.Context, tx *sql.Tx, req *Request, info Info, status Status) error {
+	if k.events == nil {
+		return nil
+	}
+	return k.events.Emit(ctx, tx, "movement."+string(req.Kind), []string{req.From, req.To}, movementEvent{ID: req.ID, Kind: string(req.Kind),
+		Label: info.Label, Status: string(status), From: req.From, To: req.To, Asset: req.Asset, Amount: req.Amount, Fee: req.Fee,
+		Reference: req.Reference, Note: req.Note})
 }
 
 // New returns a kernel moving money with l (started) on db (migrated),
@@ -339,6 +371,9 @@ func (k *Kernel) run(ctx context.Context, sqlTx *sql.Tx, req *Request, rec *Reco
 	var d *denial
 	switch {
 	case err == nil:
+		if err := k.emit(ctx, sqlTx, req, info, res.Status); err != nil {
+			return Result{}, nil, err
+		}
 		if optimistic {
 			if err := k.insertClaim(ctx, sqlTx, req, res.Status, tx.decision, now); err != nil {
 				return Result{}, nil, err

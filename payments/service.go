@@ -12,6 +12,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/movement"
@@ -22,6 +23,9 @@ import (
 // Config is the operator's configuration of payments. The zero value gets
 // the defaults documented on each field.
 type Config struct {
+	// Events, when set, gets an event for every movement that commits
+	// (package events: the outbox behind webhooks).
+	Events *events.Service
 	// Assets members hold wallets in; the first is the one a bare number
 	// in a post command means. Default ["USD"].
 	Assets []string
@@ -89,6 +93,7 @@ func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.S
 		cfg.Assets = []string{"USD"}
 	}
 	s := &Service{db: db, ledger: l, social: soc, comp: comp, k: movement.New(db, l, comp, cfg.Clock), payHandle: soc.PayHandle()}
+	s.k.EmitTo(cfg.Events)
 	// Post commands make private payments: their amounts reach nobody but
 	// their author, wherever posts are read.
 	soc.SetPostView(s.viewPost)

@@ -42,6 +42,26 @@ func (d Dialect) ForUpdate() string {
 	return ""
 }
 
+// SkipLocked is ForUpdate that passes over rows another transaction has
+// locked ("FOR UPDATE SKIP LOCKED"), for jobs that several processes run:
+// each takes rows the others are not working on. SQLite's one writer
+// needs nothing.
+func (d Dialect) SkipLocked() string {
+	if d == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// SkipLockedOf is SkipLocked locking only the rows of table (an alias) in
+// a join.
+func (d Dialect) SkipLockedOf(table string) string {
+	if d == Postgres {
+		return " FOR UPDATE OF " + table + " SKIP LOCKED"
+	}
+	return ""
+}
+
 // RoundTrips reports whether each statement costs a network round trip
 // (PostgreSQL), so that batching statements pays; SQLite runs in-process.
 func (d Dialect) RoundTrips() bool { return d == Postgres }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
@@ -42,6 +43,8 @@ type apiEnv struct {
 	fclock *pageClock
 	// memberTok is a member's API token, made on first use (memberToken).
 	memberTok string
+	// events keeps the webhook endpoints; tests run its jobs by hand.
+	events *events.Service
 }
 
 func validAsset(code string) error {
@@ -61,11 +64,12 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	l.Start()
 	soc := social.New(db, social.Options{PayHandle: "pay", Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}})
 	comp := compliance.New(db, cc)
-	pay, err := payments.New(db, l, soc, comp, payments.Config{})
+	ev := events.New(db, events.Options{AllowPrivate: true})
+	pay, err := payments.New(db, l, soc, comp, payments.Config{Events: ev})
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)
 	}
-	shop, err := commerce.New(db, l, soc, comp, commerce.Config{})
+	shop, err := commerce.New(db, l, soc, comp, commerce.Config{Events: ev})
 	if err != nil {
 		t.Fatalf("commerce.New: %v", err)
 	}
@@ -77,7 +81,8 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	})
 	fclock := &pageClock{t: time.Now()}
 	fund, cards := newSandboxFunding(t, db, l, comp, fclock, nil)
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Funding: fund, SandboxCards: cards, Version: "test"})
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Funding: fund, SandboxCards: cards,
+		Events: ev, Version: "test"})
 	t.Cleanup(func() {
 		srv.Close()
 		l.Close()
@@ -85,7 +90,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
 		t.Fatalf("EnsureOperatorKey: %v", err)
 	}
-	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, srv: srv, funds: fund, cards: cards, fclock: fclock}
+	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, srv: srv, funds: fund, cards: cards, fclock: fclock, events: ev}
 }
 
 // request builds a request; body "" sends none. Headers come in pairs.

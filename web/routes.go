@@ -115,6 +115,16 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		// for scrapers.
 		{Route{get, "/api/v1/search/users", mem, 0, noIdem}, s.apiSearchUsers, nil},
 
+		// Events and webhooks (events_api.go): the caller's own only.
+		{Route{get, "/api/v1/events", mem, 0, noIdem}, s.apiListEvents, nil},
+		{Route{post, "/api/v1/webhooks", mem, smallBody, noIdem}, s.apiCreateWebhook, nil},
+		{Route{get, "/api/v1/webhooks", mem, 0, noIdem}, s.apiListWebhooks, nil},
+		{Route{del, "/api/v1/webhooks/{id}", mem, 0, noIdem}, s.apiDeleteWebhook, nil},
+		{Route{post, "/api/v1/webhooks/{id}/rotate", mem, 0, noIdem}, s.apiRotateWebhook, nil},
+		{Route{post, "/api/v1/webhooks/{id}/enable", mem, 0, noIdem}, s.apiEnableWebhook, nil},
+		{Route{get, "/api/v1/webhooks/{id}/deliveries", mem, 0, noIdem}, s.apiWebhookDeliveries, nil},
+		{Route{post, "/api/v1/webhook-deliveries/{id}/redeliver", mem, 0, noIdem}, s.apiRedeliver, nil},
+
 		// Payments (pay_api*.go). Each handler acts for the signed-in member
 		// only, and money moves only with an Idempotency-Key; the wallet is
 		// always the caller's own.

@@ -17,6 +17,7 @@ import (
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/movement"
@@ -49,6 +50,9 @@ type Deps struct {
 	// tokenized in the member's browser at the processor and it stays nil.
 	Funding      *funding.Service
 	SandboxCards *rails.SandboxCards
+	// Events lists members' events and keeps their webhook endpoints
+	// (events_api.go answers 503 without it).
+	Events *events.Service
 	// Logger receives access logs and server-side errors (default: discard).
 	Logger *slog.Logger
 	// Clock stamps stored idempotency records and decides when they expire
@@ -78,6 +82,7 @@ type Server struct {
 	commerce  *commerce.Service
 	funding   *funding.Service
 	sbxCards  *rails.SandboxCards
+	events    *events.Service
 	comp      *compliance.Service
 	log       *slog.Logger
 	clock     func() time.Time
@@ -104,6 +109,13 @@ type Server struct {
 	testHook func(r *http.Request)
 }
 
+// newKernel is the kernel of the operator's raw transfers.
+func newKernel(deps Deps) *movement.Kernel {
+	k := movement.New(deps.DB, deps.Ledger, deps.Compliance, deps.Clock)
+	k.EmitTo(deps.Events)
+	return k
+}
+
 // New returns a Server for deps and starts its background writers; call
 // Close to stop them.
 func New(deps Deps) *Server {
@@ -125,12 +137,13 @@ func New(deps Deps) *Server {
 	s := &Server{
 		db:        deps.DB,
 		ledger:    deps.Ledger,
-		kernel:    movement.New(deps.DB, deps.Ledger, deps.Compliance, deps.Clock),
+		kernel:    newKernel(deps),
 		social:    deps.Social,
 		payments:  deps.Payments,
 		commerce:  deps.Commerce,
 		funding:   deps.Funding,
 		sbxCards:  deps.SandboxCards,
+		events:    deps.Events,
 		comp:      deps.Compliance,
 		log:       deps.Logger,
 		clock:     deps.Clock,

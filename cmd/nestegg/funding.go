@@ -14,6 +14,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/rails"
@@ -41,7 +42,7 @@ import (
 //	NESTEGG_SANDBOX_CLOCK   a duration (10s): the sandbox rails settle on
 //	                        that short clock, and serve exports the ACH
 //	                        file that often (see sandboxClock)
-func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledger.Ledger, comp *compliance.Service, log *slog.Logger, clock time.Duration) (*funding.Service, *rails.SandboxCards, error) {
+func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledger.Ledger, comp *compliance.Service, ev *events.Service, log *slog.Logger, clock time.Duration) (*funding.Service, *rails.SandboxCards, error) {
 	plan, err := railsPlan(e)
 	if err != nil {
 		return nil, nil, err
@@ -95,7 +96,7 @@ func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledge
 	} else {
 		cards = rails.NewStripe(e.getenv("NESTEGG_STRIPE_KEY"), e.getenv("NESTEGG_STRIPE_URL"), &http.Client{Timeout: 30 * time.Second})
 	}
-	f, err := funding.New(db, l, comp, bank, cards, funding.Config{EncryptionKey: key, Sandbox: plan.sandbox(), Logger: log})
+	f, err := funding.New(db, l, comp, bank, cards, funding.Config{EncryptionKey: key, Sandbox: plan.sandbox(), Logger: log, Events: ev})
 	return f, sbxCards, err
 }
 
@@ -224,7 +225,7 @@ func operatorFunding(ctx context.Context, e *env, dsn string) (*funding.Service,
 		db.Close()
 		return nil, nil, err
 	}
-	f, _, err := openFunding(ctx, e, db, dsn, l, compliance.New(db, compliance.DefaultConfig()), log, clock)
+	f, _, err := openFunding(ctx, e, db, dsn, l, compliance.New(db, compliance.DefaultConfig()), events.New(db, events.Options{}), log, clock)
 	closer := func() { l.Close(); db.Close() }
 	if err != nil {
 		closer()

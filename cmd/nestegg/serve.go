@@ -16,6 +16,7 @@ import (
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/demo"
+	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
@@ -122,12 +123,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	soc := social.New(db, social.Options{PayHandle: *payHandle, Argon2: argon})
 	comp := compliance.New(db, compliance.DefaultConfig())
-	pay, err := payments.New(db, l, soc, comp, payments.Config{})
+	// Every movement emits an event for developers, delivered to their
+	// webhook endpoints by the jobs below.
+	ev := events.New(db, events.Options{})
+	pay, err := payments.New(db, l, soc, comp, payments.Config{Events: ev})
 	if err != nil {
 		l.Close()
 		return err
 	}
-	fund, sbxCards, err := openFunding(ctx, e, db, *dsn, l, comp, log, clock)
+	fund, sbxCards, err := openFunding(ctx, e, db, *dsn, l, comp, ev, log, clock)
 	if err != nil {
 		l.Close()
 		return err
@@ -142,13 +146,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	// The shop charges saved cards through funding's card top-up.
-	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps, Funding: fund})
+	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps, Funding: fund, Events: ev})
 	if err != nil {
 		l.Close()
 		return err
 	}
 	// Subscriptions: Premium and creators' tiers, renewed by the job below.
-	bill, err := billing.New(db, l, soc, comp, billing.Config{Funding: fund})
+	bill, err := billing.New(db, l, soc, comp, billing.Config{Funding: fund, Events: ev})
 	if err != nil {
 		l.Close()
 		return err
@@ -157,7 +161,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Funding: fund, SandboxCards: sbxCards, Logger: log, Version: buildVersion()})
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log, Version: buildVersion()})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -196,6 +200,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 				st, err := bill.Run(ctx)
 				return st.Renewed + st.Failed + st.Lapsed + st.Ended, err
 			})},
+			{"deliver webhooks", func(ctx context.Context) (int, error) {
+				n, err := ev.FanOut(ctx, 500)
+				if err != nil {
+					return n, err
+				}
+				d, err := ev.Deliver(ctx, 50)
+				return n + d, err
+			}},
 			{"purge expired sessions", every(time.Hour, func(ctx context.Context) (int, error) { return 0, soc.PurgeExpired(ctx) })},
 		}, fundingJobs(fund, clock)...), log)
 	}()
