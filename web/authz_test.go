@@ -266,6 +266,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = fundingAuthzCases[name]
 			}
 			if !ok {
+				build, ok = eventsAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}
