@@ -115,5 +115,8 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Charge, error) {
 	if err != nil {
 		return Charge{}, fmt.Errorf("refund: %w", reused(err, "another refund"))
 	}
+	if sub, err := s.sub(ctx, s.db.Reader(), c.SubscriptionID); err == nil {
+		s.afterChange(ctx, c.UserID, sub.Product)
+	}
 	return s.ChargeByID(ctx, c.ID)
 }

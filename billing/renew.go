@@ -28,6 +28,9 @@ func (s *Service) Run(ctx context.Context) (RunStats, error) {
 	if err != nil {
 		return st, err
 	}
+	if _, err := s.SyncChecks(ctx, ""); err != nil {
+		return st, err
+	}
 	st.Recognized, err = s.Recognize(ctx)
 	return st, err
 }
@@ -269,6 +272,7 @@ func (s *Service) PayNow(ctx context.Context, userID, subID, key string) (Subscr
 		}
 		return Subscription{}, fmt.Errorf("pay now: %w", reused(err, "another request"))
 	}
+	s.afterChange(ctx, userID, sub.Product)
 	return s.Subscription(ctx, userID, subID)
 }
 

@@ -41,6 +41,8 @@ type Config struct {
 	// Lease is how long the renewal job holds a subscription it works on;
 	// default one minute.
 	Lease time.Duration
+	// Premium is who gets the verified check.
+	Premium PremiumConfig
 	// Funding charges saved cards for subscriptions that pay by card; nil
 	// turns card payment off (wallet only).
 	Funding *funding.Service
@@ -111,6 +113,7 @@ func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.S
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	cfg.Premium.defaults()
 	k := movement.New(db, l, comp, cfg.Clock)
 	k.EmitTo(cfg.Events)
 	return &Service{db: db, ledger: l, k: k, social: soc, cfg: cfg}, nil
@@ -173,4 +176,13 @@ func reused(err error, what string) error {
 		return &nestegg.Error{Code: nestegg.IdempotencyMismatch, Param: "idempotency_key", Message: "this idempotency key was used for " + what + "; use a new key"}
 	}
 	return err
+}
+
+// afterChange brings userID's verified check in line with a Premium
+// change that has just committed. The change stands whatever happens here:
+// should this fail, Run's SyncChecks makes it right within a minute.
+func (s *Service) afterChange(ctx context.Context, userID, product string) {
+	if product == ProductPremium {
+		_, _ = s.SyncChecks(ctx, userID)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/money"
@@ -104,6 +105,7 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (Subscriptio
 	if err != nil {
 		return Subscription{}, fmt.Errorf("subscribe: %w", reused(err, "another request"))
 	}
+	s.afterChange(ctx, in.UserID, plan.Product)
 	return s.Subscription(ctx, in.UserID, res.Reference)
 }
 
@@ -189,6 +191,7 @@ func (s *Service) ChangePlan(ctx context.Context, userID, subID, planID, key str
 		if err := s.db.Write(ctx, func(tx *sql.Tx) error { return update(ctx, tx, now.UnixNano()) }); err != nil {
 			return Subscription{}, err
 		}
+		s.afterChange(ctx, userID, sub.Product)
 		return s.Subscription(ctx, userID, subID)
 	}
 	a := chargeArgs{kind: movement.SubscriptionUpgrade, chargeKind: "upgrade", actor: userID, key: key, fp: fp, userID: userID, subID: sub.ID,
@@ -197,6 +200,7 @@ func (s *Service) ChangePlan(ctx context.Context, userID, subID, planID, key str
 	if _, err := s.charge(ctx, a); err != nil {
 		return Subscription{}, fmt.Errorf("upgrade: %w", reused(err, "another request"))
 	}
+	s.afterChange(ctx, userID, sub.Product)
 	return s.Subscription(ctx, userID, subID)
 }
 
@@ -266,4 +270,60 @@ func statusWords(st Status) string {
 		return "lapsed"
 	}
 	return "ended"
+}
+
+// Quote is what subscribing to a plan, or changing to it, would do now.
+type Quote struct {
+	Plan Plan
+	// Now is charged at once: the first period's price, or an upgrade's
+	// prorated part (0 when the change waits for the period's end).
+	Now money.Amount
+	// AtOnce: the plan applies now; otherwise from From.
+	AtOnce bool
+	From   time.Time
+	// Renews is when the next charge after this would fall.
+	Renews time.Time
+	// Current is the subscription changed ("" ID when subscribing anew).
+	Current Subscription
+}
+
+// Quote says what Subscribe or ChangePlan would do for userID and planID
+// now, without doing it, for confirmation pages. Errors: Subscribe's and
+// ChangePlan's refusals that need no money (NotFound, Invalid, Conflict).
+func (s *Service) Quote(ctx context.Context, userID, planID string) (Quote, error) {
+	plan, err := s.Plan(ctx, planID)
+	if err != nil {
+		return Quote{}, err
+	}
+	if !plan.Active {
+		return Quote{}, nestegg.ParamErrorf(nestegg.Conflict, "plan_id", "%s is no longer offered", plan.Name)
+	}
+	if plan.OwnerID == userID {
+		return Quote{}, nestegg.ParamErrorf(nestegg.Invalid, "plan_id", "you can't subscribe to yourself")
+	}
+	now := s.now()
+	q := Quote{Plan: plan, Now: plan.Price, AtOnce: true, From: now, Renews: Bound(now, plan.Period, 1)}
+	sub, ok, err := s.ForProduct(ctx, userID, plan.Product)
+	if err != nil || !ok || sub.Status == Lapsed || sub.Status == Ended {
+		return q, err
+	}
+	q.Current = sub
+	if sub.Status == PastDue {
+		return Quote{}, nestegg.ParamErrorf(nestegg.Conflict, "plan_id", "your last renewal failed; pay now to restore it")
+	}
+	if plan.ID == sub.PlanID {
+		return Quote{}, nestegg.ParamErrorf(nestegg.Conflict, "plan_id", "you are on %s already", plan.Name)
+	}
+	cur, err := s.Plan(ctx, sub.PlanID)
+	if err != nil {
+		return Quote{}, err
+	}
+	q.Renews = sub.PeriodEnd
+	if plan.Period != cur.Period || plan.Price.Minor <= sub.Price.Minor || plan.Price.Asset.Code != sub.Price.Asset.Code {
+		q.AtOnce, q.From, q.Now.Minor = false, sub.PeriodEnd, 0
+		return q, nil
+	}
+	_, due, err := Upgrade(sub.PeriodStart, sub.PeriodEnd, now, sub.worth, sub.Paid, sub.Price.Minor, plan.Price.Minor)
+	q.Now.Minor = due
+	return q, err
 }

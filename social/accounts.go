@@ -21,7 +21,11 @@ type User struct {
 	Link        string // "" or an http(s) URL
 	Initials    string // for the avatar, from the display name (or the handle)
 	Kind        Kind
-	CreatedAt   time.Time
+	// Verified is the paid verified check: the account holds it (package
+	// billing's Premium says so, SetPaidCheck) and no change of its name
+	// awaits staff review.
+	Verified  bool
+	CreatedAt time.Time
 }
 
 // Account is a User with what only its owner (and staff) may see.
@@ -53,24 +57,26 @@ type ProfileUpdate struct {
 // userCols are a User's columns from the users table aliased a, in the order
 // scanUser reads them.
 func userCols(a string) string {
-	return fmt.Sprintf("%[1]s.id, %[1]s.handle, %[1]s.display_name, %[1]s.bio, %[1]s.link, %[1]s.kind, %[1]s.created_at", a)
+	return fmt.Sprintf("%[1]s.id, %[1]s.handle, %[1]s.display_name, %[1]s.bio, %[1]s.link, %[1]s.kind, %[1]s.created_at, %[1]s.paid_check, %[1]s.check_review", a)
 }
 
 const accountCols = "u.email, u.staff_role, u.totp_secret <> '', u.updated_at"
 
 // userScan collects a User's columns; finish completes the derived fields.
 type userScan struct {
-	u       User
-	created int64
+	u                      User
+	created                int64
+	paidCheck, checkReview int
 }
 
 func (s *userScan) dest() []any {
-	return []any{&s.u.ID, &s.u.Handle, &s.u.DisplayName, &s.u.Bio, &s.u.Link, &s.u.Kind, &s.created}
+	return []any{&s.u.ID, &s.u.Handle, &s.u.DisplayName, &s.u.Bio, &s.u.Link, &s.u.Kind, &s.created, &s.paidCheck, &s.checkReview}
 }
 
 func (s *userScan) user() User {
 	s.u.CreatedAt = fromNanos(s.created)
 	s.u.Initials = avatarInitials(s.u.DisplayName, s.u.Handle)
+	s.u.Verified = s.paidCheck == 1 && s.checkReview == 0
 	return s.u
 }
 
@@ -336,6 +342,10 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, up ProfileUp
 		}
 		add("display_name", name)
 		add("name_lower", strings.ToLower(name))
+		if !s.autoOK {
+			// A new name hides a paid check until staff approve it.
+			sets = append(sets, "check_review = CASE WHEN paid_check = 1 AND display_name <> "+fmt.Sprintf("$%d", len(args)-1)+" THEN 1 ELSE check_review END")
+		}
 	}
 	if up.Bio != nil {
 		bio, err := cleanBio(*up.Bio)

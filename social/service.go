@@ -52,6 +52,10 @@ type Options struct {
 	// PayHandle is the platform's pay handle, reserved for payments in posts
 	// ("@pay @bob $5"). Default "pay".
 	PayHandle string
+	// AutoApproveCheck lets a member with the paid verified check change
+	// their display name without losing the check; by default the check is
+	// hidden until staff approve the new name (ReviewCheck).
+	AutoApproveCheck bool
 	// Reserved lists more handles nobody may sign up with.
 	Reserved []string
 	// Argon2 sets password hashing cost; zero fields take DefaultArgon2's.
@@ -114,6 +118,7 @@ type Service struct {
 	maxLock  time.Duration
 	ttl      time.Duration
 	issuer   string
+	autoOK   bool // Options.AutoApproveCheck
 	onPost   atomic.Pointer[PostHook]
 	view     atomic.Pointer[PostView]
 }
@@ -132,6 +137,7 @@ func New(db *store.DB, opts Options) *Service {
 		maxLock:  opts.LoginMaxLockout,
 		ttl:      opts.SessionTTL,
 		issuer:   opts.TOTPIssuer,
+		autoOK:   opts.AutoApproveCheck,
 	}
 	if s.clock == nil {
 		s.clock = time.Now

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nestegg/nestegg/billing"
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/events"
@@ -35,6 +36,7 @@ type apiEnv struct {
 	pay    *payments.Service
 	comp   *compliance.Service
 	shop   *commerce.Service
+	bill   *billing.Service
 	srv    *web.Server
 	// funds moves money in and out through the sandbox rails, on fclock
 	// (tests advance it for the bank to settle).
@@ -81,7 +83,15 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	})
 	fclock := &pageClock{t: time.Now()}
 	fund, cards := newSandboxFunding(t, db, l, comp, fclock, nil)
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Funding: fund, SandboxCards: cards,
+	bill, err := billing.New(db, l, soc, comp, billing.Config{Funding: fund, Events: ev, Premium: billing.PremiumConfig{MinAccountAge: -1}})
+	if err != nil {
+		t.Fatalf("billing.New: %v", err)
+	}
+	usdAsset, _ := money.Lookup("USD")
+	if err := bill.EnsurePremium(context.Background(), billing.DefaultPremiumPlans(usdAsset)); err != nil {
+		t.Fatalf("EnsurePremium: %v", err)
+	}
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Funding: fund, SandboxCards: cards,
 		Events: ev, Version: "test"})
 	t.Cleanup(func() {
 		srv.Close()
@@ -90,7 +100,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
 		t.Fatalf("EnsureOperatorKey: %v", err)
 	}
-	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, srv: srv, funds: fund, cards: cards, fclock: fclock, events: ev}
+	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, bill: bill, srv: srv, funds: fund, cards: cards, fclock: fclock, events: ev}
 }
 
 // request builds a request; body "" sends none. Headers come in pairs.

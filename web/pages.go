@@ -127,6 +127,19 @@ func (s *Server) pageTable() []pageRoute {
 		{get, "/money/movements/{id}", true, s.movementPage},
 		{post, "/money/movements/{id}/confirm", true, s.confirmTopUpSubmit},
 		{get, "/staff/reconciliation", true, s.reconciliationPage},
+		// Subscriptions (pages_billing.go): money leaves only from the
+		// review page's button.
+		{get, "/premium", true, s.premiumPage},
+		{get, "/subscriptions", true, s.subscriptionsPage},
+		{get, "/subscriptions/review", true, s.subscriptionReview},
+		{post, "/subscriptions", true, s.subscribeSubmit},
+		{post, "/subscriptions/{id}/plan", true, s.subscriptionActionSubmit},
+		{post, "/subscriptions/{id}/cancel", true, s.subscriptionActionSubmit},
+		{post, "/subscriptions/{id}/resume", true, s.subscriptionActionSubmit},
+		{post, "/subscriptions/{id}/pay", true, s.subscriptionActionSubmit},
+		{post, "/subscriptions/{id}/payment-method", true, s.subscriptionActionSubmit},
+		{get, "/staff/checks", true, s.checksPage},
+		{post, "/staff/checks/{handle}/approve", true, s.approveCheckSubmit},
 	}
 }
 

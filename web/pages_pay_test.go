@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nestegg/nestegg/billing"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
@@ -23,7 +24,8 @@ import (
 // wired as serve wires them, posts to @pay becoming intents.
 type payPageSite struct {
 	*pageSite
-	pay *payments.Service
+	pay  *payments.Service
+	bill *billing.Service
 }
 
 func newPayPageSite(t testing.TB, db *store.DB) *payPageSite {
@@ -40,14 +42,22 @@ func newPayPageSite(t testing.TB, db *store.DB) *payPageSite {
 		t.Fatalf("payments.New: %v", err)
 	}
 	soc.SetPostHook(pay.OnPost)
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Version: "test"})
+	bill, err := billing.New(db, l, soc, comp, billing.Config{Clock: clock.Now, Premium: billing.PremiumConfig{MinAccountAge: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	usd, _ := money.Lookup("USD")
+	if err := bill.EnsurePremium(context.Background(), billing.DefaultPremiumPlans(usd)); err != nil {
+		t.Fatal(err)
+	}
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Billing: bill, Version: "test"})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		hs.Close()
 		srv.Close()
 		l.Close()
 	})
-	return &payPageSite{pageSite: &pageSite{t: t, url: hs.URL, social: soc, clock: clock}, pay: pay}
+	return &payPageSite{pageSite: &pageSite{t: t, url: hs.URL, social: soc, clock: clock}, pay: pay, bill: bill}
 }
 
 // fund credits a member through the operator's door.

@@ -89,6 +89,7 @@ func (p *pages) funcs() template.FuncMap {
 		"tokens": social.Tokenize,
 		"static": func(name string) string { return "/static/" + name + "?v=" + p.version[name] },
 		"ago":    ago,
+		"day":    day,
 		"when":   func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"plural": func(n any, one, many string) string {
 			if fmt.Sprint(n) == "1" {

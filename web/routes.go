@@ -202,6 +202,23 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/disputes", mem, 0, noIdem}, s.apiDisputes, nil},
 		{Route{post, "/api/v1/disputes/{id}/resolve", mem, smallBody, noIdem}, s.apiResolveDispute, nil},
 
+		// Subscriptions (billing_api.go): the caller's own; charges move
+		// money only with an Idempotency-Key; staff refund and review checks.
+		{Route{get, "/api/v1/plans", opt, 0, noIdem}, s.apiPlans, nil},
+		{Route{post, "/api/v1/subscriptions", mem, smallBody, req}, s.apiSubscribe, nil},
+		{Route{get, "/api/v1/subscriptions", mem, 0, noIdem}, s.apiSubscriptions, nil},
+		{Route{get, "/api/v1/subscriptions/{id}", mem, 0, noIdem}, s.apiSubscription, nil},
+		{Route{post, "/api/v1/subscriptions/{id}/plan", mem, smallBody, req}, s.apiSubscriptionAction("plan"), nil},
+		{Route{post, "/api/v1/subscriptions/{id}/cancel", mem, 0, optIdem}, s.apiSubscriptionAction("cancel"), nil},
+		{Route{post, "/api/v1/subscriptions/{id}/resume", mem, 0, optIdem}, s.apiSubscriptionAction("resume"), nil},
+		{Route{post, "/api/v1/subscriptions/{id}/pay", mem, 0, req}, s.apiSubscriptionAction("pay"), nil},
+		{Route{http.MethodPut, "/api/v1/subscriptions/{id}/payment-method", mem, smallBody, noIdem}, s.apiSubscriptionAction("payment-method"), nil},
+		{Route{get, "/api/v1/receipts", mem, 0, noIdem}, s.apiReceipts, nil},
+		{Route{post, "/api/v1/staff/charges/{id}/refund", mem, smallBody, req}, s.apiRefundCharge, nil},
+		{Route{get, "/api/v1/staff/check-reviews", mem, 0, noIdem}, s.apiCheckReviews, nil},
+		{Route{post, "/api/v1/staff/check-reviews/{handle}/approve", mem, 0, noIdem}, s.apiApproveCheck, nil},
+		{Route{post, "/api/v1/operator/plans/{id}/price", op, smallBody, noIdem}, s.apiSetPlanPrice, nil},
+
 		// Money in and out (funding_api*.go): bank accounts, cards,
 		// deposits, withdrawals and top-ups, each the caller's own; money
 		// moves only with an Idempotency-Key. The sandbox tokenization is

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/billing"
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/events"
@@ -43,6 +44,9 @@ type Deps struct {
 	// Commerce sells from posts: catalogues, offers, orders (commerce_api*.go
 	// and pages_shop*.go answer 503 without it).
 	Commerce *commerce.Service
+	// Billing sells subscriptions: Premium and creators' tiers
+	// (billing_api.go and pages_billing.go answer 503 without it).
+	Billing *billing.Service
 	// Funding moves money in and out: bank accounts, cards, deposits,
 	// withdrawals, top-ups (funding_api*.go and pages_funding*.go answer
 	// 503 without it). SandboxCards, when set, serves the sandbox card
@@ -80,6 +84,7 @@ type Server struct {
 	social    *social.Service
 	payments  *payments.Service
 	commerce  *commerce.Service
+	billing   *billing.Service
 	funding   *funding.Service
 	sbxCards  *rails.SandboxCards
 	events    *events.Service
@@ -141,6 +146,7 @@ func New(deps Deps) *Server {
 		social:    deps.Social,
 		payments:  deps.Payments,
 		commerce:  deps.Commerce,
+		billing:   deps.Billing,
 		funding:   deps.Funding,
 		sbxCards:  deps.SandboxCards,
 		events:    deps.Events,

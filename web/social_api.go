@@ -21,13 +21,14 @@ type userJSON struct {
 	Link        string    `json:"link"`
 	Initials    string    `json:"initials"`
 	Kind        string    `json:"kind"`
+	Verified    bool      `json:"verified"`
 	CreatedAt   time.Time `json:"created_at"`
 }
 
 func jsonUser(u social.User) userJSON {
 	return userJSON{
 		ID: u.ID, Handle: u.Handle, DisplayName: u.DisplayName, Bio: u.Bio, Link: u.Link,
-		Initials: u.Initials, Kind: string(u.Kind), CreatedAt: u.CreatedAt,
+		Initials: u.Initials, Kind: string(u.Kind), Verified: u.Verified, CreatedAt: u.CreatedAt,
 	}
 }
 

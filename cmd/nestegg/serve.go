@@ -157,11 +157,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		l.Close()
 		return err
 	}
+	usd, _ := money.Lookup("USD")
+	if err := bill.EnsurePremium(ctx, billing.DefaultPremiumPlans(usd)); err != nil {
+		l.Close()
+		return err
+	}
 	// Posts addressed to the pay handle become payment intents, and posts
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log, Version: buildVersion()})
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log, Version: buildVersion()})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
