@@ -269,6 +269,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = eventsAuthzCases[name]
 			}
 			if !ok {
+				build, ok = billingAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}
