@@ -417,3 +417,52 @@ func TestTwoProcessesRenewOnce(t *testing.T) {
 		e.books()
 	})
 }
+
+// TestCreatorTiers: a creator offers at most three active tiers; a member
+// offers none; a subscriber with access is SubscribedTo the creator until
+// a cancelled period ends; earnings sum the charges net of the cut.
+func TestCreatorTiers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, billing.Config{})
+		cat := e.signup("cat", social.Creator)
+		ann := e.signup("ann", social.Member)
+		if _, err := e.bill.CreatePlan(e.ctx, ann, billing.PlanInput{Product: billing.CreatorProduct(ann), Name: "Mine", Period: billing.Monthly, Price: usd(500)}); !nestegg.Is(err, nestegg.Forbidden) {
+			t.Errorf("a member's tier = %v", err)
+		}
+		var tiers []billing.Plan
+		for i, p := range []int64{300, 500, 1000} {
+			tiers = append(tiers, e.plan(cat, billing.CreatorProduct(cat), fmt.Sprintf("Tier %d", i), i+1, billing.Monthly, p))
+		}
+		if _, err := e.bill.CreatePlan(e.ctx, cat, billing.PlanInput{Product: billing.CreatorProduct(cat), Name: "Fourth", Period: billing.Monthly, Price: usd(2000)}); !nestegg.Is(err, nestegg.Conflict) {
+			t.Errorf("a fourth tier = %v", err)
+		}
+		if _, err := e.bill.UpdatePlan(e.ctx, cat, tiers[2].ID, tiers[2].Name, "", false); err != nil {
+			t.Fatal(err)
+		}
+		e.plan(cat, billing.CreatorProduct(cat), "Fourth", 4, billing.Monthly, 2000)
+		e.fund(ann, 100_00)
+		if got, _ := e.bill.SubscribedTo(e.ctx, ann, []string{cat}); got[cat] {
+			t.Error("subscribed before subscribing")
+		}
+		sub := e.subscribe(ann, tiers[1].ID)
+		if got, err := e.bill.SubscribedTo(e.ctx, ann, []string{cat, ann}); err != nil || !got[cat] || got[ann] {
+			t.Errorf("SubscribedTo = %v, %v", got, err)
+		}
+		if _, err := e.bill.Cancel(e.ctx, ann, sub.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.days(20)
+		if got, _ := e.bill.SubscribedTo(e.ctx, ann, []string{cat}); !got[cat] {
+			t.Error("cancelled: no access before the period's end")
+		}
+		e.days(20)
+		if got, _ := e.bill.SubscribedTo(e.ctx, ann, []string{cat}); got[cat] {
+			t.Error("access after the cancelled period ended")
+		}
+		es, err := e.bill.CreatorEarnings(e.ctx, cat, start.Add(-time.Hour))
+		if err != nil || len(es) != 1 || es[0].Gross != 500 || es[0].Fee != 50 || es[0].Net != 450 || es[0].Charges != 1 {
+			t.Errorf("CreatorEarnings = %+v, %v", es, err)
+		}
+		e.books()
+	})
+}

@@ -93,6 +93,8 @@ func (s *Service) CreatePlan(ctx context.Context, ownerID string, in PlanInput) 
 		}
 	} else if in.Product != CreatorProduct(ownerID) {
 		return Plan{}, nestegg.ParamErrorf(nestegg.Forbidden, "product", "you make plans for your own subscriptions only")
+	} else if err := s.checkCreatorPlan(ctx, ownerID); err != nil {
+		return Plan{}, err
 	}
 	now := s.now()
 	p := Plan{ID: nestegg.NewID("pln"), Product: in.Product, OwnerID: ownerID, Name: strings.TrimSpace(in.Name), Rank: in.Rank,
@@ -128,6 +130,11 @@ func (s *Service) UpdatePlan(ctx context.Context, ownerID, planID, name, benefit
 	act := 0
 	if active {
 		act = 1
+		if !p.Active && p.OwnerID != PlatformOwner {
+			if err := s.checkCreatorPlan(ctx, ownerID); err != nil {
+				return Plan{}, err
+			}
+		}
 	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE billing_plans SET name = $2, benefits = $3, active = $4, updated_at = $5 WHERE id = $1",

@@ -31,12 +31,21 @@ type Post struct {
 	Replies        int64
 	Liked          bool
 	Reposted       bool
+	// SubscribersOnly: the author (a creator) wrote it for their
+	// subscribers. Locked: this viewer may not read it — Body is empty and
+	// pages show a teaser with a Subscribe button instead.
+	SubscribersOnly bool
+	Locked          bool
 }
 
 // NewPost is what an author writes.
 type NewPost struct {
 	Body      string
 	ReplyToID string // the post this answers, or ""
+	// SubscribersOnly locks the post to the author's subscribers (see
+	// SetSubscriberCheck); its hashtags are not indexed, so that a tag page
+	// does not tell what it is about.
+	SubscribersOnly bool
 }
 
 // CreatePost publishes a post by authorID: at most 280 characters, counted
@@ -60,6 +69,9 @@ func (s *Service) CreatePost(ctx context.Context, authorID string, in NewPost) (
 	var tags []string
 	seenTag := map[string]bool{}
 	for _, e := range Entities(body) {
+		if in.SubscribersOnly && e.Kind == TokenHashtag {
+			continue
+		}
 		switch e.Kind {
 		case TokenMention:
 			if k := strings.ToLower(e.Value); !seen[k] && len(mentioned) < MaxMentions {
@@ -81,7 +93,7 @@ func (s *Service) CreatePost(ctx context.Context, authorID string, in NewPost) (
 		if err != nil {
 			return err
 		}
-		p = Post{ID: newID("pst"), Author: author.User, Body: body, CreatedAt: now}
+		p = Post{ID: newID("pst"), Author: author.User, Body: body, CreatedAt: now, SubscribersOnly: in.SubscribersOnly}
 		p.RootID = p.ID
 		if in.ReplyToID != "" {
 			var parentAuthor, root, handle string
@@ -100,9 +112,9 @@ func (s *Service) CreatePost(ctx context.Context, authorID string, in NewPost) (
 			}
 			p.ReplyToID, p.ReplyToUserID, p.ReplyToHandle, p.RootID = in.ReplyToID, parentAuthor, handle, root
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO posts (id, author_id, body, reply_to_id, reply_to_user_id, root_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			p.ID, authorID, body, nullable(p.ReplyToID), nullable(p.ReplyToUserID), p.RootID, nanos(now))
+		_, err = tx.ExecContext(ctx, `INSERT INTO posts (id, author_id, body, reply_to_id, reply_to_user_id, root_id, created_at, locked)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			p.ID, authorID, body, nullable(p.ReplyToID), nullable(p.ReplyToUserID), p.RootID, nanos(now), lockedInt(in.SubscribersOnly))
 		if err != nil {
 			return err
 		}
@@ -351,4 +363,11 @@ func blockedEither(ctx context.Context, q store.Querier, a, b string) (bool, err
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)`, a, b).Scan(&n)
 	return n > 0, err
+}
+
+func lockedInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

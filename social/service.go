@@ -121,6 +121,7 @@ type Service struct {
 	autoOK   bool // Options.AutoApproveCheck
 	onPost   atomic.Pointer[PostHook]
 	view     atomic.Pointer[PostView]
+	subs     atomic.Pointer[SubscriberCheck]
 }
 
 // New returns a Service storing its data in db, which must be migrated.

@@ -325,7 +325,7 @@ func (s *Service) hydrate(ctx context.Context, q store.Querier, viewerID string,
 			args = append(args, id)
 		}
 		rows, err := q.QueryContext(ctx, `SELECT p.id, p.body, p.reply_to_id, p.reply_to_user_id, COALESCE(r.handle, ''), p.root_id,
-			p.repost_of_id IS NOT NULL, p.created_at, p.like_count, p.repost_count, p.reply_count,
+			p.repost_of_id IS NOT NULL, p.created_at, p.like_count, p.repost_count, p.reply_count, p.locked,
 			EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1),
 			EXISTS (SELECT 1 FROM posts x WHERE x.repost_of_id = p.id AND x.author_id = $1),
 			`+userCols("a")+`
@@ -338,9 +338,10 @@ func (s *Service) hydrate(ctx context.Context, q store.Querier, viewerID string,
 			var h hydrated
 			var replyTo, replyToUser sql.NullString
 			var created int64
+			var locked int
 			var us userScan
 			dest := append([]any{&h.ID, &h.Body, &replyTo, &replyToUser, &h.ReplyToHandle, &h.RootID, &h.isRepost, &created,
-				&h.Likes, &h.Reposts, &h.Replies, &h.Liked, &h.Reposted}, us.dest()...)
+				&h.Likes, &h.Reposts, &h.Replies, &locked, &h.Liked, &h.Reposted}, us.dest()...)
 			if err := rows.Scan(dest...); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("load posts: %w", err)
@@ -348,6 +349,7 @@ func (s *Service) hydrate(ctx context.Context, q store.Querier, viewerID string,
 			h.ReplyToID, h.ReplyToUserID = replyTo.String, replyToUser.String
 			h.CreatedAt = fromNanos(created)
 			h.Author = us.user()
+			h.SubscribersOnly = locked == 1
 			if v := s.view.Load(); v != nil {
 				(*v)(viewerID, &h.Post)
 			}
@@ -357,5 +359,50 @@ func (s *Service) hydrate(ctx context.Context, q store.Querier, viewerID string,
 			return nil, fmt.Errorf("load posts: %w", err)
 		}
 	}
+	s.lock(ctx, viewerID, out)
 	return out, nil
+}
+
+// SubscriberCheck reports, for each creator in creatorIDs, whether
+// viewerID may read that creator's subscribers-only posts now.
+type SubscriberCheck func(ctx context.Context, viewerID string, creatorIDs []string) (map[string]bool, error)
+
+// SetSubscriberCheck installs the check that unlocks subscribers-only
+// posts (package billing's creator subscriptions). Without one, or when it
+// fails, such posts stay locked to everyone but their author.
+func (s *Service) SetSubscriberCheck(c SubscriberCheck) {
+	if c == nil {
+		s.subs.Store(nil)
+		return
+	}
+	s.subs.Store(&c)
+}
+
+// lock withholds the body of every subscribers-only post viewerID may not
+// read, on the one path every post is read through.
+func (s *Service) lock(ctx context.Context, viewerID string, posts map[string]hydrated) {
+	var creators []string
+	seen := map[string]bool{}
+	for _, h := range posts {
+		if h.SubscribersOnly && h.Author.ID != viewerID && !seen[h.Author.ID] {
+			seen[h.Author.ID] = true
+			creators = append(creators, h.Author.ID)
+		}
+	}
+	if len(creators) == 0 {
+		return
+	}
+	var open map[string]bool
+	if c := s.subs.Load(); c != nil && viewerID != "" {
+		var err error
+		if open, err = (*c)(ctx, viewerID, creators); err != nil {
+			open = nil // fail closed
+		}
+	}
+	for id, h := range posts {
+		if h.SubscribersOnly && h.Author.ID != viewerID && !open[h.Author.ID] {
+			h.Body, h.Locked = "", true
+			posts[id] = h
+		}
+	}
 }

@@ -87,6 +87,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err != nil {
 		t.Fatalf("billing.New: %v", err)
 	}
+	soc.SetSubscriberCheck(bill.SubscribedTo)
 	usdAsset, _ := money.Lookup("USD")
 	if err := bill.EnsurePremium(context.Background(), billing.DefaultPremiumPlans(usdAsset)); err != nil {
 		t.Fatalf("EnsurePremium: %v", err)

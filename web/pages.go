@@ -138,6 +138,10 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/subscriptions/{id}/resume", true, s.subscriptionActionSubmit},
 		{post, "/subscriptions/{id}/pay", true, s.subscriptionActionSubmit},
 		{post, "/subscriptions/{id}/payment-method", true, s.subscriptionActionSubmit},
+		{get, "/creator", true, s.creatorPage},
+		{post, "/creator/tiers", true, s.creatorTierSubmit},
+		{post, "/creator/tiers/{id}/price", true, s.creatorTierActionSubmit},
+		{post, "/creator/tiers/{id}/retire", true, s.creatorTierActionSubmit},
 		{get, "/staff/checks", true, s.checksPage},
 		{post, "/staff/checks/{handle}/approve", true, s.approveCheckSubmit},
 	}

@@ -352,3 +352,156 @@ func formKey(r *http.Request) string {
 	}
 	return oneTimeKey()
 }
+
+// profileTiers fills a creator's tiers on their profile, and the one the
+// viewer subscribes to.
+func (s *Server) profileTiers(pc *pageCtx, d *profilePage) error {
+	if s.billing == nil || d.Profile.Kind != social.Creator {
+		return nil
+	}
+	ctx := pc.r.Context()
+	product := billing.CreatorProduct(d.Profile.ID)
+	plans, err := s.billing.Plans(ctx, product, false)
+	if err != nil {
+		return err
+	}
+	var mine string
+	if pc.me != nil {
+		if sub, ok, err := s.billing.Access(ctx, pc.me.ID, product); err != nil {
+			return err
+		} else if ok {
+			mine, d.Subscribed = sub.PlanID, sub.PlanName
+		}
+	}
+	for _, p := range plans {
+		d.Tiers = append(d.Tiers, planCard{Plan: p, Price: money.Format(p.Price), Current: p.ID == mine})
+	}
+	return nil
+}
+
+type earningsLine struct {
+	Days                        int
+	Gross, Fee, Net, Subscribers string
+	Charges                     int
+}
+
+type creatorPage struct {
+	Base
+	Tiers    []planCard
+	Earnings []earningsLine
+	Subs     int
+	CanAdd   bool
+	Errors   map[string]string
+	Form     map[string]string
+}
+
+// creatorPage is a creator's subscriptions: their tiers (add, reprice,
+// retire) and what the tiers earned.
+func (s *Server) creatorPage(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	return s.showCreator(pc, http.StatusOK, nil, nil)
+}
+
+func (s *Server) showCreator(pc *pageCtx, status int, errs map[string]string, form map[string]string) error {
+	if err := s.needBilling(); err != nil {
+		return err
+	}
+	if pc.me.Kind != social.Creator {
+		return nestegg.Errorf(nestegg.Forbidden, "only creator accounts offer subscriptions")
+	}
+	ctx := pc.r.Context()
+	plans, err := s.billing.Plans(ctx, billing.CreatorProduct(pc.me.ID), true)
+	if err != nil {
+		return err
+	}
+	d := &creatorPage{Base: pc.base("Your subscriptions"), Errors: errs, Form: form}
+	active := 0
+	for _, p := range plans {
+		if p.Active {
+			active++
+		}
+		d.Tiers = append(d.Tiers, planCard{Plan: p, Price: money.Format(p.Price)})
+	}
+	d.CanAdd = active < billing.MaxCreatorTiers
+	for _, days := range []int{30, 365} {
+		es, err := s.billing.CreatorEarnings(ctx, pc.me.ID, s.clock().Add(-time.Duration(days)*24*time.Hour))
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			if e.Asset == "" {
+				continue
+			}
+			var a money.Amount
+			if as, err := money.Lookup(e.Asset); err == nil {
+				a.Asset = as
+			}
+			d.Earnings = append(d.Earnings, earningsLine{Days: days, Gross: money.Format(amountOf(a, e.Gross)), Fee: money.Format(amountOf(a, e.Fee)),
+				Net: money.Format(amountOf(a, e.Net)), Charges: e.Charges})
+			d.Subs = e.Subscribers
+		}
+	}
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	if d.Form == nil {
+		d.Form = map[string]string{"period": "month"}
+	}
+	s.renderStatus(pc, status, "creator", d)
+	return nil
+}
+
+func (s *Server) creatorTierSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	if err := s.needBilling(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	form := map[string]string{"name": r.PostFormValue("name"), "price": r.PostFormValue("price"), "period": r.PostFormValue("period"), "benefits": r.PostFormValue("benefits")}
+	price, err := money.ParsePositive(form["price"], "USD")
+	if err == nil {
+		// A tier's rank follows its price in whole units, so a dearer tier
+		// is an upgrade.
+		var p billing.Plan
+		p, err = s.billing.CreatePlan(ctx, pc.me.ID, billing.PlanInput{Product: billing.CreatorProduct(pc.me.ID), Name: form["name"],
+			Rank: int(min(price.Minor/100, 100)), Period: billing.Period(form["period"]), Price: price, Benefits: form["benefits"]})
+		if err == nil {
+			return s.seeOther(pc, "/creator", "Tier "+p.Name+" added at "+money.Format(p.Price)+" a "+string(p.Period)+". Mark posts “Subscribers only” when you write them.")
+		}
+	} else {
+		err = &nestegg.Error{Code: nestegg.Invalid, Param: "price", Message: nestegg.ErrorMessage(err)}
+	}
+	if !userError(err) {
+		return err
+	}
+	return s.showCreator(pc, http.StatusUnprocessableEntity, fieldErrors(err, "name", "price", "period", "benefits"), form)
+}
+
+func (s *Server) creatorTierActionSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	if err := s.needBilling(); err != nil {
+		return err
+	}
+	ctx, id := r.Context(), r.PathValue("id")
+	p, err := s.billing.Plan(ctx, id)
+	if err != nil {
+		return err
+	}
+	var msg string
+	switch r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:] {
+	case "price":
+		price, perr := money.ParsePositive(r.PostFormValue("price"), p.Price.Asset.Code)
+		if perr != nil {
+			return s.seeOther(pc, "/creator", "The price was not changed: "+nestegg.ErrorMessage(perr))
+		}
+		p, err = s.billing.SetPrice(ctx, pc.me.ID, id, price)
+		msg = p.Name + " costs " + money.Format(price) + " from " + day(p.NextAt) + "; your subscribers have been told."
+	case "retire":
+		p, err = s.billing.UpdatePlan(ctx, pc.me.ID, id, p.Name, p.Benefits, false)
+		msg = p.Name + " is retired: nobody new can subscribe, and its subscribers end at their next renewal."
+	}
+	if err != nil {
+		if userError(err) {
+			return s.seeOther(pc, "/creator", "Nothing changed: "+nestegg.ErrorMessage(err))
+		}
+		return err
+	}
+	return s.seeOther(pc, "/creator", msg)
+}

@@ -46,6 +46,7 @@ func newPayPageSite(t testing.TB, db *store.DB) *payPageSite {
 	if err != nil {
 		t.Fatal(err)
 	}
+	soc.SetSubscriberCheck(bill.SubscribedTo)
 	usd, _ := money.Lookup("USD")
 	if err := bill.EnsurePremium(context.Background(), billing.DefaultPremiumPlans(usd)); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,10 @@ type profilePage struct {
 	Replies bool // the "Posts and replies" tab
 	Cards   []postCard
 	Older   string
+	// Tiers are a creator's subscription tiers; Subscribed the one the
+	// viewer has.
+	Tiers      []planCard
+	Subscribed string
 }
 
 func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
@@ -30,10 +34,14 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, pc *pageCtx
 	if err != nil {
 		return err
 	}
-	return s.render(pc, "profile", &profilePage{
+	d := &profilePage{
 		Base: pc.base(p.DisplayName + " (@" + p.Handle + ")"), Profile: p, Self: pc.me != nil && pc.me.ID == p.ID,
 		Replies: replies, Cards: pc.cards(tl), Older: olderURL(r, tl.Next),
-	})
+	}
+	if err := s.profileTiers(pc, d); err != nil {
+		return err
+	}
+	return s.render(pc, "profile", d)
 }
 
 // relationSubmit follows, unfollows, blocks or unblocks the profile's

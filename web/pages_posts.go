@@ -62,6 +62,7 @@ type composer struct {
 	Body, Error, ReplyTo string
 	CSRF, Next           string
 	Oob                  bool // replaces the page's composer from an htmx answer
+	Creator              bool // offer "Subscribers only"
 }
 
 // timelinePage is the data of home.html and tag.html.
@@ -87,7 +88,7 @@ func (s *Server) showHome(pc *pageCtx, status int, c composer) error {
 		return err
 	}
 	b := pc.base("Home")
-	c.CSRF, c.Next = b.CSRF, "/"
+	c.CSRF, c.Next, c.Creator = b.CSRF, "/", pc.me.Kind == social.Creator
 	s.renderStatus(pc, status, "home", &timelinePage{Base: b, Heading: "Home", Composer: c, Cards: pc.cards(tl), Older: olderURL(r, tl.Next)})
 	return nil
 }
@@ -97,8 +98,9 @@ func (s *Server) showHome(pc *pageCtx, status int, c composer) error {
 // the browser is redirected back. A refused post is shown again in its
 // form with the reason.
 func (s *Server) composeSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
-	c := composer{Body: r.PostFormValue("body"), ReplyTo: r.PostFormValue("reply_to")}
-	p, err := s.social.CreatePost(r.Context(), pc.me.ID, social.NewPost{Body: c.Body, ReplyToID: c.ReplyTo})
+	c := composer{Body: r.PostFormValue("body"), ReplyTo: r.PostFormValue("reply_to"), Creator: pc.me.Kind == social.Creator}
+	p, err := s.social.CreatePost(r.Context(), pc.me.ID, social.NewPost{Body: c.Body, ReplyToID: c.ReplyTo,
+		SubscribersOnly: r.PostFormValue("subscribers_only") == "on"})
 	htmx := r.Header.Get("HX-Request") == "true"
 	if err != nil {
 		if !userError(err) {

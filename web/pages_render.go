@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/social"
 )
 
@@ -90,6 +91,7 @@ func (p *pages) funcs() template.FuncMap {
 		"static": func(name string) string { return "/static/" + name + "?v=" + p.version[name] },
 		"ago":    ago,
 		"day":    day,
+		"money":  func(a money.Amount) string { return money.Format(a) },
 		"when":   func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"plural": func(n any, one, many string) string {
 			if fmt.Sprint(n) == "1" {

@@ -218,6 +218,10 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/staff/check-reviews", mem, 0, noIdem}, s.apiCheckReviews, nil},
 		{Route{post, "/api/v1/staff/check-reviews/{handle}/approve", mem, 0, noIdem}, s.apiApproveCheck, nil},
 		{Route{post, "/api/v1/operator/plans/{id}/price", op, smallBody, noIdem}, s.apiSetPlanPrice, nil},
+		{Route{post, "/api/v1/me/tiers", mem, smallBody, optIdem}, s.apiCreateTier, nil},
+		{Route{patch, "/api/v1/me/tiers/{id}", mem, smallBody, noIdem}, s.apiUpdateTier, nil},
+		{Route{post, "/api/v1/me/tiers/{id}/price", mem, smallBody, noIdem}, s.apiTierPrice, nil},
+		{Route{get, "/api/v1/me/earnings", mem, 0, noIdem}, s.apiEarnings, nil},
 
 		// Money in and out (funding_api*.go): bank accounts, cards,
 		// deposits, withdrawals and top-ups, each the caller's own; money

@@ -101,6 +101,8 @@ type postJSON struct {
 	ReplyCount    int64        `json:"reply_count"`
 	Liked         bool         `json:"liked"`
 	Reposted      bool         `json:"reposted"`
+	Subscribers   bool         `json:"subscribers_only"`
+	Locked        bool         `json:"locked"`
 }
 
 func jsonPost(p social.Post) postJSON {
@@ -113,6 +115,7 @@ func jsonPost(p social.Post) postJSON {
 		ID: p.ID, Author: jsonUser(p.Author), Text: p.Body, Entities: ents,
 		ReplyToID: p.ReplyToID, ReplyToHandle: p.ReplyToHandle, RootID: p.RootID, CreatedAt: p.CreatedAt,
 		LikeCount: p.Likes, RepostCount: p.Reposts, ReplyCount: p.Replies, Liked: p.Liked, Reposted: p.Reposted,
+		Subscribers: p.SubscribersOnly, Locked: p.Locked,
 	}
 }
 

@@ -15,8 +15,9 @@ import (
 // another's post, NotFound for private ones).
 
 type postRequest struct {
-	Text    string `json:"text"`
-	ReplyTo string `json:"reply_to"`
+	Text        string `json:"text"`
+	ReplyTo     string `json:"reply_to"`
+	Subscribers bool   `json:"subscribers_only"`
 }
 
 func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request, body []byte) error {
@@ -28,7 +29,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request, body []by
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	p, err := s.social.CreatePost(r.Context(), a.ID, social.NewPost{Body: req.Text, ReplyToID: req.ReplyTo})
+	p, err := s.social.CreatePost(r.Context(), a.ID, social.NewPost{Body: req.Text, ReplyToID: req.ReplyTo, SubscribersOnly: req.Subscribers})
 	if err != nil {
 		return apiRenameParam(err, map[string]string{"body": "text", "reply_to_id": "reply_to"})
 	}

@@ -157,6 +157,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		l.Close()
 		return err
 	}
+	// Creators' subscribers read their subscribers-only posts.
+	soc.SetSubscriberCheck(bill.SubscribedTo)
 	usd, _ := money.Lookup("USD")
 	if err := bill.EnsurePremium(ctx, billing.DefaultPremiumPlans(usd)); err != nil {
 		l.Close()
