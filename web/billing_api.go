@@ -309,7 +309,7 @@ func (s *Server) apiSetPlanPrice(w http.ResponseWriter, r *http.Request, body []
 		Asset string      `json:"asset"`
 	}
 	if err := decodeJSON(body, &req); err != nil {
-		return err
+		return priceParam(err)
 	}
 	p, err := s.billing.Plan(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -320,7 +320,7 @@ func (s *Server) apiSetPlanPrice(w http.ResponseWriter, r *http.Request, body []
 	}
 	price, err := s.resolveAmount(req.Price, req.Asset)
 	if err != nil {
-		return err
+		return priceParam(err)
 	}
 	p, err = s.billing.SetPrice(r.Context(), billing.PlatformOwner, p.ID, price)
 	if err != nil {

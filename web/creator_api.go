@@ -25,11 +25,11 @@ func (s *Server) apiCreateTier(w http.ResponseWriter, r *http.Request, body []by
 		Rank     int         `json:"rank"`
 	}
 	if err := decodeJSON(body, &req); err != nil {
-		return err
+		return priceParam(err)
 	}
 	price, err := s.resolveAmount(req.Price, req.Asset)
 	if err != nil {
-		return err
+		return priceParam(err)
 	}
 	if req.Period == "" {
 		req.Period = string(billing.Monthly)
@@ -47,16 +47,16 @@ func (s *Server) apiUpdateTier(w http.ResponseWriter, r *http.Request, body []by
 	if err != nil {
 		return err
 	}
-	p, err := s.billing.Plan(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
 	req := struct {
 		Name     *string `json:"name"`
 		Benefits *string `json:"benefits"`
 		Active   *bool   `json:"active"`
 	}{}
 	if err := decodeJSON(body, &req); err != nil {
+		return err
+	}
+	p, err := s.billing.Plan(r.Context(), r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	name, benefits, active := p.Name, p.Benefits, p.Active
@@ -86,7 +86,7 @@ func (s *Server) apiTierPrice(w http.ResponseWriter, r *http.Request, body []byt
 		Asset string      `json:"asset"`
 	}
 	if err := decodeJSON(body, &req); err != nil {
-		return err
+		return priceParam(err)
 	}
 	p, err := s.billing.Plan(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -97,7 +97,7 @@ func (s *Server) apiTierPrice(w http.ResponseWriter, r *http.Request, body []byt
 	}
 	price, err := s.resolveAmount(req.Price, req.Asset)
 	if err != nil {
-		return err
+		return priceParam(err)
 	}
 	p, err = s.billing.SetPrice(r.Context(), me, p.ID, price)
 	if err != nil {
@@ -134,3 +134,7 @@ func (s *Server) apiEarnings(w http.ResponseWriter, r *http.Request, _ []byte) e
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"data": out})
 }
+
+// priceParam names the price field in an amount's error: these requests
+// call it "price".
+func priceParam(err error) error { return apiRenameParam(err, map[string]string{"amount": "price"}) }
