@@ -74,6 +74,10 @@ const (
 	SubscriptionUpgrade Kind = "subscription_upgrade"
 	SubscriptionRefund  Kind = "subscription_refund"
 	RevenueRecognition  Kind = "revenue_recognition"
+
+	RedPacket       Kind = "red_packet"
+	RedPacketOpen   Kind = "red_packet_open"
+	RedPacketReturn Kind = "red_packet_return"
 )
 
 // kinds is the one table of movement kinds.
@@ -88,6 +92,13 @@ var kinds = map[Kind]Info{
 	Credit:      {Label: "Credit from the operator", Direction: In, Check: true},
 	HoldRelease: {Label: "Held payment released", Direction: Internal, Payee: true},
 	HoldCancel:  {Label: "Held payment cancelled", Direction: Back},
+
+	// Red packets (package payments): the total leaves the sender for the
+	// packet's escrow; each opening and the expiry's return are paid from
+	// it, decided already when it was sent.
+	RedPacket:       {Label: "Red packet sent", Direction: Out, Class: compliance.Spend, Check: true},
+	RedPacketOpen:   {Label: "Red packet opened", Direction: Internal},
+	RedPacketReturn: {Label: "Red packet returned", Direction: Back},
 
 	// Buying from posts (package commerce).
 	Purchase:       {Label: "Purchase", Direction: Out, Class: compliance.Spend, Check: true, Payee: true},
