@@ -38,6 +38,9 @@
 //	award    giver COIN wallet → author COIN wallet
 //	redeem   COIN wallet → COIN liability, linked with USD liability →
 //	         wallet (coins × redeem rate)
+//	red packet  wallet → esc:<packet> (the total); each opening
+//	         esc:<packet> → opener's wallet (one share); at expiry the
+//	         rest esc:<packet> → sender's wallet
 //
 // So, per asset, Σ wallets = cash in − fee revenue − coin liability, and
 // the books always balance: Σ debits = Σ credits.
@@ -63,7 +66,8 @@
 //
 // # Background work
 //
-// ReleaseHolds (held payments whose hold ended) and ExpireIntents (intents
-// past their 15 minutes) are for a worker to call every few seconds; both
+// ReleaseHolds (held payments whose hold ended), ExpireIntents (intents
+// past their 15 minutes) and ExpireRedPackets (packets past their 24
+// hours) are for a worker to call every few seconds; both
 // are safe to run in several processes at once.
 package payments

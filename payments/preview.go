@@ -18,6 +18,9 @@ type PreviewInput struct {
 	ToUserID   string // who receives it; "" when nobody does (coins bought)
 	Kind       Kind   // KindSend, KindTip, KindAward, KindCoinBuy or KindRefund
 	Amount     money.Amount
+	// Movement, when set, names the movement kind to ask the checkpoint
+	// about instead of Kind's (a red packet, a pledge).
+	Movement movement.Kind
 }
 
 // Preview is what would happen if the member confirmed now.
@@ -58,6 +61,9 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput) (Preview, error)
 		mk = movement.CoinBuy
 	case KindRefund:
 		mk = movement.Refund
+	}
+	if in.Movement != "" {
+		mk = in.Movement
 	}
 	if info, ok := movement.Lookup(mk); ok && info.Check && s.comp != nil {
 		d, err := s.comp.Preview(ctx, compliance.Movement{Kind: compliance.Kind(mk), Class: info.Class, Holdable: info.Holdable,

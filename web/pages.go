@@ -96,6 +96,11 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/posts/{id}/award", true, s.awardSubmit},
 		{post, "/intents/{id}/confirm", true, s.intentSubmit},
 		{post, "/intents/{id}/cancel", true, s.intentSubmit},
+		// Red packets (pages_redpackets.go).
+		{get, "/redpackets", true, s.redPacketsPage},
+		{post, "/redpackets", true, s.redPacketSubmit},
+		{get, "/redpackets/{id}", true, s.redPacketShow},
+		{post, "/redpackets/{id}/open", true, s.redPacketOpenSubmit},
 		// The shop (pages_shop*.go).
 		{post, "/offers/{id}/buy", true, s.buySubmit},
 		{get, "/orders", true, s.ordersPage},

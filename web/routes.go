@@ -161,6 +161,11 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/posts/{id}/intents", opt, 0, noIdem}, s.apiPostIntents, nil},
 		{Route{post, "/api/v1/intents/{id}/confirm", mem, 0, req}, s.apiIntentAction(true), nil},
 		{Route{post, "/api/v1/intents/{id}/cancel", mem, 0, optIdem}, s.apiIntentAction(false), nil},
+		// Red packets (redpackets_api.go).
+		{Route{post, "/api/v1/red-packets", mem, smallBody, req}, s.apiSendRedPacket, nil},
+		{Route{get, "/api/v1/red-packets", mem, 0, noIdem}, s.apiRedPackets, nil},
+		{Route{get, "/api/v1/red-packets/{id}", mem, 0, noIdem}, s.apiRedPacket, nil},
+		{Route{post, "/api/v1/red-packets/{id}/open", mem, 0, req}, s.apiOpenRedPacket, nil},
 		{Route{get, "/api/v1/me/payment-settings", mem, 0, noIdem}, s.apiPaymentSettings, nil},
 		{Route{http.MethodPut, "/api/v1/me/payment-settings", mem, smallBody, noIdem}, s.apiPaymentSettings, nil},
 

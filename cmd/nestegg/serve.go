@@ -200,6 +200,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			{"expire pending transfers", l.ExpirePending},
 			{"release held payments", pay.ReleaseHolds},
 			{"expire payment intents", pay.ExpireIntents},
+			{"return unopened red packets", pay.ExpireRedPackets},
 			{"expire purchase intents", shop.ExpireIntents},
 			{"end offers past their time", shop.EndOffers},
 			{"settle expired vouchers", shop.ExpireVouchers},
