@@ -75,9 +75,13 @@ const (
 	SubscriptionRefund  Kind = "subscription_refund"
 	RevenueRecognition  Kind = "revenue_recognition"
 
-	RedPacket       Kind = "red_packet"
-	RedPacketOpen   Kind = "red_packet_open"
-	RedPacketReturn Kind = "red_packet_return"
+	RedPacket          Kind = "red_packet"
+	RedPacketOpen      Kind = "red_packet_open"
+	RedPacketReturn    Kind = "red_packet_return"
+	GiftPledge         Kind = "gift_pledge"
+	GiftPledgeWithdraw Kind = "gift_pledge_withdraw"
+	GiftPledgeRelease  Kind = "gift_pledge_release"
+	GroupGiftPay       Kind = "group_gift_pay"
 )
 
 // kinds is the one table of movement kinds.
@@ -99,6 +103,14 @@ var kinds = map[Kind]Info{
 	RedPacket:       {Label: "Red packet sent", Direction: Out, Class: compliance.Spend, Check: true},
 	RedPacketOpen:   {Label: "Red packet opened", Direction: Internal},
 	RedPacketReturn: {Label: "Red packet returned", Direction: Back},
+
+	// Group gifts, all or nothing (package payments): a pledge reserves
+	// (a pending transfer to the gift's escrow); the settling job posts
+	// every pledge and pays the recipient, or voids each pledge.
+	GiftPledge:         {Label: "Group gift pledge", Direction: Out, Class: compliance.Spend, Check: true},
+	GiftPledgeWithdraw: {Label: "Group gift pledge withdrawn", Direction: Back},
+	GiftPledgeRelease:  {Label: "Group gift pledge released", Direction: Back},
+	GroupGiftPay:       {Label: "Group gift", Direction: Internal},
 
 	// Buying from posts (package commerce).
 	Purchase:       {Label: "Purchase", Direction: Out, Class: compliance.Spend, Check: true, Payee: true},

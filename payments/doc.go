@@ -41,6 +41,9 @@
 //	red packet  wallet → esc:<packet> (the total); each opening
 //	         esc:<packet> → opener's wallet (one share); at expiry the
 //	         rest esc:<packet> → sender's wallet
+//	pledge   wallet → esc:<gift> pending (a reservation); at the
+//	         deadline every pledge posted, linked with esc:<gift> →
+//	         recipient's wallet, or each voided; withdrawn: voided
 //
 // So, per asset, Σ wallets = cash in − fee revenue − coin liability, and
 // the books always balance: Σ debits = Σ credits.
@@ -67,7 +70,7 @@
 // # Background work
 //
 // ReleaseHolds (held payments whose hold ended), ExpireIntents (intents
-// past their 15 minutes) and ExpireRedPackets (packets past their 24
-// hours) are for a worker to call every few seconds; both
+// past their 15 minutes), ExpireRedPackets (packets past their 24
+// hours) and SettleGroupGifts (gifts past their deadline) are for a worker to call every few seconds; both
 // are safe to run in several processes at once.
 package payments

@@ -272,6 +272,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = billingAuthzCases[name]
 			}
 			if !ok {
+				build, ok = inPersonAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}

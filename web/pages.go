@@ -101,6 +101,12 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/redpackets", true, s.redPacketSubmit},
 		{get, "/redpackets/{id}", true, s.redPacketShow},
 		{post, "/redpackets/{id}/open", true, s.redPacketOpenSubmit},
+		// Group gifts (pages_groupgifts.go).
+		{get, "/gifts", true, s.giftsPage},
+		{post, "/gifts", true, s.giftSubmit},
+		{get, "/gifts/{id}", true, s.giftShow},
+		{post, "/gifts/{id}/pledge", true, s.pledgeSubmit},
+		{post, "/pledges/{id}/withdraw", true, s.pledgeWithdrawSubmit},
 		// The shop (pages_shop*.go).
 		{post, "/offers/{id}/buy", true, s.buySubmit},
 		{get, "/orders", true, s.ordersPage},

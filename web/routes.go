@@ -166,6 +166,11 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/red-packets", mem, 0, noIdem}, s.apiRedPackets, nil},
 		{Route{get, "/api/v1/red-packets/{id}", mem, 0, noIdem}, s.apiRedPacket, nil},
 		{Route{post, "/api/v1/red-packets/{id}/open", mem, 0, req}, s.apiOpenRedPacket, nil},
+		// Group gifts, all or nothing (groupgifts_api.go).
+		{Route{post, "/api/v1/group-gifts", mem, smallBody, optIdem}, s.apiStartGroupGift, nil},
+		{Route{get, "/api/v1/group-gifts/{id}", mem, 0, noIdem}, s.apiGroupGift, nil},
+		{Route{post, "/api/v1/group-gifts/{id}/pledges", mem, smallBody, req}, s.apiPledge, nil},
+		{Route{post, "/api/v1/pledges/{id}/withdraw", mem, 0, req}, s.apiWithdrawPledge, nil},
 		{Route{get, "/api/v1/me/payment-settings", mem, 0, noIdem}, s.apiPaymentSettings, nil},
 		{Route{http.MethodPut, "/api/v1/me/payment-settings", mem, smallBody, noIdem}, s.apiPaymentSettings, nil},
 

@@ -201,6 +201,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			{"release held payments", pay.ReleaseHolds},
 			{"expire payment intents", pay.ExpireIntents},
 			{"return unopened red packets", pay.ExpireRedPackets},
+			{"settle group gifts past their deadline", pay.SettleGroupGifts},
 			{"expire purchase intents", shop.ExpireIntents},
 			{"end offers past their time", shop.EndOffers},
 			{"settle expired vouchers", shop.ExpireVouchers},
