@@ -113,6 +113,35 @@
 // refused. Refunds are plain transfers merchant → buyer; the platform
 // keeps its fee.
 //
+// # In-store QR codes
+//
+// A business shows a static code at its counter (StaticQR: the payer types
+// the amount, any number of times) or a dynamic one for a sale (CreateQR:
+// its amount, paid once, before it expires). A code is a URL with a
+// signed token:
+//
+//	https://<host>/q/<token>
+//	token = "v1." code "." amount "." asset "." expires "." sig
+//
+// code is the code's id ("qr_…"), amount its minor units ("0" for a static
+// code), asset its code ("USD"), expires Unix seconds ("0" for never), each
+// number in one spelling (no sign, no leading zero); sig is the unpadded
+// base64url of the first 16 bytes of HMAC-SHA256(server key, everything
+// before ".sig"). The key is Config.QRKey, else one made once and kept in
+// the database (table commerce_qr_keys) so that every process signs alike.
+// A forged or altered token fails the signature; one that no longer
+// matches its code's row is refused as well.
+//
+// PayQR moves the sale and any tip from the payer's wallet to the
+// business's settlement account (stl:<merchant>:<asset>), marking a
+// dynamic code paid in the same movement, guarded by its status and
+// expiry. SettleQR (a job) pays each business what is Config.QRSettleAfter
+// old: the total less Config.QRFeeBps of the sales to its wallet, the fee
+// to fee revenue, claiming the payments with an UPDATE guarded by
+// settlement_id = ” so that two processes settle each once. A refund
+// before settlement comes back out of the settlement account; after it,
+// from the business's wallet (the fee stays the operator's).
+//
 // # Who may do what
 //
 // Methods take the acting member's id, established by the caller. Orders

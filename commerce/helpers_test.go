@@ -80,7 +80,7 @@ func newEnvWith(t testing.TB, db *store.DB, cfg func(*compliance.Config)) *env {
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)
 	}
-	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: feeBps, Clock: c.Now})
+	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: feeBps, QRFeeBps: 300, Clock: c.Now})
 	if err != nil {
 		t.Fatalf("commerce.New: %v", err)
 	}

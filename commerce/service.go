@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -38,6 +39,16 @@ type Config struct {
 	DisputeWindow time.Duration
 	// Clock returns the current time; default time.Now.
 	Clock func() time.Time
+	// QRFeeBps is the operator's fee on in-store QR sales (tips excluded),
+	// in basis points, paid by the business at settlement; default 0, at
+	// most 10000.
+	QRFeeBps int64
+	// QRSettleAfter is how old a QR payment is when SettleQR pays it out;
+	// default a day.
+	QRSettleAfter time.Duration
+	// QRKey signs QR codes (HMAC-SHA256); empty: a key made once and kept
+	// in the database, shared by every process.
+	QRKey []byte
 	// Funding charges saved cards for BuyWithCard (its card top-up, fee
 	// and all); nil turns card buys off.
 	Funding *funding.Service
@@ -75,6 +86,9 @@ type Service struct {
 	k      *movement.Kernel
 	social *social.Service
 	cfg    Config
+
+	keyMu sync.Mutex
+	key   []byte // the QR key read from the database
 }
 
 // New returns a Service on db (migrated), moving money with l (started),
@@ -84,6 +98,12 @@ type Service struct {
 func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.Service, cfg Config) (*Service, error) {
 	if cfg.FeeBps < 0 || cfg.FeeBps > 10_000 {
 		return nil, nestegg.Errorf(nestegg.Invalid, "commerce config: the fee is 0 to 10000 basis points")
+	}
+	if cfg.QRFeeBps < 0 || cfg.QRFeeBps > 10_000 {
+		return nil, nestegg.Errorf(nestegg.Invalid, "commerce config: the QR fee is 0 to 10000 basis points")
+	}
+	if cfg.QRSettleAfter <= 0 {
+		cfg.QRSettleAfter = 24 * time.Hour
 	}
 	if cfg.IntentTTL <= 0 {
 		cfg.IntentTTL = 15 * time.Minute

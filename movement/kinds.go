@@ -82,6 +82,9 @@ const (
 	GiftPledgeWithdraw Kind = "gift_pledge_withdraw"
 	GiftPledgeRelease  Kind = "gift_pledge_release"
 	GroupGiftPay       Kind = "group_gift_pay"
+	QRPayment          Kind = "qr_payment"
+	QRRefund           Kind = "qr_refund"
+	QRSettlement       Kind = "qr_settlement"
 )
 
 // kinds is the one table of movement kinds.
@@ -120,6 +123,13 @@ var kinds = map[Kind]Info{
 	OrderRefund:    {Label: "Refund of a purchase", Direction: Back, Check: true},
 	DisputeHold:    {Label: "Dispute: money held", Direction: Internal},
 	DisputeResolve: {Label: "Dispute resolved", Direction: Back},
+
+	// In-store QR payments (package commerce): the payer's money waits in
+	// the business's settlement account until the settling job pays it
+	// out, less the fee.
+	QRPayment:    {Label: "Paid at a counter", Direction: Out, Class: compliance.Spend, Check: true, Payee: true},
+	QRRefund:     {Label: "Refund of a counter payment", Direction: Back, Check: true},
+	QRSettlement: {Label: "Counter takings settled", Direction: Internal},
 
 	// Money in and out (package funding).
 	TopUp:             {Label: "Top-up from a card", Direction: In, Class: compliance.Funding, Check: true},

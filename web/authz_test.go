@@ -275,6 +275,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = inPersonAuthzCases[name]
 			}
 			if !ok {
+				build, ok = qrAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}

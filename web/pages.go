@@ -122,6 +122,15 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/shop/orders/{id}/refund", true, s.shopRefundSubmit},
 		{post, "/shop/vouchers/redeem", true, s.redeemSubmit},
 		{post, "/shop/settings", true, s.shopSettingsSubmit},
+		// In-store QR payments (pages_counter.go).
+		{get, "/shop/counter", true, s.counterPage},
+		{post, "/shop/counter", true, s.saleSubmit},
+		{get, "/shop/counter/{id}", true, s.saleShow},
+		{get, "/shop/counter/{id}/status", true, s.saleStatus},
+		{post, "/shop/counter/payments/{id}/refund", true, s.counterRefundSubmit},
+		{get, "/q/{token}", true, s.payCodePage},
+		{post, "/q/{token}", true, s.payCodeSubmit},
+		{get, "/qr-payments/{id}", true, s.qrReceipt},
 		{get, "/staff/disputes", true, s.disputesPage},
 		{post, "/staff/disputes/{id}/resolve", true, s.resolveSubmit},
 		// Money in and out (pages_funding*.go): deposits, withdrawals and

@@ -209,6 +209,14 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{post, "/api/v1/purchases/{id}/confirm", mem, 0, req}, s.apiConfirmPurchase, nil},
 		{Route{get, "/api/v1/vouchers", mem, 0, noIdem}, s.apiVouchers, nil},
 		{Route{post, "/api/v1/vouchers/redeem", mem, smallBody, optIdem}, s.apiRedeemVoucher, nil},
+		// In-store QR payments (qr_api.go).
+		{Route{get, "/api/v1/me/qr", mem, 0, noIdem}, s.apiStaticQR, nil},
+		{Route{post, "/api/v1/qr-codes", mem, smallBody, optIdem}, s.apiCreateQR, nil},
+		{Route{get, "/api/v1/qr-codes/{id}", mem, 0, noIdem}, s.apiQRCode, nil},
+		{Route{get, "/api/v1/qr/{token}", mem, 0, noIdem}, s.apiResolveQR, nil},
+		{Route{post, "/api/v1/qr-payments", mem, smallBody, req}, s.apiPayQR, nil},
+		{Route{get, "/api/v1/qr-payments", mem, 0, noIdem}, s.apiTakings, nil},
+		{Route{post, "/api/v1/qr-payments/{id}/refund", mem, 0, req}, s.apiRefundQR, nil},
 		{Route{get, "/api/v1/disputes", mem, 0, noIdem}, s.apiDisputes, nil},
 		{Route{post, "/api/v1/disputes/{id}/resolve", mem, smallBody, noIdem}, s.apiResolveDispute, nil},
 

@@ -36,6 +36,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	level := fs.String("log-level", "info", "log level: debug, info (logs every request), warn or error")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this (loopback) address, e.g. 127.0.0.1:6060")
 	payHandle := fs.String("pay-handle", "pay", "the platform's pay handle: posts addressed to it are payment commands")
+	qrFeeBps := fs.Int64("qr-fee-bps", 0, "the platform's fee on in-store QR sales, in basis points, taken from the business at settlement (tips are free)")
 	shopFeeBps := fs.Int64("shop-fee-bps", 0, "the platform's fee on every sale from a post, in basis points (250 is 2.5%), paid by the merchant")
 	batchMax := fs.Int("batch-max", ledger.MaxBatch, "group commit: the most transfers one database commit carries")
 	batchWait := fs.Duration("batch-wait", 0, "group commit: how long a committer waits for more requests once it has some (0: never; requests arriving during a commit form the next batch)")
@@ -146,7 +147,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	// The shop charges saved cards through funding's card top-up.
-	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps, Funding: fund, Events: ev})
+	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps, QRFeeBps: *qrFeeBps, Funding: fund, Events: ev})
 	if err != nil {
 		l.Close()
 		return err
@@ -202,6 +203,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			{"expire payment intents", pay.ExpireIntents},
 			{"return unopened red packets", pay.ExpireRedPackets},
 			{"settle group gifts past their deadline", pay.SettleGroupGifts},
+			{"settle counter takings", shop.SettleQR},
 			{"expire purchase intents", shop.ExpireIntents},
 			{"end offers past their time", shop.EndOffers},
 			{"settle expired vouchers", shop.ExpireVouchers},
