@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -12,11 +13,11 @@ import (
 // withdrawn from by the caller; payments decides what the caller sees.
 
 type groupGiftRequest struct {
-	To       string      `json:"to"`
-	Amount   amountInput `json:"target"`
-	Asset    string      `json:"asset"`
-	Title    string      `json:"title"`
-	Deadline time.Time   `json:"deadline"`
+	To       string        `json:"to"`
+	Amount   targetInput   `json:"target"`
+	Asset    string        `json:"asset"`
+	Title    string        `json:"title"`
+	Deadline deadlineInput `json:"deadline"`
 }
 
 type pledgeRequest struct {
@@ -78,16 +79,16 @@ func (s *Server) apiStartGroupGift(w http.ResponseWriter, r *http.Request, body 
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	amt, err := s.resolveAmount(req.Amount, req.Asset)
+	amt, err := s.resolveAmount(req.Amount.amountInput, req.Asset)
 	if err != nil {
-		return err
+		return renamed(err, "target")
 	}
 	key := apiIdemKey(r)
 	if key == "" {
 		key = nestegg.NewID("key")
 	}
 	g, err := s.payments.StartGroupGift(r.Context(), payments.GroupGiftInput{OrganizerID: me, RecipientHandle: req.To, Target: amt,
-		Title: req.Title, Deadline: req.Deadline, IdempotencyKey: key})
+		Title: req.Title, Deadline: req.Deadline.Time, IdempotencyKey: key})
 	if err != nil {
 		return err
 	}
@@ -139,4 +140,32 @@ func (s *Server) apiWithdrawPledge(w http.ResponseWriter, r *http.Request, _ []b
 		return err
 	}
 	return writeJSON(w, http.StatusOK, jsonPledge(p))
+}
+
+// targetInput is an amount whose errors name the "target" field.
+type targetInput struct{ amountInput }
+
+func (a *targetInput) UnmarshalJSON(b []byte) error {
+	return renamed(a.amountInput.UnmarshalJSON(b), "target")
+}
+
+// renamed is err with its Param set to param.
+func renamed(err error, param string) error {
+	var e *nestegg.Error
+	if errors.As(err, &e) {
+		c := *e
+		c.Param = param
+		return &c
+	}
+	return err
+}
+
+// deadlineInput is an RFC 3339 time whose errors name "deadline".
+type deadlineInput struct{ time.Time }
+
+func (d *deadlineInput) UnmarshalJSON(b []byte) error {
+	if err := d.Time.UnmarshalJSON(b); err != nil {
+		return nestegg.ParamErrorf(nestegg.Invalid, "deadline", "deadline is a time such as 2026-12-24T18:00:00Z")
+	}
+	return nil
 }

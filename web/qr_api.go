@@ -23,7 +23,7 @@ type qrCodeRequest struct {
 type qrPayRequest struct {
 	Token  string      `json:"token"`
 	Amount amountInput `json:"amount"`
-	Tip    amountInput `json:"tip"`
+	Tip    tipInput    `json:"tip"`
 	Asset  string      `json:"asset"`
 }
 
@@ -198,7 +198,7 @@ func (s *Server) apiPayQR(w http.ResponseWriter, r *http.Request, body []byte) e
 		}
 	}
 	if req.Tip.set {
-		tip, err := s.resolveAmount(req.Tip, req.Asset)
+		tip, err := s.resolveAmount(req.Tip.amountInput, req.Asset)
 		if err != nil {
 			return &nestegg.Error{Code: nestegg.Invalid, Param: "tip", Err: err}
 		}
@@ -264,4 +264,11 @@ func (s *Server) apiRefundQR(w http.ResponseWriter, r *http.Request, _ []byte) e
 		return s.apiMoneyError(r.Context(), me, "USD", err)
 	}
 	return writeJSON(w, http.StatusOK, jsonQRPayment(p))
+}
+
+// tipInput is an amount whose errors name the "tip" field.
+type tipInput struct{ amountInput }
+
+func (a *tipInput) UnmarshalJSON(b []byte) error {
+	return renamed(a.amountInput.UnmarshalJSON(b), "tip")
 }
