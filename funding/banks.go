@@ -52,7 +52,7 @@ func (s *Service) LinkBank(ctx context.Context, userID string, in BankInput) (Ba
 	if in.AccountType != "checking" && in.AccountType != "savings" {
 		return BankAccount{}, nestegg.ParamErrorf(nestegg.Invalid, "account_type", "the account type is checking or savings")
 	}
-	fp := s.seal.fingerprint(in.RoutingNumber, in.AccountNumber)
+	fp := s.seal.Fingerprint(in.RoutingNumber, in.AccountNumber)
 	if left, again, err := s.guessesLeft(ctx, s.db.Reader(), fp); err != nil {
 		return BankAccount{}, err
 	} else if left == 0 {
@@ -73,7 +73,7 @@ func (s *Service) LinkBank(ctx context.Context, userID string, in BankInput) (Ba
 		}
 		_, err := tx.SQL.ExecContext(ctx, `INSERT INTO funding_banks (id, user_id, holder_name, routing, account_enc, last4, account_type, fingerprint, status, micro1, micro2, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
-			id, userID, name, in.RoutingNumber, s.seal.sealString(in.AccountNumber, id), rails.Last4(in.AccountNumber), in.AccountType,
+			id, userID, name, in.RoutingNumber, s.seal.Seal(in.AccountNumber, id), rails.Last4(in.AccountNumber), in.AccountType,
 			fp, BankPending, m1, m2, now.UnixNano())
 		if err != nil {
 			return s.db.Translate(err)
@@ -327,6 +327,6 @@ func (s *Service) accountNumber(ctx context.Context, q interface {
 	if err = q.QueryRowContext(ctx, "SELECT routing, account_enc, holder_name, account_type FROM funding_banks WHERE id = $1", bankID).Scan(&routing, &enc, &name, &typ); err != nil {
 		return "", "", "", false, fmt.Errorf("bank %s: %w", bankID, err)
 	}
-	number, err = s.seal.openString(enc, bankID)
+	number, err = s.seal.Open(enc, bankID)
 	return routing, number, name, typ == "savings", err
 }

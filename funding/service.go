@@ -15,6 +15,7 @@ import (
 	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/seal"
 	"github.com/nestegg/nestegg/store"
 )
 
@@ -77,7 +78,7 @@ type Service struct {
 	cards  rails.CardProcessor
 	cfg    Config
 	asset  money.Asset
-	seal   *sealer
+	seal   *seal.Sealer
 }
 
 // New returns the service. Errors: Invalid for a bad Config (no or a
@@ -90,9 +91,9 @@ func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, bank rails.Ba
 	if err != nil {
 		return nil, fmt.Errorf("funding config: %w", err)
 	}
-	sl, err := newSealer(cfg.EncryptionKey)
+	sl, err := seal.New(cfg.EncryptionKey, "nestegg funding fingerprint")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("funding config: %w", err)
 	}
 	if cfg.CardFeeBps == 0 && cfg.CardFeeFixed == 0 {
 		cfg.CardFeeBps, cfg.CardFeeFixed = 290, 30
