@@ -10,6 +10,9 @@
 //	CardProcessor  SandboxCards (well-known test card numbers)
 //	               Stripe       (github.com/stripe/stripe-go, tested against
 //	                            stripe-mock)
+//	IdentityVerifier SandboxIdentity (outcomes chosen by the id's last four)
+//	               StripeIdentity (Stripe Identity's verification sessions,
+//	                            tested against stripe-mock)
 //
 // The rails know nothing of the ledger or the database: they carry entries
 // and charges and report what the outside world says happened to them
