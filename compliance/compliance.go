@@ -11,6 +11,8 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/seal"
 	"github.com/nestegg/nestegg/store"
 )
 
@@ -24,16 +26,38 @@ const (
 	Deny  Outcome = "deny"  // the movement must not happen; Decision.Reason says why
 )
 
-// Tier is a member's KYC tier.
+// Tier is a member's KYC tier; its name is what people and the API see.
 type Tier string
 
-// The tiers. Every member starts Unverified.
+// The tiers, 0 to 2. Every member starts Unverified.
 const (
+	// Unverified, tier 0: just signed up; social features, small limits.
 	Unverified Tier = "unverified"
-	Verified   Tier = "verified"
+	// Identified, tier 1: legal name, date of birth, address and the last
+	// four of a national id, checked by the identity provider.
+	Identified Tier = "identified"
+	// Verified, tier 2: an identity document and a selfie, checked by the
+	// provider (or by staff, as before there were three tiers).
+	Verified Tier = "verified"
 )
 
-func (t Tier) valid() bool { return t == Unverified || t == Verified }
+// Tiers is every tier, lowest first.
+var Tiers = []Tier{Unverified, Identified, Verified}
+
+// Level is the tier's number: 0, 1 or 2 (-1 for no tier).
+func (t Tier) Level() int {
+	switch t {
+	case Unverified:
+		return 0
+	case Identified:
+		return 1
+	case Verified:
+		return 2
+	}
+	return -1
+}
+
+func (t Tier) valid() bool { return t.Level() >= 0 }
 
 // Kind names what a movement is, for the audit log ("p2p", "purchase",
 // "withdrawal", …). The kinds and how each counts are declared once, in
@@ -86,21 +110,33 @@ type Config struct {
 	CoolingOffHold time.Duration
 	// Clock returns the current time; default time.Now.
 	Clock func() time.Time
+	// Identity is the identity provider members' checks go to, and Sealer
+	// seals what members tell it at rest; with either nil, identity
+	// verification is off (Unavailable) and tiers change only by staff.
+	Identity rails.IdentityVerifier
+	Sealer   *seal.Sealer
+	// IdentityAttemptsPerDay caps the checks a member may start in a day
+	// (default 5): each costs the operator, and a member guessing at
+	// someone else's details gets few guesses.
+	IdentityAttemptsPerDay int
 }
 
-// DefaultConfig returns limits in USD: unverified members may send $500 per
-// transfer, $1,000 a day and $2,000 a month, and bring in $2,500 a day and
-// $5,000 a month from banks and cards; verified members ten times that.
-// Cooling-off is off.
+// DefaultConfig returns limits in USD: unverified members (tier 0) may send
+// $500 per transfer, $1,000 a day and $2,000 a month, and bring in $2,500 a
+// day and $5,000 a month from banks and cards; identified members (tier 1)
+// three times that; verified members (tier 2) ten times. Cooling-off is
+// off.
 func DefaultConfig() Config {
 	return Config{
 		Asset: "USD",
 		Limits: map[Tier]Limits{
 			Unverified: {PerTransfer: 500_00, PerDay: 1_000_00, PerMonth: 2_000_00},
+			Identified: {PerTransfer: 1_500_00, PerDay: 3_000_00, PerMonth: 6_000_00},
 			Verified:   {PerTransfer: 5_000_00, PerDay: 10_000_00, PerMonth: 20_000_00},
 		},
 		FundingLimits: map[Tier]Limits{
 			Unverified: {PerDay: 2_500_00, PerMonth: 5_000_00},
+			Identified: {PerDay: 7_500_00, PerMonth: 15_000_00},
 			Verified:   {PerDay: 25_000_00, PerMonth: 50_000_00},
 		},
 		CoolingOffHold: 24 * time.Hour,
@@ -147,6 +183,9 @@ func New(db *store.DB, cfg Config) *Service {
 	}
 	if cfg.CoolingOffHold <= 0 {
 		cfg.CoolingOffHold = 24 * time.Hour
+	}
+	if cfg.IdentityAttemptsPerDay <= 0 {
+		cfg.IdentityAttemptsPerDay = 5
 	}
 	return &Service{db: db, cfg: cfg}
 }
@@ -419,7 +458,10 @@ type Status struct {
 	Frozen       bool
 	FrozenReason string
 	Tier         Tier
-	UpdatedAt    time.Time // zero for a member never touched
+	// Region is where the member's verified address is ("US-CA"), "" until
+	// an identity check approved one.
+	Region    string
+	UpdatedAt time.Time // zero for a member never touched
 }
 
 // lock returns the member's state, creating the row, and locks it until
@@ -430,14 +472,14 @@ func (s *Service) lock(ctx context.Context, tx *sql.Tx, userID string) (Status, 
 		ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id RETURNING `+statusCols, userID, s.now().UnixNano()))
 }
 
-const statusCols = "user_id, frozen, frozen_reason, tier, updated_at"
+const statusCols = "user_id, frozen, frozen_reason, tier, updated_at, region"
 
 func scanStatus(row interface{ Scan(...any) error }) (Status, error) {
 	var st Status
 	var frozen int
 	var tier string
 	var at int64
-	err := row.Scan(&st.UserID, &frozen, &st.FrozenReason, &tier, &at)
+	err := row.Scan(&st.UserID, &frozen, &st.FrozenReason, &tier, &at, &st.Region)
 	st.Frozen, st.Tier = frozen != 0, Tier(tier)
 	if at != 0 {
 		st.UpdatedAt = time.Unix(0, at).UTC()

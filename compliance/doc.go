@@ -8,7 +8,7 @@
 // # Rules, in the order they are applied
 //
 //  1. A frozen member cannot send: every movement they start is denied.
-//  2. Limits by KYC tier (unverified, verified), per transfer, per rolling
+//  2. Limits by KYC tier (unverified, identified, verified), per transfer, per rolling
 //     24 hours and per rolling 30 days, counted in one asset (Config.Asset,
 //     USD by default) by the movement's class, which the movement kernel's
 //     table of kinds (package movement) gives: Spend — payments, tips,

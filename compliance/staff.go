@@ -53,7 +53,7 @@ func (s *Service) Unfreeze(ctx context.Context, actorID, userID, reason string) 
 // as Freeze, plus Invalid (Param "tier") for an unknown tier.
 func (s *Service) SetTier(ctx context.Context, actorID, userID string, tier Tier, reason string) error {
 	if !tier.valid() {
-		return nestegg.ParamErrorf(nestegg.Invalid, "tier", "tier is %q or %q", Unverified, Verified)
+		return nestegg.ParamErrorf(nestegg.Invalid, "tier", "tier is %q, %q or %q", Unverified, Identified, Verified)
 	}
 	return s.staff(ctx, actorID, userID, "set_tier", string(tier)+": "+reason, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE compliance_users SET tier = $2, updated_at = $3 WHERE user_id = $1",

@@ -181,7 +181,10 @@ func (db *DB) Close() error {
 }
 
 // Migrate applies every embedded migration not yet applied.
-func (db *DB) Migrate(ctx context.Context) error {
+func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, -1) }
+
+// migrate applies the migrations up to version (every one when negative).
+func (db *DB) migrate(ctx context.Context, version int64) error {
 	d := goose.DialectSQLite3
 	if db.Dialect == Postgres {
 		d = goose.DialectPostgres
@@ -194,7 +197,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	res, err := p.Up(ctx)
+	var res []*goose.MigrationResult
+	if version < 0 {
+		res, err = p.Up(ctx)
+	} else {
+		res, err = p.UpTo(ctx, version)
+	}
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
