@@ -27,6 +27,18 @@
 //     cancel meanwhile) and refused when it cannot (a tip, a purchase), so
 //     that buying from a new shop is no way around the hold.
 //
+// # Identity
+//
+// A member climbs the tiers by checks at the identity provider
+// (Config.Identity, a rails.IdentityVerifier): SubmitIdentity (tier 1:
+// legal name, date of birth, address, the national id's last four) and
+// StartDocument (tier 2: a document and a selfie). An approved check
+// raises the tier, never lowers it, and records the region of the address
+// (Status.Region). What the member tells is sealed at rest (package seal,
+// table compliance_identity) and opened only by Identity, for compliance
+// staff, with a reason the audit log keeps in the same transaction; no
+// answer to the member, no audit row and no error carries it.
+//
 // # Consistency
 //
 // Check locks the sender's compliance_users row (FOR UPDATE on

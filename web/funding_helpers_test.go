@@ -116,7 +116,7 @@ func newFundingEnv(t testing.TB, db *store.DB, log *slog.Logger) (*apiEnv, *page
 	l := ledger.New(db, ledger.Options{ValidAsset: validAsset, Logger: log})
 	l.Start()
 	soc := social.New(db, social.Options{PayHandle: "pay", Clock: fclock.Now, Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}})
-	comp := compliance.New(db, compliance.DefaultConfig())
+	comp := compliance.New(db, withIdentity(compliance.DefaultConfig()))
 	pay, err := payments.New(db, l, soc, comp, payments.Config{})
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)

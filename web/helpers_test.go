@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/seal"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
@@ -65,7 +67,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	l := ledger.New(db, ledger.Options{ValidAsset: validAsset})
 	l.Start()
 	soc := social.New(db, social.Options{PayHandle: "pay", Argon2: social.Argon2{Time: 1, MemoryKiB: 64, Threads: 1}})
-	comp := compliance.New(db, cc)
+	comp := compliance.New(db, withIdentity(cc))
 	ev := events.New(db, events.Options{AllowPrivate: true})
 	pay, err := payments.New(db, l, soc, comp, payments.Config{Events: ev})
 	if err != nil {
@@ -190,4 +192,16 @@ func wantError(t *testing.T, what string, w *httptest.ResponseRecorder, status i
 		t.Errorf("%s: code %q (%s), want %q", what, e.Error.Code, e.Error.Message, code)
 	}
 	return e
+}
+
+// withIdentity gives cc the sandbox identity provider and a sealing key,
+// unless it has its own.
+func withIdentity(cc compliance.Config) compliance.Config {
+	if cc.Identity == nil {
+		cc.Identity = rails.NewSandboxIdentity()
+	}
+	if cc.Sealer == nil {
+		cc.Sealer, _ = seal.New(bytes.Repeat([]byte{5}, 32), "test identity")
+	}
+	return cc
 }

@@ -74,6 +74,9 @@ func (s *Server) pageTable() []pageRoute {
 		{get, "/settings/tokens", true, s.tokensPage},
 		{post, "/settings/tokens", true, s.tokenCreateSubmit},
 		{post, "/settings/tokens/{id}/revoke", true, s.tokenRevokeSubmit},
+		{get, "/settings/verification", true, s.verificationPage},
+		{post, "/settings/verification", true, s.verificationSubmit},
+		{post, "/settings/verification/document", true, s.documentSubmit},
 
 		// Money (pages_pay*.go). Forms that move money show a confirmation
 		// page first and move it only on confirm=yes.

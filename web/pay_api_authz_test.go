@@ -11,6 +11,7 @@ import (
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/social"
+	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/store/storetest"
 )
@@ -211,6 +212,35 @@ var payAuthzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) auth
 	"POST /api/v1/operator/users/{id}/unfreeze": operatorOnly("/api/v1/operator/users/usr_x/unfreeze", `{"reason":"test"}`),
 	"POST /api/v1/operator/users/{id}/tier":     operatorOnly("/api/v1/operator/users/usr_x/tier", `{"tier":"verified","reason":"test"}`),
 	"GET /api/v1/operator/audit":                operatorOnly("/api/v1/operator/audit", ""),
+
+	// Identity verification: a member sees and changes only their own; the
+	// owner's personal data never reaches anyone but the operator.
+	"GET /api/v1/me/verification": func(t *testing.T, e *apiEnv, w *authzWorld) authzCase {
+		ownerIdentified(t, e, w)
+		return authzCase{path: "/api/v1/me/verification", nobody: s401, stranger: s200, owner: s200}
+	},
+	"POST /api/v1/me/verification": func(t *testing.T, e *apiEnv, w *authzWorld) authzCase {
+		ownerIdentified(t, e, w)
+		body := `{"legal_name":"Sam Stranger","date_of_birth":"1970-01-01","line1":"1 Main St","city":"Austin","state":"TX","postal_code":"78701","country":"US","id_last4":"1111"}`
+		// The owner is identified already: a second submission is refused.
+		return authzCase{path: "/api/v1/me/verification", body: body, nobody: s401, stranger: s200, owner: s409}
+	},
+	"POST /api/v1/me/verification/document": func(t *testing.T, e *apiEnv, w *authzWorld) authzCase {
+		ownerIdentified(t, e, w)
+		return authzCase{path: "/api/v1/me/verification/document", body: `{}`, nobody: s401, stranger: s409, owner: s200}
+	},
+	"POST /api/v1/operator/users/{id}/identity":        operatorOnly("/api/v1/operator/users/usr_x/identity", `{"reason":"test"}`),
+	"POST /api/v1/operator/users/{id}/identity/review": operatorOnly("/api/v1/operator/users/usr_x/identity/review", `{"approve":true,"reason":"test"}`),
+}
+
+// ownerIdentified gives the authorization world's owner tier 1.
+func ownerIdentified(t *testing.T, e *apiEnv, w *authzWorld) {
+	t.Helper()
+	_, err := e.comp.SubmitIdentity(context.Background(), w.owner.id, rails.Person{LegalName: "Ulrike Nordhaven", DateOfBirth: "1980-05-05",
+		Line1: "9 Fjord Way", City: "Seattle", State: "WA", PostalCode: "98101", Country: "US", IDLast4: "2468"}, "")
+	if err != nil {
+		t.Fatalf("SubmitIdentity(owner): %v", err)
+	}
 }
 
 // TestPaymentsAuthorization states outright what the walk in

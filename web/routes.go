@@ -179,6 +179,12 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{post, "/api/v1/operator/users/{id}/freeze", op, smallBody, noIdem}, s.apiStaff("freeze"), nil},
 		{Route{post, "/api/v1/operator/users/{id}/unfreeze", op, smallBody, noIdem}, s.apiStaff("unfreeze"), nil},
 		{Route{post, "/api/v1/operator/users/{id}/tier", op, smallBody, noIdem}, s.apiStaff("tier"), nil},
+		// Identity verification (verification_api.go).
+		{Route{get, "/api/v1/me/verification", mem, 0, noIdem}, s.apiVerification, nil},
+		{Route{post, "/api/v1/me/verification", mem, smallBody, noIdem}, s.apiSubmitIdentity, nil},
+		{Route{post, "/api/v1/me/verification/document", mem, smallBody, noIdem}, s.apiStartDocument, nil},
+		{Route{post, "/api/v1/operator/users/{id}/identity", op, smallBody, noIdem}, s.apiOperatorIdentity, nil},
+		{Route{post, "/api/v1/operator/users/{id}/identity/review", op, smallBody, noIdem}, s.apiOperatorReview, nil},
 		{Route{get, "/api/v1/operator/audit", op, 0, noIdem}, s.apiAudit, nil},
 		// The operator's keys (operator_keys*.go): rotated and revoked,
 		// never deleted. The secret is answered once, never kept.

@@ -123,7 +123,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Warn("FOR BENCHMARKS ONLY: --bench-fast-passwords hashes passwords with a tiny argon2id cost, so passwords set now are easy to crack; never run a server people use like this")
 	}
 	soc := social.New(db, social.Options{PayHandle: *payHandle, Argon2: argon})
-	comp := compliance.New(db, compliance.DefaultConfig())
+	compCfg, err := complianceConfig(e, db, *dsn, log)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	comp := compliance.New(db, compCfg)
 	// Every movement emits an event for developers, delivered to their
 	// webhook endpoints by the jobs below.
 	ev := events.New(db, events.Options{})
