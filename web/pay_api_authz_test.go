@@ -10,8 +10,8 @@ import (
 
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
-	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/store/storetest"
 )
