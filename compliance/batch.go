@@ -15,8 +15,8 @@ import (
 
 // Batch is the checkpoint for movements that commit together in one
 // transaction (the movement kernel's group commit). Prepare locks every
-// paying member's row and reads their usage and known payees in one
-// statement each for the whole batch, where Check pays three per movement
+// paying member's row and reads their usage, known payees and receivers'
+// regions in one statement each for the whole batch, where Check pays three per movement
 // (on PostgreSQL, three round trips while the batch holds its locks); the
 // usage the batch's movements record is held and written in one statement
 // at the end (Flush). A Batch decides exactly as Check would in the same
@@ -35,6 +35,8 @@ type Batch struct {
 	used   map[usedKey][2]int64
 	paid   map[[2]string]bool
 	asked  map[[2]string]bool // the pairs Prepare read
+	// receivers' regions Prepare read (those not among the payers)
+	regions map[string]string
 	// What the batch's movements recorded, not yet written.
 	rows    map[usageRow]int64
 	payees  map[[2]string]int64
@@ -69,9 +71,10 @@ type entry struct {
 // failures.
 func (s *Service) Prepare(ctx context.Context, tx *sql.Tx, ms []Movement) (*Batch, error) {
 	b := &Batch{s: s, now: s.now(), status: map[string]Status{}, used: map[usedKey][2]int64{}, paid: map[[2]string]bool{},
-		asked: map[[2]string]bool{}, rows: map[usageRow]int64{}, payees: map[[2]string]int64{}}
+		asked: map[[2]string]bool{}, regions: map[string]string{}, rows: map[usageRow]int64{}, payees: map[[2]string]int64{}}
 	users := map[string]bool{}
 	pairs := map[[2]string]bool{}
+	receivers := map[string]bool{}
 	for _, m := range ms {
 		if !limited(m) {
 			continue
@@ -79,6 +82,9 @@ func (s *Service) Prepare(ctx context.Context, tx *sql.Tx, ms []Movement) (*Batc
 		users[m.FromUser] = true
 		if s.coolingOff(m) {
 			pairs[[2]string{m.FromUser, m.ToUser}] = true
+		}
+		if s.jurisdiction(m) && m.ToUser != "" {
+			receivers[m.ToUser] = true
 		}
 	}
 	if len(users) == 0 {
@@ -96,7 +102,38 @@ func (s *Service) Prepare(ctx context.Context, tx *sql.Tx, ms []Movement) (*Batc
 			return nil, fmt.Errorf("compliance prepare: %w", err)
 		}
 	}
+	for id := range users {
+		delete(receivers, id) // a payer's region is in their locked row
+	}
+	if len(receivers) > 0 {
+		if err := b.readRegions(ctx, tx, slices.Sorted(maps.Keys(receivers))); err != nil {
+			return nil, fmt.Errorf("compliance prepare: %w", err)
+		}
+	}
 	return b, nil
+}
+
+// readRegions reads receivers' regions in one statement, without locking
+// them (a region changes only by an identity check, in a transaction of
+// its own).
+func (b *Batch) readRegions(ctx context.Context, tx *sql.Tx, ids []string) error {
+	for _, id := range ids {
+		b.regions[id] = "" // a member without a row has no region
+	}
+	in, args := b.s.db.Dialect.In("user_id", ids)
+	rows, err := tx.QueryContext(ctx, "SELECT user_id, region FROM compliance_users WHERE "+in, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, r string
+		if err := rows.Scan(&id, &r); err != nil {
+			return err
+		}
+		b.regions[id] = r
+	}
+	return rows.Err()
 }
 
 func comparePair(a, b [2]string) int {
@@ -208,6 +245,16 @@ func (f batchFacts) status(userID string) (Status, error) {
 		return st, nil
 	}
 	return f.sql.status(userID)
+}
+
+func (f batchFacts) region(userID string) (string, error) {
+	if st, ok := f.b.status[userID]; ok {
+		return st.Region, nil
+	}
+	if r, ok := f.b.regions[userID]; ok {
+		return r, nil
+	}
+	return f.sql.region(userID)
 }
 
 func (f batchFacts) used(userID string, class Class, now time.Time) (day, month int64, err error) {

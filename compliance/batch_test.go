@@ -19,11 +19,12 @@ import (
 // own transaction, and as one batch (Prepare, then Check, Record and, for
 // a movement that fails, Undo, then Flush). The decisions must be the
 // same, and so must the usage and payees left behind — whatever the mix of
-// members, classes, amounts near the limits, cooling-off, usage given back
-// and movements rolled back.
+// members, classes, amounts near the limits, cooling-off, usage given back,
+// members outside the licensed regions and movements rolled back.
 func TestBatchDecidesAsCheck(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		outside := 0 // denials for a region outside the licensed ones
 		for round := range 12 {
 			rng := rand.New(rand.NewPCG(uint64(round), 7))
 			c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
@@ -39,6 +40,7 @@ func TestBatchDecidesAsCheck(t *testing.T) {
 				class    compliance.Class
 				amount   int64
 				holdable bool
+				cashOut  bool
 				fails    bool // the movement rolls back after its check
 				unuse    int64
 			}
@@ -47,6 +49,12 @@ func TestBatchDecidesAsCheck(t *testing.T) {
 					if rng.IntN(3) == 0 {
 						insert(t, db, s, c.Now(), payment{payer: name(path, i), payee: name(path, (i+1)%4), asset: "USD", status: "completed",
 							amount: int64(rng.IntN(900_00)), ago: time.Duration(rng.IntN(40*24)) * time.Hour})
+					}
+					// Some members' verified addresses are outside the
+					// licensed regions (the US): they may neither send
+					// (but withdraw) nor receive.
+					if r := []string{"", "", "US-CA", "GB-LND"}[rng.IntN(4)]; r != "" {
+						setRegion(t, db, name(path, i), r)
 					}
 				}
 				rng = rand.New(rand.NewPCG(uint64(round), 7)) // the same history for both
@@ -62,10 +70,13 @@ func TestBatchDecidesAsCheck(t *testing.T) {
 				if rng.IntN(6) == 0 {
 					st.unuse = 1 + int64(rng.IntN(100_00))
 				}
+				if st.class == compliance.Spend && rng.IntN(8) == 0 {
+					st.cashOut, st.to = true, 4 // a withdrawal: to nobody
+				}
 				steps = append(steps, st)
 			}
 			movement := func(path string, st step) (compliance.Movement, []compliance.Usage) {
-				m := compliance.Movement{Kind: "p2p", Class: st.class, Holdable: st.holdable, FromUser: name(path, st.from), Asset: "USD", Amount: st.amount}
+				m := compliance.Movement{Kind: "p2p", Class: st.class, Holdable: st.holdable, CashOut: st.cashOut, FromUser: name(path, st.from), Asset: "USD", Amount: st.amount}
 				if st.to < 4 && st.to != st.from {
 					m.ToUser = name(path, st.to)
 				}
@@ -136,12 +147,18 @@ func TestBatchDecidesAsCheck(t *testing.T) {
 				if !same {
 					t.Fatalf("round %d step %d (%+v): one at a time %+v, in a batch %+v", round, i, steps[i], a, b)
 				}
+				if strings.Contains(a.Reason, "licensed") {
+					outside++
+				}
 			}
 			for i := range 4 {
 				if got, want := usage(t, db, name("batch", i)), usage(t, db, name("one", i)); got != want {
 					t.Errorf("round %d: member %d's usage in a batch %s, one at a time %s", round, i, got, want)
 				}
 			}
+		}
+		if outside == 0 {
+			t.Error("no movement was denied for a region outside the licensed ones: the rounds do not cover jurisdictions")
 		}
 	})
 }
@@ -170,4 +187,15 @@ func usage(t *testing.T, db *store.DB, user string) string {
 	}
 	must(t, prow.Err())
 	return sb.String()
+}
+
+// setRegion gives user a verified address in region, as an approved
+// identity check would.
+func setRegion(t *testing.T, db *store.DB, user, region string) {
+	t.Helper()
+	must(t, db.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(context.Background(), `INSERT INTO compliance_users (user_id, updated_at, region) VALUES ($1, 0, $2)
+			ON CONFLICT (user_id) DO UPDATE SET region = excluded.region`, user, region)
+		return err
+	}))
 }

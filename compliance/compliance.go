@@ -3,6 +3,7 @@ package compliance
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -115,6 +116,13 @@ type Config struct {
 	// verification is off (Unavailable) and tiers change only by staff.
 	Identity rails.IdentityVerifier
 	Sealer   *seal.Sealer
+	// Regions lists where the operator is licensed to move money: a
+	// country ("US") or a state or province ("US-CA"). A member whose
+	// verified address (Status.Region) is elsewhere keeps the social
+	// network but cannot send, receive or add money — only withdraw what
+	// they hold. A member with no verified address yet is not known to be
+	// outside, and tier 0's limits apply. Empty: licensed everywhere.
+	Regions []string
 	// IdentityAttemptsPerDay caps the checks a member may start in a day
 	// (default 5): each costs the operator, and a member guessing at
 	// someone else's details gets few guesses.
@@ -140,6 +148,7 @@ func DefaultConfig() Config {
 			Verified:   {PerDay: 25_000_00, PerMonth: 50_000_00},
 		},
 		CoolingOffHold: 24 * time.Hour,
+		Regions:        []string{"US"},
 	}
 }
 
@@ -150,6 +159,10 @@ type Movement struct {
 	// Holdable says the movement can wait (a payment to a member): a first
 	// large one to someone new is held rather than denied.
 	Holdable bool
+	// CashOut says the movement takes the member's money out to their own
+	// account elsewhere (a withdrawal): a member outside the licensed
+	// regions may still do it, so that nothing they hold is trapped.
+	CashOut  bool
 	FromUser string // who starts it and whose money leaves; "" for the operator
 	ToUser   string // who receives it; "" for the platform
 	Asset    string
@@ -248,6 +261,7 @@ func (s *Service) Preview(ctx context.Context, m Movement) (Decision, error) {
 // row, Preview only reads) or what a Batch read for all its movements.
 type facts interface {
 	status(userID string) (Status, error)
+	region(userID string) (string, error) // a receiver's, read without a lock
 	used(userID string, class Class, now time.Time) (day, month int64, err error)
 	paid(userID, payeeID string) (bool, error)
 }
@@ -266,6 +280,15 @@ func (f sqlFacts) status(userID string) (Status, error) {
 	return f.s.Status(f.ctx, userID)
 }
 
+func (f sqlFacts) region(userID string) (string, error) {
+	var r string
+	err := f.q.QueryRowContext(f.ctx, "SELECT region FROM compliance_users WHERE user_id = $1", userID).Scan(&r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return r, err
+}
+
 func (f sqlFacts) used(userID string, class Class, now time.Time) (day, month int64, err error) {
 	return f.s.used(f.ctx, f.q, userID, class, now)
 }
@@ -280,6 +303,40 @@ func (f sqlFacts) paid(userID, payeeID string) (bool, error) {
 // limited reports whether decide reads anything for m: a member's money,
 // not the operator's.
 func limited(m Movement) bool { return m.FromUser != "" && m.Kind != KindCredit }
+
+// jurisdiction reports whether m is money the licensed regions limit: a
+// member's own movement that counts (a refund or a release returns money
+// and is not stopped).
+func (s *Service) jurisdiction(m Movement) bool {
+	return len(s.cfg.Regions) > 0 && m.Class != Uncounted
+}
+
+// Licensed reports whether region ("US-CA") is one where the operator may
+// move money: listed itself or its country listed. The region unknown ("")
+// is not known to be outside, so it is licensed.
+func (s *Service) Licensed(region string) bool {
+	if region == "" || len(s.cfg.Regions) == 0 {
+		return true
+	}
+	country, _, _ := strings.Cut(region, "-")
+	for _, r := range s.cfg.Regions {
+		if r = strings.ToUpper(r); r == region || r == country {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) regionList() string {
+	names := make([]string, len(s.cfg.Regions))
+	for i, r := range s.cfg.Regions {
+		names[i] = strings.ToUpper(r)
+	}
+	if len(names) == 1 && names[0] == "US" {
+		return "the US"
+	}
+	return strings.Join(names, ", ")
+}
 
 // coolingOff reports whether m is a payment cooling-off may hold, were its
 // payee new.
@@ -300,6 +357,23 @@ func (s *Service) decide(m Movement, f facts) (Decision, error) {
 	}
 	if st.Frozen {
 		return Decision{Outcome: Deny, Reason: "your account is frozen; contact support"}, nil
+	}
+	if s.jurisdiction(m) {
+		if !s.Licensed(st.Region) && !m.CashOut {
+			return Decision{Outcome: Deny, Reason: fmt.Sprintf(
+				"Nestegg is licensed to move money only in %s and your verified address is in %s, so you can't send, receive or add money here; you can still post, follow and talk, and withdraw what you hold",
+				s.regionList(), st.Region)}, nil
+		}
+		if m.ToUser != "" {
+			r, err := f.region(m.ToUser)
+			if err != nil {
+				return Decision{}, err
+			}
+			if !s.Licensed(r) {
+				return Decision{Outcome: Deny, Reason: fmt.Sprintf(
+					"the person you're paying can't receive money: their verified address is outside where Nestegg is licensed (%s)", s.regionList())}, nil
+			}
+		}
 	}
 	if m.Asset != s.cfg.Asset || m.Class == Uncounted {
 		return allow, nil

@@ -8,8 +8,14 @@
 // # Rules, in the order they are applied
 //
 //  1. A frozen member cannot send: every movement they start is denied.
-//  2. Limits by KYC tier (unverified, identified, verified), per transfer, per rolling
-//     24 hours and per rolling 30 days, counted in one asset (Config.Asset,
+//  2. Jurisdictions: a member whose verified address (Status.Region) is
+//     outside Config.Regions (the US by default) cannot send, add or
+//     receive money — only withdraw (Movement.CashOut) — and the denial
+//     says why; a receiver's region is read without a lock (Prepare reads
+//     a batch's receivers in one statement). Refunds and releases, which
+//     return money, are not stopped.
+//  3. Limits by KYC tier (unverified, identified, verified), per
+//     transfer, per rolling 24 hours and per rolling 30 days, counted in one asset (Config.Asset,
 //     USD by default) by the movement's class, which the movement kernel's
 //     table of kinds (package movement) gives: Spend — payments, tips,
 //     coin and shop purchases, gifts, withdrawals — against Config.Limits;
@@ -20,7 +26,7 @@
 //     sums at most 56 rows, never a history. Refunds, releases and the
 //     operator's credits are not counted; a cancelled hold gives its usage
 //     back. Movements in other assets (coins) are not limited here.
-//  3. Cooling-off (off by default): a first Spend movement to a payee the
+//  4. Cooling-off (off by default): a first Spend movement to a payee the
 //     member has never completed a payment or purchase to
 //     (compliance_payees), above Config.CoolingOffAbove, is held for
 //     Config.CoolingOffHold when it can wait (a payment; the payer may

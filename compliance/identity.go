@@ -45,6 +45,9 @@ type Verification struct {
 	Limits        Limits // on Spend movements at this tier
 	FundingLimits Limits
 	Region        string
+	// Outside says Region is outside the licensed regions: the member
+	// cannot send, receive or add money, only withdraw (Config.Regions).
+	Outside bool
 	// The latest check: its level (0 when there was none), outcome, the
 	// provider's reason when it was not approved, and where the member
 	// finishes it when pending.
@@ -80,7 +83,8 @@ func (s *Service) Verification(ctx context.Context, userID string) (Verification
 	if err != nil {
 		return Verification{}, fmt.Errorf("verification: %w", err)
 	}
-	v := Verification{Tier: st.Tier, Limits: s.cfg.Limits[st.Tier], FundingLimits: s.cfg.FundingLimits[st.Tier], Region: st.Region}
+	v := Verification{Tier: st.Tier, Limits: s.cfg.Limits[st.Tier], FundingLimits: s.cfg.FundingLimits[st.Tier], Region: st.Region,
+		Outside: !s.Licensed(st.Region)}
 	if found {
 		v.CheckLevel, v.CheckOutcome, v.CheckReason, v.CheckURL = rails.IdentityLevel(row.level), rails.IdentityOutcome(row.outcome), row.reason, row.url
 		v.CheckedAt = time.Unix(0, row.updated).UTC()

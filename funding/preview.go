@@ -102,7 +102,7 @@ func (s *Service) previewCheck(ctx context.Context, kind movement.Kind, userID s
 	if !ok || !info.Check || s.comp == nil {
 		return nil
 	}
-	d, err := s.comp.Preview(ctx, compliance.Movement{Kind: compliance.Kind(kind), Class: info.Class, Holdable: info.Holdable,
+	d, err := s.comp.Preview(ctx, compliance.Movement{Kind: compliance.Kind(kind), Class: info.Class, Holdable: info.Holdable, CashOut: info.CashOut,
 		FromUser: userID, Asset: s.asset.Code, Amount: amt})
 	if err != nil {
 		return fmt.Errorf("preview %s: %w", kind, err)

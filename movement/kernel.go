@@ -505,7 +505,7 @@ func (k *Kernel) record(ctx context.Context, tx *Tx, u compliance.Usage) error {
 
 // checked is the movement req asks the checkpoint about.
 func checked(req *Request, info Info) compliance.Movement {
-	return compliance.Movement{Kind: compliance.Kind(req.Kind), Class: info.Class, Holdable: info.Holdable,
+	return compliance.Movement{Kind: compliance.Kind(req.Kind), Class: info.Class, Holdable: info.Holdable, CashOut: info.CashOut,
 		FromUser: req.From, ToUser: req.To, Asset: req.Asset, Amount: req.Amount, Reference: req.ID}
 }
 

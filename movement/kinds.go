@@ -37,6 +37,10 @@ type Info struct {
 	// Payee: completing it means its sender has paid its receiver
 	// (cooling-off no longer applies between them).
 	Payee bool
+	// CashOut: it takes the member's money out to their own account
+	// elsewhere (a withdrawal), which a member outside the licensed regions
+	// may still do.
+	CashOut bool
 }
 
 // The kinds. Names are stable: they are stored and shown in the API.
@@ -137,8 +141,8 @@ var kinds = map[Kind]Info{
 	Deposit:           {Label: "Bank deposit", Direction: In, Class: compliance.Funding, Check: true},
 	DepositSettle:     {Label: "Bank deposit cleared", Direction: Internal},
 	DepositReturn:     {Label: "Bank deposit returned", Direction: Back},
-	Withdrawal:        {Label: "Withdrawal to a bank", Direction: Out, Class: compliance.Spend, Check: true},
-	InstantWithdrawal: {Label: "Instant withdrawal", Direction: Out, Class: compliance.Spend, Check: true},
+	Withdrawal:        {Label: "Withdrawal to a bank", Direction: Out, Class: compliance.Spend, Check: true, CashOut: true},
+	InstantWithdrawal: {Label: "Instant withdrawal", Direction: Out, Class: compliance.Spend, Check: true, CashOut: true},
 	WithdrawalSettle:  {Label: "Withdrawal sent", Direction: Internal},
 	WithdrawalReturn:  {Label: "Withdrawal returned", Direction: Back},
 	MicroDeposit:      {Label: "Verification deposits", Direction: Internal},

@@ -27,6 +27,7 @@ type verificationJSON struct {
 	Limits        tierLimitsJSON `json:"limits"`
 	FundingLimits tierLimitsJSON `json:"funding_limits"`
 	Region        string         `json:"region"`
+	Outside       bool           `json:"outside_licensed_regions"`
 	Check         *checkJSON     `json:"check"`
 	NextStep      string         `json:"next_step"`
 	NextStepText  string         `json:"next_step_text"`
@@ -48,7 +49,7 @@ func limitsOf(l compliance.Limits) tierLimitsJSON {
 
 func (s *Server) writeVerification(w http.ResponseWriter, status int, v compliance.Verification) error {
 	out := verificationJSON{Tier: string(v.Tier), TierLevel: v.Tier.Level(), Asset: s.comp.Config().Asset, Limits: limitsOf(v.Limits),
-		FundingLimits: limitsOf(v.FundingLimits), Region: v.Region, NextStep: string(v.Next), NextStepText: v.Says,
+		FundingLimits: limitsOf(v.FundingLimits), Region: v.Region, Outside: v.Outside, NextStep: string(v.Next), NextStepText: v.Says,
 		NextTier: string(v.NextTier), NextLimits: limitsOf(v.NextLimits)}
 	if v.CheckLevel > 0 {
 		out.Check = &checkJSON{Level: int(v.CheckLevel), Outcome: string(v.CheckOutcome), Reason: v.CheckReason, URL: checkURL(v.CheckURL), At: v.CheckedAt}

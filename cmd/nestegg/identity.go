@@ -3,15 +3,40 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 
+	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/seal"
 	"github.com/nestegg/nestegg/store"
 )
 
-// complianceConfig is the checkpoint's policy with identity verification:
+var regionRE = regexp.MustCompile(`^[A-Z]{2}(-[A-Z0-9]{1,3})?$`)
+
+// licensedRegions reads NESTEGG_LICENSED_REGIONS: where the operator is
+// licensed, countries and states separated by commas ("US", "US-CA,US-NY");
+// "*" is everywhere. Errors: Invalid naming the entry.
+func licensedRegions(v string) ([]string, error) {
+	if v == "*" {
+		return nil, nil
+	}
+	var out []string
+	for _, r := range strings.Split(v, ",") {
+		r = strings.ToUpper(strings.TrimSpace(r))
+		if !regionRE.MatchString(r) {
+			return nil, nestegg.Errorf(nestegg.Invalid, "NESTEGG_LICENSED_REGIONS: %q is not a country (US) or a state (US-CA)", r)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// complianceConfig is the checkpoint's policy — licensed where
+// NESTEGG_LICENSED_REGIONS says (default the US) — with identity
+// verification:
 // members' personal data is sealed under NESTEGG_ENCRYPTION_KEY (the key
 // that seals bank account numbers; see openFunding), and checked by
 // Stripe Identity when NESTEGG_STRIPE_KEY is set, else by the sandbox
@@ -21,6 +46,13 @@ import (
 // only by staff.
 func complianceConfig(e *env, db *store.DB, dsn string, log *slog.Logger) (compliance.Config, error) {
 	cfg := compliance.DefaultConfig()
+	if v := strings.TrimSpace(e.getenv("NESTEGG_LICENSED_REGIONS")); v != "" {
+		regions, err := licensedRegions(v)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Regions = regions
+	}
 	plan, err := railsPlan(e)
 	if err != nil {
 		return cfg, err
