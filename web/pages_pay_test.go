@@ -36,7 +36,7 @@ func newPayPageSite(t testing.TB, db *store.DB) *payPageSite {
 	l.Start()
 	ccfg := compliance.DefaultConfig()
 	ccfg.Clock = clock.Now
-	comp := compliance.New(db, ccfg)
+	comp := compliance.New(db, withIdentity(ccfg))
 	pay, err := payments.New(db, l, soc, comp, payments.Config{Clock: clock.Now})
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)
