@@ -85,7 +85,10 @@ func (s *Service) Verification(ctx context.Context, userID string) (Verification
 	}
 	v := Verification{Tier: st.Tier, Limits: s.cfg.Limits[st.Tier], FundingLimits: s.cfg.FundingLimits[st.Tier], Region: st.Region,
 		Outside: !s.Licensed(st.Region)}
-	if found {
+	// An attempt that never reached the provider (its answer was lost, or
+	// it is on its way) is no check the member can finish: they may start
+	// another.
+	if found && !(row.outcome == string(rails.IdentityPending) && row.session == "") {
 		v.CheckLevel, v.CheckOutcome, v.CheckReason, v.CheckURL = rails.IdentityLevel(row.level), rails.IdentityOutcome(row.outcome), row.reason, row.url
 		v.CheckedAt = time.Unix(0, row.updated).UTC()
 	}

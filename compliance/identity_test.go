@@ -296,3 +296,36 @@ func TestPersonalDataSealed(t *testing.T) {
 		}
 	})
 }
+
+// failingIdentity is a provider that is down.
+type failingIdentity struct{}
+
+func (failingIdentity) Verify(context.Context, rails.IdentityRequest) (rails.IdentityCheck, error) {
+	return rails.IdentityCheck{}, nestegg.Errorf(nestegg.Unavailable, "the provider is down")
+}
+
+func (failingIdentity) Check(context.Context, string) (rails.IdentityCheck, error) {
+	return rails.IdentityCheck{}, nestegg.Errorf(nestegg.Unavailable, "the provider is down")
+}
+
+// TestIdentityProviderDown: a check the provider never answered leaves the
+// member free to try again, not waiting on a check that does not exist.
+func TestIdentityProviderDown(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	up := identityService(t, db, c)
+	cfg := up.Config()
+	cfg.Identity = failingIdentity{}
+	down := compliance.New(db, cfg)
+	if _, err := down.SubmitIdentity(ctx, "usr_d", person("1234"), ""); !nestegg.Is(err, nestegg.Unavailable) {
+		t.Fatalf("SubmitIdentity(provider down) = %v, want Unavailable", err)
+	}
+	v, err := down.Verification(ctx, "usr_d")
+	if err != nil || v.Next != compliance.StepSubmitIdentity || v.CheckOutcome != "" {
+		t.Fatalf("Verification after the provider failed = %+v, %v, want the submit step again", v, err)
+	}
+	if v, err := up.SubmitIdentity(ctx, "usr_d", person("1234"), ""); err != nil || v.Tier != compliance.Identified {
+		t.Fatalf("SubmitIdentity(provider back) = %+v, %v", v, err)
+	}
+}
