@@ -380,9 +380,9 @@ func (s *Server) profileTiers(pc *pageCtx, d *profilePage) error {
 }
 
 type earningsLine struct {
-	Days                        int
+	Days                         int
 	Gross, Fee, Net, Subscribers string
-	Charges                     int
+	Charges                      int
 }
 
 type creatorPage struct {
