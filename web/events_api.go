@@ -134,13 +134,21 @@ func (s *Server) apiRotateWebhook(w http.ResponseWriter, r *http.Request, _ []by
 	if err != nil {
 		return err
 	}
+	return s.writeEndpoint(w, r, me, secret)
+}
+
+// writeEndpoint answers with the caller's endpoint named in the path, and
+// its secret when one was just issued (then never cached).
+func (s *Server) writeEndpoint(w http.ResponseWriter, r *http.Request, me, secret string) error {
 	e, err := s.events.Endpoint(r.Context(), me, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	out := jsonEndpoint(e)
-	out.Secret = secret
-	w.Header().Set("Cache-Control", "no-store")
+	if secret != "" {
+		out.Secret = secret
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
@@ -152,11 +160,7 @@ func (s *Server) apiEnableWebhook(w http.ResponseWriter, r *http.Request, _ []by
 	if err := s.events.Enable(r.Context(), me, r.PathValue("id")); err != nil {
 		return err
 	}
-	e, err := s.events.Endpoint(r.Context(), me, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, jsonEndpoint(e))
+	return s.writeEndpoint(w, r, me, "")
 }
 
 func (s *Server) apiWebhookDeliveries(w http.ResponseWriter, r *http.Request, _ []byte) error {
