@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,6 +49,7 @@ type env struct {
 	ledger *ledger.Ledger
 	comp   *compliance.Service
 	pay    *payments.Service
+	kernel *movement.Kernel // the book auditor's
 	ctx    context.Context
 }
 
@@ -75,9 +77,10 @@ func newEnv(t testing.TB, db *store.DB, o options) *env {
 		t.Fatalf("payments.New: %v", err)
 	}
 	soc.SetPostHook(svc.OnPost)
+	k := movement.New(db, l, comp, c.Now)
 	// The book auditor, after every test: runs before the ledger closes.
-	t.Cleanup(func() { movementtest.Audit(t, movement.New(db, l, comp, c.Now)) })
-	return &env{t: t, db: db, clock: c, social: soc, ledger: l, comp: comp, pay: svc, ctx: context.Background()}
+	t.Cleanup(func() { movementtest.Audit(t, k) })
+	return &env{t: t, db: db, clock: c, social: soc, ledger: l, comp: comp, pay: svc, kernel: k, ctx: context.Background()}
 }
 
 func (e *env) signup(handle string) string {
@@ -185,6 +188,21 @@ func (e *env) checkBooks() {
 	if n := e.count("SELECT count(*) FROM ledger_accounts WHERE kind = 'wallet' AND credits_posted - debits_posted - debits_pending < 0"); n != 0 {
 		e.t.Fatalf("%d wallets are negative", n)
 	}
+}
+
+// audited runs the book auditor after a step of a test, naming the step
+// in the failure, and checks the ledger's totals and wallets as checkBooks
+// does: for tests whose books must hold throughout, not only at the end.
+func (e *env) audited(step string) {
+	e.t.Helper()
+	problems, err := e.kernel.Audit(e.ctx)
+	if err != nil {
+		e.t.Fatalf("after %s: book auditor: %v", step, err)
+	}
+	if len(problems) > 0 {
+		e.t.Fatalf("after %s: the book auditor found %d problems:\n  %s", step, len(problems), strings.Join(problems, "\n  "))
+	}
+	e.checkBooks()
 }
 
 func usd(t testing.TB, s string) money.Amount {

@@ -1,11 +1,14 @@
 package payments_test
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/store/storetest"
@@ -212,6 +215,69 @@ func TestRedPacketRefusals(t *testing.T) {
 		e.wantBalance(alice, "USD", 5_00)
 		if n := e.count("SELECT count(*) FROM payment_red_packets"); n != 0 {
 			t.Fatalf("%d packets left behind by refusals", n)
+		}
+	})
+}
+
+// TestRedPacketSharesProperty: packets with random totals, share counts
+// and splits, sent and opened by everyone they are for, on the database:
+// the shares paid out sum exactly to the total, none is below the
+// minimum unit (one cent), an even split differs by at most a cent, and
+// the book auditor holds after every packet.
+func TestRedPacketSharesProperty(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		rng := rand.New(rand.NewPCG(uint64(seed), 2))
+		e := newEnv(t, db, options{})
+		alice := e.signup("alice")
+		e.fund(alice, "1000")
+		var handles, ids []string
+		for i := range 12 {
+			h := fmt.Sprintf("r%02d", i)
+			handles, ids = append(handles, h), append(ids, e.signup(h))
+		}
+		for round := range 10 {
+			n := 1 + rng.IntN(len(handles))
+			var total int64
+			switch rng.IntN(3) {
+			case 0:
+				total = int64(n) // one cent each: the tightest
+			case 1:
+				total = int64(n) + int64(rng.IntN(100))
+			default:
+				total = int64(n) + rng.Int64N(80_00) // ten packets stay under tier 0's daily limit
+			}
+			split := payments.SplitAtRandom
+			if rng.IntN(2) == 0 {
+				split = payments.SplitEvenly
+			}
+			what := fmt.Sprintf("packet %d: %d cents in %d shares, %s", round, total, n, split)
+			p, err := e.pay.SendRedPacket(e.ctx, payments.RedPacketInput{SenderID: alice, Amount: money.Amount{Asset: usd(t, "1").Asset, Minor: total},
+				Shares: n, Split: split, ToHandles: handles, IdempotencyKey: fmt.Sprintf("prop-%d", round)})
+			must(t, what, err)
+			var sum, lo, hi int64 = 0, 1 << 62, 0
+			for _, id := range ids {
+				r, err := e.pay.OpenRedPacket(e.ctx, id, p.ID)
+				if nestegg.Is(err, nestegg.Conflict) {
+					continue // emptied: n were opened before this one
+				}
+				must(t, what+": open", err)
+				s := r.Mine.Amount.Minor
+				if s < 1 {
+					t.Fatalf("%s: a share of %d", what, s)
+				}
+				sum, lo, hi = sum+s, min(lo, s), max(hi, s)
+			}
+			seen, err := e.pay.RedPacket(e.ctx, alice, p.ID)
+			must(t, "RedPacket", err)
+			if sum != total || len(seen.Opens) != n || seen.Status != payments.PacketEmptied {
+				t.Fatalf("%s: %d opens summing to %d, status %s", what, len(seen.Opens), sum, seen.Status)
+			}
+			if split == payments.SplitEvenly && hi-lo > 1 {
+				t.Fatalf("%s: even shares from %d to %d", what, lo, hi)
+			}
+			e.audited(what)
 		}
 	})
 }
