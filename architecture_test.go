@@ -118,6 +118,7 @@ var tableOwners = []struct{ prefix, owner string }{
 	{"payment", "payments"}, // payments, payment_requests, …
 	{"refunds", "payments"},
 	{"billing_", "billing"},
+	{"savings_", "savings"},
 	{"operator_keys", "web"},
 	{"idempotency_keys", "web"},
 	{"users", "social"}, {"sessions", "social"}, {"login_", "social"}, {"api_tokens", "social"},

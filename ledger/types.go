@@ -126,10 +126,17 @@ const (
 	// KindDeferredRevenue holds what members paid for periods not yet
 	// served (package billing): it moves into fee revenue as they pass.
 	KindDeferredRevenue = "deferred_revenue"
+	// KindInterestExpense pays members' savings interest (package
+	// savings): debit-normal, like KindExpense.
+	KindInterestExpense = "interest_expense"
+	// KindInterestIncome collects the partner bank's yield on the cash it
+	// holds (package savings): with KindInterestExpense, the platform's net
+	// interest margin.
+	KindInterestIncome = "interest_income"
 	// KindEquity funds the platform's own operations (tests and the
 	// benchmark fund accounts from it).
 	KindEquity = "equity"
 )
 
 // PlatformKinds lists the chart of accounts in creation order.
-var PlatformKinds = []string{KindCash, KindBankClearing, KindCardClearing, KindFeeRevenue, KindExpense, KindLiability, KindEquity, KindDeferredRevenue}
+var PlatformKinds = []string{KindCash, KindBankClearing, KindCardClearing, KindFeeRevenue, KindExpense, KindLiability, KindEquity, KindDeferredRevenue, KindInterestExpense, KindInterestIncome}

@@ -10,11 +10,12 @@ import (
 )
 
 // memberAccount reports whether a is a member's account — a wallet
-// ("wal:…", package payments) or a receivable ("rcv:…", package funding),
+// ("wal:…", package payments), a receivable ("rcv:…", package funding) or
+// a savings balance ("sav:…", package savings),
 // the ids the domains give them: every transfer touching one belongs to a
 // movement.
 func memberAccount(a ledger.Account) bool {
-	return strings.HasPrefix(a.ID, "wal:") || strings.HasPrefix(a.ID, "rcv:")
+	return strings.HasPrefix(a.ID, "wal:") || strings.HasPrefix(a.ID, "rcv:") || strings.HasPrefix(a.ID, "sav:")
 }
 
 // Audit is the book auditor: the ledger's own checks (ledger.Audit: debits

@@ -89,6 +89,11 @@ const (
 	QRPayment          Kind = "qr_payment"
 	QRRefund           Kind = "qr_refund"
 	QRSettlement       Kind = "qr_settlement"
+
+	SavingsDeposit    Kind = "savings_deposit"
+	SavingsWithdrawal Kind = "savings_withdrawal"
+	SavingsInterest   Kind = "savings_interest"
+	BankInterest      Kind = "bank_interest"
 )
 
 // kinds is the one table of movement kinds.
@@ -157,6 +162,16 @@ var kinds = map[Kind]Info{
 	SubscriptionUpgrade: {Label: "Subscription upgraded", Direction: Out, Class: compliance.Spend, Check: true, Payee: true},
 	SubscriptionRefund:  {Label: "Subscription refunded", Direction: Back},
 	RevenueRecognition:  {Label: "Revenue recognized", Direction: Internal},
+
+	// Savings (package savings). Moving money between a member's own wallet
+	// and savings sends it to nobody: the checkpoint does not decide it and
+	// it counts toward no limit. Interest is paid monthly from the
+	// platform's interest expense; the partner bank's yield on the cash it
+	// holds is the platform's interest income, touching no member.
+	SavingsDeposit:    {Label: "Moved to savings", Direction: Internal},
+	SavingsWithdrawal: {Label: "Moved from savings", Direction: Internal},
+	SavingsInterest:   {Label: "Savings interest", Direction: In},
+	BankInterest:      {Label: "Interest from the partner bank", Direction: Internal},
 }
 
 // Lookup returns what the table says about k, and whether k is declared.

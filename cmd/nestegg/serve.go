@@ -20,6 +20,7 @@ import (
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
+	"github.com/nestegg/nestegg/savings"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
@@ -163,6 +164,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		l.Close()
 		return err
 	}
+	// Savings: interest accrued daily and paid monthly by the job below.
+	sav := savings.New(db, l, soc, comp, savings.Config{Events: ev})
 	// Creators' subscribers read their subscribers-only posts.
 	soc.SetSubscriberCheck(bill.SubscribedTo)
 	usd, _ := money.Lookup("USD")
@@ -224,6 +227,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 				d, err := ev.Deliver(ctx, 50)
 				return n + d, err
 			}},
+			{"accrue and pay savings interest", every(time.Minute, func(ctx context.Context) (int, error) {
+				st, err := sav.Run(ctx)
+				return st.Days + st.Payouts, err
+			})},
 			{"purge expired sessions", every(time.Hour, func(ctx context.Context) (int, error) { return 0, soc.PurgeExpired(ctx) })},
 		}, fundingJobs(fund, clock)...), log)
 	}()
