@@ -15,7 +15,8 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+// newMetrics registers the HTTP metrics and nestegg_build_info on reg.
+func newMetrics(reg prometheus.Registerer, version, commit, date string) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "nestegg_http_requests_total",
@@ -27,7 +28,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "code"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "nestegg_build_info",
+		Help:        "Always 1: the running binary's version, commit and build date (the commit's time when the build recorded no date).",
+		ConstLabels: prometheus.Labels{"version": version, "commit": commit, "date": date},
+	})
+	build.Set(1)
+	reg.MustRegister(m.requests, m.duration, build)
 	return m
 }
 
@@ -44,14 +51,11 @@ type codeMetrics struct {
 	duration prometheus.Observer
 }
 
+// route returns label's metrics. Its series are created on first use
+// (children): a fresh server's /metrics lists only what was served, not
+// every route × status.
 func (m *metrics) route(label string) *routeMetrics {
-	rm := &routeMetrics{m: m, label: label}
-	// The statuses nearly every route returns, so that they show in /metrics
-	// from the start and cost nothing later.
-	for _, code := range []int{200, 400, 401, 404} {
-		rm.children(code)
-	}
-	return rm
+	return &routeMetrics{m: m, label: label}
 }
 
 func (rm *routeMetrics) children(code int) *codeMetrics {

@@ -62,8 +62,11 @@ type Deps struct {
 	// Clock stamps stored idempotency records and decides when they expire
 	// (default time.Now). Request durations use the monotonic clock.
 	Clock func() time.Time
-	// Version is reported by /healthz.
-	Version string
+	// Version is reported by /healthz; Version, Commit and BuildDate are
+	// exported on /metrics as nestegg_build_info.
+	Version   string
+	Commit    string
+	BuildDate string
 	// Registry receives the HTTP metrics and is served at /metrics. When nil,
 	// New makes one with the Go and process collectors.
 	Registry *prometheus.Registry
@@ -156,7 +159,7 @@ func New(deps Deps) *Server {
 		version:   deps.Version,
 		accessLog: deps.AccessLog == nil || *deps.AccessLog,
 		mux:       http.NewServeMux(),
-		metrics:   newMetrics(deps.Registry),
+		metrics:   newMetrics(deps.Registry, deps.Version, deps.Commit, deps.BuildDate),
 		keys:      newOperatorKeys(deps.DB),
 		ridPrefix: "req_" + hex.EncodeToString(prefix[:]) + "_",
 		health:    []byte(`{"status":"ok","version":` + strconv.Quote(deps.Version) + "}"),
