@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -54,6 +55,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	bi := buildInfo()
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		fmt.Fprintf(e.stderr, "nestegg serve: bad --log-level %q\n", *level)
@@ -88,6 +90,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if clock > 0 && !plan.sandboxBank {
 		return errSandboxClock
 	}
+	// The port is taken before anything is printed or written: a busy port
+	// must not cost a database, a migration or a printed operator key.
+	ln, err := listen(*addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // on an early return; Shutdown closes it otherwise
 	logOut := newBufferedLog(e.stderr)
 	defer logOut.Close()
 	log := newLogger(logOut, lvl)
@@ -177,14 +186,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log, Version: buildVersion()})
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log,
+		Version: bi.Version, Commit: bi.commitLabel(), BuildDate: bi.Date})
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		srv.Close()
-		l.Close()
-		return err
-	}
 	hs := &http.Server{
 		Handler:           front.Handler(srv),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -194,11 +198,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
-	fmt.Fprintf(e.stdout, "nestegg listening on http://%s\n", ln.Addr())
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stdout, "nestegg listening on %s\n", base)
 	if demoSeeded != nil {
-		printDemo(e.stdout, demoSeeded, "http://"+ln.Addr().String())
+		printDemo(e.stdout, demoSeeded, base)
+	} else {
+		printNext(e.stdout, base)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "database", db.Dialect.String(), "version", buildVersion())
+	log.Info("serving", "addr", ln.Addr().String(), "database", db.Dialect.String(), "version", bi.Version, "commit", bi.commitLabel())
 
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -260,6 +267,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Info("stopped")
 	}
 	return err
+}
+
+// listen opens addr, and says which flag chooses another when it cannot.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w; choose another address with --addr (e.g. --addr 127.0.0.1:8081, or port 0 for any free one)", addr, err)
+	}
+	return ln, nil
+}
+
+// printNext tells a newcomer where to go once the server listens.
+func printNext(w io.Writer, base string) {
+	fmt.Fprintf(w, `Next:
+  open %s/signup in a browser to create the first account (or %s/login);
+  the API is under %s/api/v1, described at %s/api/v1/openapi.json;
+  from a terminal: nestegg login --url %s --handle YOU (then nestegg help).
+`, base, base, base, base, base)
 }
 
 // postHooks runs social's one post hook as several, in order, in the

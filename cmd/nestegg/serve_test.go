@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -145,6 +149,11 @@ func TestServeAndShutdown(t *testing.T) {
 		if strings.Contains(s.stdout.String(), "operator key:") {
 			t.Errorf("a key was generated although NESTEGG_OPERATOR_KEY was set:\n%s", s.stdout.String())
 		}
+		// Where to go next, on the address it listens on.
+		s.stdout.waitPrefix(t, "Next:", s.done)
+		if !strings.Contains(s.stdout.String(), s.url+"/signup") {
+			t.Errorf("serve did not say where to go next:\n%s", s.stdout.String())
+		}
 		c := &http.Client{Timeout: 30 * time.Second}
 		for _, p := range []string{"/healthz", "/readyz", "/api/v1/openapi.json"} {
 			if code, err := call(t, c, "GET", s.url+p, "", "", nil); err != nil || code != 200 {
@@ -229,5 +238,29 @@ func TestCommands(t *testing.T) {
 	bad := t.TempDir() + "/missing-dir/x.db"
 	if err := run(context.Background(), []string{"migrate", "--database", bad}, func(string) string { return "postgres://invalid" }, nil, io.Discard, io.Discard); err == nil {
 		t.Errorf("migrate on %s succeeded", bad)
+	}
+}
+
+// A busy port fails first: before a database is created, a migration run or
+// an operator key printed (a key printed by a server that then fails is
+// lost), and the error says which flag chooses another address.
+func TestServeBusyPort(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dbPath := filepath.Join(t.TempDir(), "nestegg.db")
+	var out, errOut strings.Builder
+	err = run(context.Background(), []string{"serve", "--addr", busy.Addr().String(), "--database", dbPath},
+		func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "--addr") || !strings.Contains(err.Error(), busy.Addr().String()) {
+		t.Fatalf("serve on a busy port = %v, want an error naming --addr and %s", err, busy.Addr())
+	}
+	if strings.Contains(out.String(), "operator key") || strings.Contains(out.String(), "nsk_") {
+		t.Errorf("serve on a busy port printed a key:\n%s", out.String())
+	}
+	if _, err := os.Stat(dbPath); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("serve on a busy port created its database (%v)", err)
 	}
 }
