@@ -109,6 +109,10 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 // default is every 1,000 pages), and each checkpoint is short.
 const walCheckpointEvery = 100 * time.Millisecond
 
+// walRestartFrames is the WAL's length (in pages, about 16 MB) past which
+// the checkpointer waits for readers so that the WAL starts over.
+const walRestartFrames = 4096
+
 // checkpoint copies the WAL into the database file every interval, in
 // PASSIVE mode: it never waits for the writer or readers, so the writer
 // goes on committing meanwhile, and the WAL restarts from its beginning at
@@ -124,6 +128,15 @@ func (db *DB) checkpoint(every time.Duration) {
 		case <-t.C:
 			var busy, frames, done int
 			err := db.ckpt.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+			if err == nil && frames > walRestartFrames {
+				// Under steady reads a PASSIVE checkpoint never catches
+				// the moment when no reader holds an older snapshot, so
+				// the writer never starts the WAL over and it grows by
+				// every page written. TRUNCATE waits for those readers
+				// (milliseconds), holding off the writer meanwhile, then
+				// empties the file.
+				err = db.ckpt.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done)
+			}
 			if err != nil {
 				db.log.Warn("WAL checkpoint", "err", err)
 			}
