@@ -69,8 +69,8 @@
 // taken back out of the engine by its journal, and what the batch kept is
 // written after the last unit by the same few bulk statements as a batch of
 // transfers. Units of work queue apart from transfers and have committers
-// of their own (Options.WorkCommitters: 1 on SQLite, 8 on PostgreSQL, at
-// most MaxWorks units a batch). A unit that names every account it will
+// of their own (Options.WorkCommitters: 1 on SQLite, 2 on PostgreSQL, at
+// most MaxWorks units a batch: all queued on SQLite, 64 on PostgreSQL). A unit that names every account it will
 // touch lets its batch read and lock them all first, in id order, so that
 // such batches commit side by side without deadlocking; a batch with a
 // unit that does not takes its locks as it goes and commits alone among

@@ -301,8 +301,8 @@ func scanPayment(row scanner, extra ...any) (Payment, error) {
 }
 
 // insertPayment writes p. (scope, key) is the movement's idempotency key,
-// kept under a unique index as a second guard: the kernel has already
-// claimed it.
+// kept for the record: the kernel has claimed it, and its unique index
+// (movements_idem) is the guard.
 //
 // In a batch of movements the row is inserted with the batch's others,
 // after the last movement: nothing reads a payment back in the movement

@@ -43,6 +43,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	batchMax := fs.Int("batch-max", ledger.MaxBatch, "group commit: the most transfers one database commit carries")
 	batchWait := fs.Duration("batch-wait", 0, "group commit: how long a committer waits for more requests once it has some (0: never; requests arriving during a commit form the next batch)")
 	committers := fs.Int("committers", 0, "group commit: batches committing at once (default 1 on SQLite, 2 on PostgreSQL)")
+	workCommitters := fs.Int("work-committers", 0, "group commit: batches of movements (members' payments, purchases, …) committing at once (default 1 on SQLite, 2 on PostgreSQL)")
+	maxWorks := fs.Int("max-works", 0, "group commit: the most movements one batch carries (default all queued on SQLite, 64 on PostgreSQL)")
 	demoFlag := fs.Bool("demo", false, "seed a demo community into an empty database (members with opening balances, on the sandbox rails only) and print how to log in; sets --sandbox-clock 5s unless given")
 	sandboxClockFlag := fs.String("sandbox-clock", "",
 		"a duration such as 10s (env NESTEGG_SANDBOX_CLOCK): the sandbox bank settles ACH entries that long after their file, returns come that much later, sandbox card charges are paid out after it, and the ACH file is exported that often instead of daily; only with the sandbox bank; never on an install people use")
@@ -119,7 +121,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	l := ledger.New(db, ledger.Options{Logger: log, ValidAsset: validAsset, MaxBatch: *batchMax, MaxWait: *batchWait, Committers: *committers})
+	l := ledger.New(db, ledger.Options{Logger: log, ValidAsset: validAsset, MaxBatch: *batchMax, MaxWait: *batchWait, Committers: *committers, WorkCommitters: *workCommitters, MaxWorks: *maxWorks})
 	l.Start()
 	if *debugAddr != "" {
 		if err := serveDebug(ctx, *debugAddr, log); err != nil {
