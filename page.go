@@ -42,6 +42,9 @@ func (c Cursor) String() string {
 // Start is where a first page starts: after every real position.
 var Start = Cursor{At: math.MaxInt64, ID: "\U0010FFFF"}
 
+// maxCursorID is the longest id a cursor may carry.
+const maxCursorID = 128
+
 // ParsePage checks p and returns where the page starts and how many items it
 // holds. Errors: Invalid (Param "limit" or "cursor").
 func ParsePage(p Page) (Cursor, int, error) {
@@ -61,7 +64,9 @@ func ParsePage(p Page) (Cursor, int, error) {
 		return Cursor{}, 0, bad
 	}
 	parts := strings.Split(string(raw), "|")
-	if len(parts) < 2 || len(parts) > 3 || parts[1] == "" || len(parts[1]) > 64 {
+	// Ids are short, but some are made of two (a webhook delivery's is its
+	// event's and its endpoint's, about 80 bytes): 64 refused their pages.
+	if len(parts) < 2 || len(parts) > 3 || parts[1] == "" || len(parts[1]) > maxCursorID {
 		return Cursor{}, 0, bad
 	}
 	c := Cursor{ID: parts[1]}

@@ -33,6 +33,15 @@ func TestParsePage(t *testing.T) {
 	if err != nil || got != c || limit != 5 {
 		t.Fatalf("ParsePage(%v) = %v, %d, %v", c, got, limit, err)
 	}
+	// A webhook delivery's id is its event's and its endpoint's.
+	long := nestegg.Cursor{At: 1, ID: "whd_evt_01a23ca81de6794a9d7fe62c208fdcec_whe_01a23ca81de6794a9d7fe62c208fdcec"}
+	if got, _, err := nestegg.ParsePage(nestegg.Page{Cursor: long.String()}); err != nil || got != long {
+		t.Fatalf("ParsePage(%v) = %v, %v", long, got, err)
+	}
+	tooLong := nestegg.Cursor{At: 1, ID: strings.Repeat("x", 129)}
+	if _, _, err := nestegg.ParsePage(nestegg.Page{Cursor: tooLong.String()}); !nestegg.Match(&nestegg.Error{Code: nestegg.Invalid, Param: "cursor"}, err) {
+		t.Errorf("ParsePage(a 129-byte id) = %v, want invalid", err)
+	}
 	if got, limit, err := nestegg.ParsePage(nestegg.Page{}); err != nil || got != nestegg.Start || limit != nestegg.DefaultLimit {
 		t.Fatalf("ParsePage(first page) = %v, %d, %v", got, limit, err)
 	}

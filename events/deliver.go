@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/store"
 )
 
 // Backoff is how long each failed attempt waits before the next: growing,
@@ -59,60 +60,52 @@ const (
 )
 
 // FanOut makes the deliveries of up to limit events not yet fanned out
-// and returns how many events it took. Safe when several processes run it
-// at once. Errors: database failures.
+// and returns how many events it took: three statements for the lot (the
+// events, one delivery per enabled endpoint of the operator or of a member
+// an event names, and the events marked), whatever the limit, so that a
+// busy install keeps up without a statement per event. Safe when several
+// processes run it at once. Errors: database failures.
 func (s *Service) FanOut(ctx context.Context, limit int) (int, error) {
 	n := 0
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		n = 0
-		rows, err := tx.QueryContext(ctx, "SELECT id, user_a, user_b FROM events WHERE fanned = 0 ORDER BY created_at, id LIMIT $1"+s.db.Dialect.SkipLocked(), limit)
+		rows, err := tx.QueryContext(ctx, "SELECT id FROM events WHERE fanned = 0 ORDER BY created_at, id LIMIT $1"+s.db.Dialect.SkipLocked(), limit)
 		if err != nil {
 			return err
 		}
-		type ev struct{ id, a, b string }
-		var evs []ev
+		var ids []any
 		for rows.Next() {
-			var e ev
-			if err := rows.Scan(&e.id, &e.a, &e.b); err != nil {
+			var id string
+			if err := rows.Scan(&id); err != nil {
 				rows.Close()
 				return err
 			}
-			evs = append(evs, e)
+			ids = append(ids, id)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		now := s.now().UnixNano()
-		for _, e := range evs {
-			// One delivery per enabled endpoint of the operator or of a
-			// member the event names.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, attempts, next_at, last_status, last_error, created_at)
-				SELECT 'whd_' || $1 || '_' || w.id, w.id, $1, 'pending', 0, $2, 0, '', $2 FROM webhook_endpoints w
-				WHERE w.status = 'enabled' AND w.owner IN ('operator', $3, $4)
-				ON CONFLICT (endpoint_id, event_id) DO NOTHING`, e.id, now, nonEmpty(e.a), nonEmpty(e.b)); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, "UPDATE events SET fanned = 1 WHERE id = $1", e.id); err != nil {
-				return err
-			}
-			n++
+		n = len(ids)
+		if n == 0 {
+			return nil
 		}
-		return nil
+		// An event's user_a or user_b is '' when it names nobody there;
+		// no endpoint's owner is ''.
+		args := append([]any{s.now().UnixNano(), Operator}, ids...)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, attempts, next_at, last_status, last_error, created_at)
+			SELECT 'whd_' || e.id || '_' || w.id, w.id, e.id, 'pending', 0, $1, 0, '', $1
+			FROM events e JOIN webhook_endpoints w ON w.status = 'enabled' AND w.owner <> '' AND w.owner IN ($2, e.user_a, e.user_b)
+			WHERE e.id IN (`+store.List(3, n)+`)
+			ON CONFLICT (endpoint_id, event_id) DO NOTHING`, args...); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE events SET fanned = 1 WHERE id IN ("+store.List(1, n)+")", ids...)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("fan out events: %w", err)
 	}
 	return n, nil
-}
-
-// nonEmpty keeps "" from matching an owner: the event names nobody
-// there, and the operator is in the list anyway.
-func nonEmpty(u string) string {
-	if u == "" {
-		return Operator
-	}
-	return u
 }
 
 // claimed is a delivery this process has claimed, with what posting needs.

@@ -417,3 +417,68 @@ func TestTwoProcessesDeliverOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestFanOutManyAtOnce: one FanOut takes a whole page of events and makes
+// exactly the deliveries each endpoint should get: the operator's endpoint
+// every event, a member's endpoint the events naming them (as payer or
+// payee), a stranger's none; a second FanOut finds nothing left.
+func TestFanOutManyAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		hook := newReceiver(t)
+		op, _, err := e.ev.Register(e.ctx, events.Operator, hook.srv.URL+"/op")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob, _, err := e.ev.Register(e.ctx, "usr_bob", hook.srv.URL+"/bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		carol, _, err := e.ev.Register(e.ctx, "usr_carol", hook.srv.URL+"/carol")
+		if err != nil {
+			t.Fatal(err)
+		}
+		toBob := 0
+		for i := range 120 {
+			to := "usr_bob"
+			if i%3 == 0 {
+				to = "usr_carol"
+			} else {
+				toBob++
+			}
+			e.pay("usr_alice", to, 1)
+		}
+		// The credit that opened alice's wallet is an event too.
+		n, err := e.ev.FanOut(e.ctx, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 121 {
+			t.Fatalf("FanOut took %d events, want 121", n)
+		}
+		if n, err := e.ev.FanOut(e.ctx, 500); err != nil || n != 0 {
+			t.Fatalf("second FanOut = %d, %v; want 0, nil", n, err)
+		}
+		for _, c := range []struct {
+			owner, endpoint string
+			want            int
+		}{{events.Operator, op.ID, 121}, {"usr_bob", bob.ID, toBob}, {"usr_carol", carol.ID, 120 - toBob}} {
+			got := 0
+			page := nestegg.Page{Limit: 100}
+			for {
+				ds, next, err := e.ev.Deliveries(e.ctx, c.owner, c.endpoint, page)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got += len(ds)
+				if next == "" {
+					break
+				}
+				page.Cursor = next
+			}
+			if got != c.want {
+				t.Errorf("%s's endpoint has %d deliveries, want %d", c.owner, got, c.want)
+			}
+		}
+	})
+}
