@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,8 +14,13 @@ import (
 //	nestegg ach export [--out FILE]   write (and transmit) the origination file
 //	nestegg ach import FILE...        apply NACHA return files
 func runACH(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "usage: nestegg ach export [--out FILE] | nestegg ach import FILE...")
+	const usage = "usage: nestegg ach export [--out FILE] | nestegg ach import FILE..."
+	if wantsHelp(args) {
+		fmt.Fprintln(e.stdout, usage)
+		return flag.ErrHelp
+	}
+	if len(args) == 0 || (args[0] != "export" && args[0] != "import") {
+		fmt.Fprintln(e.stderr, usage)
 		return errUsage
 	}
 	fs := newFlags(e, "ach "+args[0])
@@ -22,7 +28,7 @@ func runACH(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "export: also write the file here ('-' for stdout)")
 	files, err := parseMixed(fs, args[1:])
 	if err != nil {
-		return errUsage
+		return err
 	}
 	if args[0] == "export" && len(files) > 0 {
 		fmt.Fprintf(e.stderr, "nestegg ach export: unexpected argument %q\n", files[0])

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -21,6 +22,10 @@ import (
 // out of shell history and ps; only its mask is ever printed.
 func runBank(ctx context.Context, e *env, args []string) error {
 	const usage = "usage: nestegg bank link --routing number [--holder name] [--savings] [--account-stdin] | nestegg bank verify id amount1 amount2 | nestegg bank remove id"
+	if wantsHelp(args) {
+		fmt.Fprintln(e.stdout, usage)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(e.stderr, usage)
 		return errUsage

@@ -16,7 +16,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench")
 	var c bench.Config
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "server to load (loopback only unless --allow-remote); several comma-separated servers sharing one database split the load")
-	fs.StringVar(&c.Key, "key", e.getenv("NESTEGG_OPERATOR_KEY"), "operator API key (default $NESTEGG_OPERATOR_KEY)")
+	fs.StringVar(&c.Key, "key", "", "operator API key (default: $NESTEGG_OPERATOR_KEY)")
 	fs.IntVar(&c.Accounts, "accounts", 1000, "accounts to create and fund (with --p2p: members to sign up and credit)")
 	fs.IntVar(&c.Transfers, "transfers", 100_000, "transfers to attempt (with --p2p: payments)")
 	fs.IntVar(&c.Concurrency, "concurrency", 64, "concurrent clients")
@@ -30,6 +30,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "end with one JSON line of results")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if c.Key == "" {
+		c.Key = e.getenv("NESTEGG_OPERATOR_KEY")
 	}
 	if c.Key == "" {
 		fmt.Fprintln(e.stderr, "nestegg bench: no operator key: pass --key or set NESTEGG_OPERATOR_KEY")

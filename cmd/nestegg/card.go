@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -22,6 +23,10 @@ import (
 // tokenizes in the member's browser, so there cards are added on the web.
 func runCard(ctx context.Context, e *env, args []string) error {
 	const usage = "usage: nestegg card add --exp MM/YY [--card-stdin] | nestegg card remove id"
+	if wantsHelp(args) {
+		fmt.Fprintln(e.stdout, usage)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(e.stderr, usage)
 		return errUsage

@@ -33,6 +33,8 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// flagSets, when set (by tests), collects every FlagSet newFlags makes.
+	flagSets *[]*flag.FlagSet
 }
 
 // command is a subcommand. Each lives in its own file; add new ones to
@@ -80,10 +82,23 @@ var errUsage = errors.New("usage")
 // run runs the subcommand named by args[0] until it finishes or ctx is
 // cancelled (SIGINT/SIGTERM), and returns its error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	return runEnv(ctx, &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}, args)
+}
+
+func runEnv(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		printUsage(stderr)
+		printUsage(e.stderr)
 		return errUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		printUsage(e.stdout)
+		return nil
+	case "help":
+		// nestegg help serve is nestegg serve -h; help bank link, bank link -h.
+		if len(args) > 1 {
+			return runEnv(ctx, e, append(append([]string{}, args[1:]...), "-h"))
+		}
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -94,8 +109,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "nestegg: unknown command %q\n\n", args[0])
-	printUsage(stderr)
+	fmt.Fprintf(e.stderr, "nestegg: unknown command %q\n\n", args[0])
+	printUsage(e.stderr)
 	return errUsage
 }
 
@@ -104,33 +119,10 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'nestegg <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'nestegg <command> -h' or 'nestegg help <command>' for a command's flags.\nEvery flag is also NESTEGG_<NAME> in the environment, or a line of --config-file: see docs/CONFIG.md.")
 }
 
 func runHelp(ctx context.Context, e *env, args []string) error {
 	printUsage(e.stdout)
-	return nil
-}
-
-// newFlags returns a FlagSet for a subcommand that reports errors to stderr
-// and returns them instead of exiting.
-func newFlags(e *env, name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("nestegg "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs
-}
-
-// parse parses args and turns a flag error (already printed) into errUsage.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return errUsage
-	}
 	return nil
 }

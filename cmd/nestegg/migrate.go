@@ -15,11 +15,7 @@ const defaultDatabase = "./nestegg.db"
 
 // databaseFlag adds --database; NESTEGG_DATABASE replaces its default.
 func databaseFlag(fs *flag.FlagSet, e *env) *string {
-	def := defaultDatabase
-	if v := e.getenv("NESTEGG_DATABASE"); v != "" {
-		def = v
-	}
-	return fs.String("database", def, "SQLite file path, or a postgres:// URL (env NESTEGG_DATABASE)")
+	return fs.String("database", defaultDatabase, "SQLite file path, or a postgres:// URL")
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) error {

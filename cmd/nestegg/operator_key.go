@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,9 +16,14 @@ import (
 // never deleted; a revoked key stops working within a second in every
 // serve process (docs/SECURITY.md, "Operator keys").
 func runOperatorKey(ctx context.Context, e *env, args []string) error {
+	const text = "usage: nestegg operator-key list | create [--name NAME] | rotate ID | revoke ID  [--database DSN]"
 	usage := func() error {
-		fmt.Fprintln(e.stderr, "usage: nestegg operator-key list | create [--name NAME] | rotate ID | revoke ID  [--database DSN]")
+		fmt.Fprintln(e.stderr, text)
 		return errUsage
+	}
+	if wantsHelp(args) {
+		fmt.Fprintln(e.stdout, text)
+		return flag.ErrHelp
 	}
 	if len(args) == 0 {
 		return usage()
@@ -29,6 +35,9 @@ func runOperatorKey(ctx context.Context, e *env, args []string) error {
 	var id string
 	switch sub {
 	case "rotate", "revoke":
+		if wantsHelp(rest) {
+			return parse(fs, []string{"-h"})
+		}
 		if len(rest) == 0 || rest[0] == "" || rest[0][0] == '-' {
 			return usage()
 		}

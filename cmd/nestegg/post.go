@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"strings"
 )
@@ -12,13 +10,11 @@ import (
 func runPost(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "post")
 	replyTo := fs.String("reply-to", "", "id of the post this answers")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	words, err := parseArgs(fs, args)
+	if err != nil {
+		return err
 	}
-	text := strings.Join(fs.Args(), " ")
+	text := strings.Join(words, " ")
 	if strings.TrimSpace(text) == "" {
 		fmt.Fprintln(e.stderr, `usage: nestegg post [--reply-to id] "text"`)
 		return errUsage

@@ -5,8 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"strings"
@@ -118,24 +116,4 @@ func idempotencyKey(e *env, key string) (string, error) {
 	}
 	fmt.Fprintf(e.stderr, "Idempotency-Key: %s (if the answer is lost, retry with --idempotency-key %s)\n", key, key)
 	return key, nil
-}
-
-// parseMixed parses flags that may come before, between or after the
-// positional arguments ("send @bob 5 --note lunch"), and returns the
-// positional ones.
-func parseMixed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, errUsage
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }

@@ -47,13 +47,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	maxWorks := fs.Int("max-works", 0, "group commit: the most movements one batch carries (default all queued on SQLite, 64 on PostgreSQL)")
 	demoFlag := fs.Bool("demo", false, "seed a demo community into an empty database (members with opening balances, on the sandbox rails only) and print how to log in; sets --sandbox-clock 5s unless given")
 	sandboxClockFlag := fs.String("sandbox-clock", "",
-		"a duration such as 10s (env NESTEGG_SANDBOX_CLOCK): the sandbox bank settles ACH entries that long after their file, returns come that much later, sandbox card charges are paid out after it, and the ACH file is exported that often instead of daily; only with the sandbox bank; never on an install people use")
-	trustedProxies := fs.String("trusted-proxies", e.getenv("NESTEGG_TRUSTED_PROXIES"),
-		"comma-separated networks (10.0.0.0/8) or addresses of the reverse proxies in front of this server (env NESTEGG_TRUSTED_PROXIES): only their X-Forwarded-For is believed, and the client is its right-most address outside them; empty: the peer is the client")
-	publicURL := fs.String("public-url", e.getenv("NESTEGG_PUBLIC_URL"),
-		"the address people use, e.g. https://nestegg.example (env NESTEGG_PUBLIC_URL); https makes cookies Secure and adds HSTS, for TLS that ends at a proxy")
-	fastPasswords := fs.Bool("bench-fast-passwords", e.getenv("NESTEGG_BENCH_FAST_PASSWORDS") == "1",
-		"FOR BENCHMARKS ONLY (env NESTEGG_BENCH_FAST_PASSWORDS=1): hash passwords with a tiny argon2id cost, so that 'nestegg bench --p2p' signs members up quickly; passwords set meanwhile are easy to crack: never on a server people use")
+		"a duration such as 10s: the sandbox bank settles ACH entries that long after their file, returns come that much later, sandbox card charges are paid out after it, and the ACH file is exported that often instead of daily; only with the sandbox bank; never on an install people use")
+	trustedProxies := fs.String("trusted-proxies", "",
+		"comma-separated networks (10.0.0.0/8) or addresses of the reverse proxies in front of this server: only their X-Forwarded-For is believed, and the client is its right-most address outside them; empty: the peer is the client")
+	publicURL := fs.String("public-url", "",
+		"the address people use, e.g. https://nestegg.example; https makes cookies Secure and adds HSTS, for TLS that ends at a proxy")
+	fastPasswords := fs.Bool("bench-fast-passwords", false,
+		"FOR BENCHMARKS ONLY: hash passwords with a tiny argon2id cost, so that 'nestegg bench --p2p' signs members up quickly; passwords set meanwhile are easy to crack: never on a server people use")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
