@@ -186,9 +186,16 @@ func (s *Service) post(ctx context.Context, c claimed) (int, string) {
 		time.Unix(0, c.createdAt).UTC().Format(time.RFC3339Nano) + `","data":` + c.data + `}`)
 	now := s.now()
 	ts := strconv.FormatInt(now.Unix(), 10)
-	sigs := []string{sign(c.secret, c.eventID, ts, body)}
+	secret, err := s.open(c.secret, c.endpoint)
+	if err != nil {
+		return 0, err.Error()
+	}
+	sigs := []string{sign(secret, c.eventID, ts, body)}
 	if c.oldSecret != "" && now.UnixNano() < c.oldUntil {
-		sigs = append(sigs, sign(c.oldSecret, c.eventID, ts, body))
+		// An old secret that no longer opens is left out: the new one signs.
+		if old, err := s.open(c.oldSecret, c.endpoint); err == nil {
+			sigs = append(sigs, sign(old, c.eventID, ts, body))
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -59,6 +59,35 @@ func newSecret() string {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b)
 }
 
+// sealedPrefix marks a secret stored sealed, so that secrets stored
+// before the operator set an encryption key still sign.
+const sealedPrefix = "sealed:"
+
+// seal returns secret as it is stored for endpoint id.
+func (s *Service) seal(secret, id string) string {
+	if s.opt.Sealer == nil || secret == "" {
+		return secret
+	}
+	return sealedPrefix + s.opt.Sealer.Seal(secret, "webhook endpoint "+id)
+}
+
+// open returns the secret stored for endpoint id. Errors: one saying why
+// a sealed secret does not open (no key, or another key).
+func (s *Service) open(stored, id string) (string, error) {
+	sealed, ok := strings.CutPrefix(stored, sealedPrefix)
+	if !ok {
+		return stored, nil
+	}
+	if s.opt.Sealer == nil {
+		return "", errors.New("the endpoint's signing secret is sealed and no encryption key is set")
+	}
+	plain, err := s.opt.Sealer.Open(sealed, "webhook endpoint "+id)
+	if err != nil {
+		return "", errors.New("the endpoint's signing secret does not open with this encryption key")
+	}
+	return plain, nil
+}
+
 // Register adds an endpoint for owner (a member acting for themselves, or
 // Operator) and returns it with its secret, which is shown this once.
 // Errors: Invalid (Param "url") for a URL that is not http(s), or — for a
@@ -80,7 +109,7 @@ func (s *Service) Register(ctx context.Context, owner, rawURL string) (Endpoint,
 			return nestegg.Errorf(nestegg.RateLimited, "you have %d webhook endpoints, the most there may be; delete one first", n)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_endpoints (id, owner, url, secret, old_secret, old_until, status, reason, failing_since, created_at)
-			VALUES ($1, $2, $3, $4, '', 0, 'enabled', '', 0, $5)`, e.ID, owner, u, secret, e.CreatedAt.UnixNano())
+			VALUES ($1, $2, $3, $4, '', 0, 'enabled', '', 0, $5)`, e.ID, owner, u, s.seal(secret, e.ID), e.CreatedAt.UnixNano())
 		return err
 	})
 	if err != nil {
@@ -169,7 +198,7 @@ func (s *Service) Rotate(ctx context.Context, owner, id string) (string, error) 
 	secret := newSecret()
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET old_secret = secret, old_until = $3, secret = $4
-			WHERE id = $1 AND owner = $2`, id, owner, s.now().Add(rotationOverlap).UnixNano(), secret)
+			WHERE id = $1 AND owner = $2`, id, owner, s.now().Add(rotationOverlap).UnixNano(), s.seal(secret, id))
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nestegg/nestegg"
+	"github.com/nestegg/nestegg/seal"
 	"github.com/nestegg/nestegg/store"
 )
 
@@ -43,6 +44,10 @@ type Options struct {
 	// AllowPrivate lets members' endpoints point at loopback and private
 	// addresses (tests, a development install).
 	AllowPrivate bool
+	// Sealer, when set, seals endpoints' signing secrets at rest (bound to
+	// the endpoint's id), as bank account numbers are. Without one they
+	// are stored as they are, and a secret sealed before cannot sign.
+	Sealer *seal.Sealer
 }
 
 // Service keeps events and delivers them. It is safe for concurrent use.

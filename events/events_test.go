@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/movement/movementtest"
+	"github.com/nestegg/nestegg/seal"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/store/storetest"
 )
@@ -479,6 +481,89 @@ func TestFanOutManyAtOnce(t *testing.T) {
 			if got != c.want {
 				t.Errorf("%s's endpoint has %d deliveries, want %d", c.owner, got, c.want)
 			}
+		}
+	})
+}
+
+// TestSecretsSealedAtRest: with a sealer, an endpoint's signing secret is
+// stored sealed (the table holds no trace of it), deliveries still verify
+// with it, a rotated secret and the old one both sign, an endpoint made
+// before the key still signs, and a process with another key refuses to
+// sign, saying why, instead of sending a bad signature.
+func TestSecretsSealedAtRest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		key := func(b byte) *seal.Sealer {
+			s, err := seal.New(bytes.Repeat([]byte{b}, 32), "webhook test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		sealed := events.New(db, events.Options{Clock: e.clock.now, AllowPrivate: true, Sealer: key(1)})
+		aliceHook, bobHook := newReceiver(t), newReceiver(t)
+		_, aliceSecret, err := e.ev.Register(e.ctx, "usr_alice", aliceHook.srv.URL) // before the key
+		if err != nil {
+			t.Fatal(err)
+		}
+		bobEnd, bobSecret, err := sealed.Register(e.ctx, "usr_bob", bobHook.srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := func() (string, string) {
+			var s, old string
+			if err := db.Reader().QueryRowContext(e.ctx, "SELECT secret, old_secret FROM webhook_endpoints WHERE id = $1", bobEnd.ID).Scan(&s, &old); err != nil {
+				t.Fatal(err)
+			}
+			return s, old
+		}
+		if s, _ := stored(); !strings.HasPrefix(s, "sealed:") || strings.Contains(s, strings.TrimPrefix(bobSecret, "whsec_")) {
+			t.Fatalf("bob's secret is stored as %q", s)
+		}
+		verify := func(h *receiver, n int, secrets ...string) {
+			t.Helper()
+			got := h.received()
+			if len(got) != n {
+				t.Fatalf("the endpoint got %d requests, want %d", len(got), n)
+			}
+			for _, secret := range secrets {
+				wh, err := standardwebhooks.NewWebhook(secret)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := wh.Verify(got[n-1].body, got[n-1].header); err != nil {
+					t.Fatalf("delivery %d does not verify with %s…: %v", n, secret[:10], err)
+				}
+			}
+		}
+		e.pay("usr_alice", "usr_bob", 1_00)
+		e.run(sealed)
+		verify(bobHook, 1, bobSecret)
+		verify(aliceHook, 2, aliceSecret) // the credit that opened her wallet, and the payment
+
+		newSecret, err := sealed.Rotate(e.ctx, "usr_bob", bobEnd.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, old := stored(); !strings.HasPrefix(s, "sealed:") || !strings.HasPrefix(old, "sealed:") {
+			t.Fatalf("after rotation bob's secrets are stored as %q, %q", s, old)
+		}
+		e.pay("usr_alice", "usr_bob", 1_00)
+		e.run(sealed)
+		verify(bobHook, 2, newSecret, bobSecret)
+
+		other := events.New(db, events.Options{Clock: e.clock.now, AllowPrivate: true, Sealer: key(2)})
+		e.pay("usr_alice", "usr_bob", 1_00)
+		if _, err := other.FanOut(e.ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.Deliver(e.ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		verify(bobHook, 2)
+		ds, _, err := other.Deliveries(e.ctx, "usr_bob", bobEnd.ID, nestegg.Page{Limit: 1})
+		if err != nil || len(ds) != 1 || !strings.Contains(ds[0].LastError, "encryption key") {
+			t.Fatalf("the delivery under another key = %+v, %v; want one failed attempt saying why", ds, err)
 		}
 	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/savings"
+	"github.com/nestegg/nestegg/seal"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
@@ -142,8 +143,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	comp := compliance.New(db, compCfg)
 	// Every movement emits an event for developers, delivered to their
-	// webhook endpoints by the jobs below.
-	ev := events.New(db, events.Options{})
+	// webhook endpoints by the jobs below, signed with secrets sealed at
+	// rest under the encryption key, when there is one.
+	key, err := encryptionKey(e, db, *dsn)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	hookSealer, err := seal.New(key, "nestegg webhook fingerprint")
+	if err != nil {
+		l.Close()
+		return err
+	}
+	ev := events.New(db, events.Options{Sealer: hookSealer})
 	pay, err := payments.New(db, l, soc, comp, payments.Config{Events: ev})
 	if err != nil {
 		l.Close()
