@@ -278,6 +278,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = qrAuthzCases[name]
 			}
 			if !ok {
+				build, ok = savingsAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}

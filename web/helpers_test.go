@@ -21,6 +21,7 @@ import (
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/savings"
 	"github.com/nestegg/nestegg/seal"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
@@ -49,6 +50,7 @@ type apiEnv struct {
 	memberTok string
 	// events keeps the webhook endpoints; tests run its jobs by hand.
 	events *events.Service
+	sav    *savings.Service
 }
 
 func validAsset(code string) error {
@@ -94,8 +96,9 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err := bill.EnsurePremium(context.Background(), billing.DefaultPremiumPlans(usdAsset)); err != nil {
 		t.Fatalf("EnsurePremium: %v", err)
 	}
+	sav := savings.New(db, l, soc, comp, savings.Config{Events: ev})
 	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Funding: fund, SandboxCards: cards,
-		Events: ev, Version: "test"})
+		Events: ev, Savings: sav, Version: "test"})
 	t.Cleanup(func() {
 		srv.Close()
 		l.Close()
@@ -103,7 +106,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
 		t.Fatalf("EnsureOperatorKey: %v", err)
 	}
-	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, bill: bill, srv: srv, funds: fund, cards: cards, fclock: fclock, events: ev}
+	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, bill: bill, srv: srv, funds: fund, cards: cards, fclock: fclock, events: ev, sav: sav}
 }
 
 // request builds a request; body "" sends none. Headers come in pairs.

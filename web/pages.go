@@ -150,6 +150,12 @@ func (s *Server) pageTable() []pageRoute {
 		{get, "/money/movements/{id}", true, s.movementPage},
 		{post, "/money/movements/{id}/confirm", true, s.confirmTopUpSubmit},
 		{get, "/staff/reconciliation", true, s.reconciliationPage},
+		// Savings (pages_savings.go): money moves at once between the
+		// member's own wallet and savings.
+		{get, "/savings", true, s.savingsPage},
+		{post, "/savings/open", true, s.savingsOpenSubmit},
+		{post, "/savings/move", true, s.savingsMoveSubmit},
+		{get, "/savings/interest/{year}", true, s.savingsSummaryCSV},
 		// Subscriptions (pages_billing.go): money leaves only from the
 		// review page's button.
 		{get, "/premium", true, s.premiumPage},

@@ -278,6 +278,21 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/operator/reconciliation", op, 0, noIdem}, s.apiReconciliation, nil},
 		{Route{post, "/api/v1/operator/ach/export", op, 0, optIdem}, s.apiExportACH, nil},
 		{Route{post, "/api/v1/operator/ach/returns", op, batchBody, optIdem}, s.apiImportACHReturns, nil},
+
+		// Savings (savings_api.go): the caller's own; money moves only with
+		// an Idempotency-Key. The operator sets rates and records the
+		// partner bank's yield.
+		{Route{get, "/api/v1/savings", mem, 0, noIdem}, s.apiSavings, nil},
+		{Route{post, "/api/v1/savings", mem, smallBody, optIdem}, s.apiOpenSavings, nil},
+		{Route{post, "/api/v1/savings/deposits", mem, smallBody, req}, s.apiSavingsMove(true), nil},
+		{Route{post, "/api/v1/savings/withdrawals", mem, smallBody, req}, s.apiSavingsMove(false), nil},
+		{Route{get, "/api/v1/savings/statement", mem, 0, noIdem}, s.apiSavingsStatement, nil},
+		{Route{get, "/api/v1/savings/interest/{year}", mem, 0, noIdem}, s.apiInterestSummary, nil},
+		{Route{get, "/api/v1/savings/rates", opt, 0, noIdem}, s.apiSavingsRates, nil},
+		{Route{post, "/api/v1/operator/savings/rates", op, smallBody, noIdem}, s.apiSetSavingsRate, nil},
+		{Route{post, "/api/v1/operator/savings/yields", op, smallBody, req}, s.apiRecordYield, nil},
+		{Route{get, "/api/v1/operator/savings/margin", op, 0, noIdem}, s.apiSavingsMargin, nil},
+		{Route{get, "/api/v1/operator/savings/interest/{year}", op, 0, noIdem}, s.apiOperatorInterestSummary, nil},
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/savings"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
@@ -47,6 +48,9 @@ type Deps struct {
 	// Billing sells subscriptions: Premium and creators' tiers
 	// (billing_api.go and pages_billing.go answer 503 without it).
 	Billing *billing.Service
+	// Savings keeps members' savings and their interest (savings_api.go and
+	// pages_savings.go answer 503 without it).
+	Savings *savings.Service
 	// Funding moves money in and out: bank accounts, cards, deposits,
 	// withdrawals, top-ups (funding_api*.go and pages_funding*.go answer
 	// 503 without it). SandboxCards, when set, serves the sandbox card
@@ -88,6 +92,7 @@ type Server struct {
 	payments  *payments.Service
 	commerce  *commerce.Service
 	billing   *billing.Service
+	savings   *savings.Service
 	funding   *funding.Service
 	sbxCards  *rails.SandboxCards
 	events    *events.Service
@@ -150,6 +155,7 @@ func New(deps Deps) *Server {
 		payments:  deps.Payments,
 		commerce:  deps.Commerce,
 		billing:   deps.Billing,
+		savings:   deps.Savings,
 		funding:   deps.Funding,
 		sbxCards:  deps.SandboxCards,
 		events:    deps.Events,

@@ -57,6 +57,7 @@ func commands() []command {
 		{"send", "send money: nestegg send @bob 5 --note lunch", runSend},
 		{"request", "ask for money: nestegg request @bob 20 --note tickets", runRequest},
 		{"redpacket", "red packets: nestegg redpacket send 20 --shares 5 --to @bob,@carol | open rpk_… | show rpk_…", runRedPacket},
+		{"savings", "your savings and their interest: nestegg savings [open | in 50 | out 20 | history | summary 2027 [--csv]]", runSavings},
 		{"balance", "show your balances and limits", runBalance},
 		{"history", "your statement: every movement of your wallet, newest first, with the balance", runHistory},
 		{"statement", "a month of your wallet: nestegg statement 2026-12 [--csv [--out FILE]]", runStatement},

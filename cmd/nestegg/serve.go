@@ -200,7 +200,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log,
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log,
 		Version: bi.Version, Commit: bi.commitLabel(), BuildDate: bi.Date})
 
 	hs := &http.Server{
