@@ -60,7 +60,7 @@ func runSavings(ctx context.Context, e *env, args []string) error {
 	note := fs.String("note", "", "yield: a note")
 	year := fs.String("year", "", "margin: the year")
 	serverURL := fs.String("url", "", "operators: the server (default the stored login's)")
-	opKey := fs.String("key", e.getenv("NESTEGG_OPERATOR_KEY"), "operators: the operator key (default $NESTEGG_OPERATOR_KEY)")
+	opKey := fs.String("key", "", "operators: the operator key (default $NESTEGG_OPERATOR_KEY)")
 	pos, err := parseMixed(fs, args)
 	if err != nil {
 		return err
@@ -196,6 +196,9 @@ func printSavings(e *env, s savingsJSON) {
 // runSavingsOperator sets rates, records the bank's yield and shows the
 // margin with the operator's key.
 func runSavingsOperator(ctx context.Context, e *env, pos []string, serverURL, opKey, asset, from, rate string, tiers tierFlags, month, note, year string, usage func() error) error {
+	if opKey == "" {
+		opKey = e.getenv("NESTEGG_OPERATOR_KEY")
+	}
 	if opKey == "" {
 		fmt.Fprintln(e.stderr, "nestegg savings: no operator key: pass --key or set NESTEGG_OPERATOR_KEY")
 		return errUsage
