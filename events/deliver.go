@@ -90,12 +90,15 @@ func (s *Service) FanOut(ctx context.Context, limit int) (int, error) {
 			return nil
 		}
 		// An event's user_a or user_b is '' when it names nobody there;
-		// no endpoint's owner is ''.
-		args := append([]any{s.now().UnixNano(), Operator}, ids...)
+		// no endpoint's owner is ''. An event older than Retention (fanned
+		// out that late only after a long outage) gets no delivery: Prune
+		// deletes it next.
+		now := s.now()
+		args := append([]any{now.UnixNano(), Operator, now.Add(-Retention).UnixNano()}, ids...)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, attempts, next_at, last_status, last_error, created_at)
 			SELECT 'whd_' || e.id || '_' || w.id, w.id, e.id, 'pending', 0, $1, 0, '', $1
 			FROM events e JOIN webhook_endpoints w ON w.status = 'enabled' AND w.owner <> '' AND w.owner IN ($2, e.user_a, e.user_b)
-			WHERE e.id IN (`+store.List(3, n)+`)
+			WHERE e.created_at >= $3 AND e.id IN (`+store.List(4, n)+`)
 			ON CONFLICT (endpoint_id, event_id) DO NOTHING`, args...); err != nil {
 			return err
 		}
@@ -370,4 +373,37 @@ func newClient(allowPrivate bool) *http.Client {
 		// A redirect is not followed: an endpoint answers where it is.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// Retention is how long events and their deliveries are kept: a client
+// that was away longer catches up from its own records, not from events.
+// A delivery sent again (Redeliver) near the end of it ends with its event.
+const Retention = 30 * 24 * time.Hour
+
+// Prune deletes up to limit deliveries, then up to limit events, made
+// before Retention, oldest first, and returns how many rows it deleted.
+// An event not yet fanned out is kept until it is. Safe when several
+// processes run it at once. Errors: database failures.
+func (s *Service) Prune(ctx context.Context, limit int) (int, error) {
+	cutoff := s.now().Add(-Retention).UnixNano()
+	n := 0
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for _, q := range []string{
+			"DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE created_at < $1 ORDER BY created_at, id LIMIT $2)",
+			"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < $1 AND fanned = 1 ORDER BY created_at, id LIMIT $2)",
+		} {
+			res, err := tx.ExecContext(ctx, q, cutoff, limit)
+			if err != nil {
+				return err
+			}
+			d, _ := res.RowsAffected()
+			n += int(d)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune events: %w", err)
+	}
+	return n, nil
 }

@@ -21,6 +21,7 @@
 //     the operator's for everything). It takes events not yet fanned out
 //     with FOR UPDATE SKIP LOCKED, so two processes take different ones, and
 //     a delivery is unique per (endpoint, event).
+//
 //   - Deliver claims due deliveries by moving their next attempt a lease
 //     ahead, guarded by the time it read (so two processes never claim the
 //     same one), posts each outside any transaction, and records the
@@ -29,6 +30,9 @@
 //     of growing waits that spans more than three days (Backoff), then the
 //     delivery is failed; an endpoint that has failed every delivery for
 //     five days is disabled (its owner re-enables it).
+//
+//   - Prune deletes events and deliveries older than Retention (30 days),
+//     oldest first, a bounded number a call.
 //
 // Delivery is at least once: a process that dies between posting and
 // recording posts again when the lease ends. Each delivery carries its

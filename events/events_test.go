@@ -567,3 +567,66 @@ func TestSecretsSealedAtRest(t *testing.T) {
 		}
 	})
 }
+
+// TestPruneAfterRetention: events and deliveries older than Retention go,
+// at most limit of each a call; younger ones, and an old event not yet
+// fanned out, stay; an event fanned out only after Retention gets no
+// delivery (it would outlive its event); two processes pruning at once
+// delete each row once.
+func TestPruneAfterRetention(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db) // alice's opening credit: one event
+		hook := newReceiver(t)
+		if _, _, err := e.ev.Register(e.ctx, events.Operator, hook.srv.URL); err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			e.pay("usr_alice", "usr_bob", 1)
+		}
+		e.run(e.ev)                      // 5 events, 5 deliveries
+		e.pay("usr_alice", "usr_bob", 1) // old, and not fanned out yet
+		e.clock.advance(events.Retention + time.Minute)
+		e.pay("usr_alice", "usr_bob", 1) // young
+		count := func(table string) int {
+			t.Helper()
+			var n int
+			if err := db.Reader().QueryRowContext(e.ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n, err := e.ev.Prune(e.ctx, 3); err != nil || n != 6 {
+			t.Fatalf("Prune(3) = %d, %v; want 3 deliveries and 3 events", n, err)
+		}
+		var wg sync.WaitGroup
+		got := make([]int, 2)
+		for i := range got {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := e.ev.Prune(e.ctx, 100)
+				if err != nil {
+					t.Error(err)
+				}
+				got[i] = n
+			}()
+		}
+		wg.Wait()
+		if got[0]+got[1] != 4 {
+			t.Fatalf("two Prunes at once deleted %v rows, want 4 in all", got)
+		}
+		if ev, d := count("events"), count("webhook_deliveries"); ev != 2 || d != 0 {
+			t.Fatalf("after pruning: %d events and %d deliveries, want the old unfanned and the young event, no delivery", ev, d)
+		}
+		e.run(e.ev)
+		if d := count("webhook_deliveries"); d != 1 {
+			t.Fatalf("fanning out the old and the young event made %d deliveries, want the young one's only", d)
+		}
+		if n, err := e.ev.Prune(e.ctx, 100); err != nil || n != 1 {
+			t.Fatalf("Prune = %d, %v; want the old event, fanned out now", n, err)
+		}
+		if ev := count("events"); ev != 1 {
+			t.Fatalf("%d events left, want the young one", ev)
+		}
+	})
+}

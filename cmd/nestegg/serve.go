@@ -248,6 +248,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 				d, err := ev.Deliver(ctx, 50)
 				return n + d, err
 			}},
+			{"prune events and deliveries past their retention", every(time.Hour, func(ctx context.Context) (int, error) { return ev.Prune(ctx, 5000) })},
 			{"accrue and pay savings interest", every(time.Minute, func(ctx context.Context) (int, error) {
 				st, err := sav.Run(ctx)
 				return st.Days + st.Payouts, err
