@@ -26,7 +26,8 @@ import (
 // wallet to Savings, opens them, moves $400 in and $50 back (a move of
 // more than savings hold is refused on the page and moves nothing), and,
 // three days later, sees interest accrued and the moves in the history;
-// then the same page at desktop width. Screenshots go to
+// then the same page at desktop width, and on the 1st the month's interest
+// paid as a line of the history. Screenshots go to
 // browser-savings-<db>/.
 func TestBrowserSavings(t *testing.T) {
 	chromium := needChromium(t)
@@ -108,6 +109,19 @@ func TestBrowserSavings(t *testing.T) {
 		gus.navigate(site.url + "/savings")
 		gus.waitText("#savings-accrued", accrued)
 		gus.shot(shots, "05-interest-accrued-desktop")
+
+		// On the 1st the month's interest is paid into savings: a line of
+		// its own in the history.
+		now := clock.Now()
+		clock.Advance(time.Date(now.Year(), now.Month()+1, 1, 12, 0, 0, 0, time.UTC).Sub(now))
+		st, err := sav.Run(ctx)
+		if err != nil || st.Paid == 0 {
+			t.Fatalf("the month's payout: %+v, %v", st, err)
+		}
+		gus.navigate(site.url + "/savings")
+		gus.waitText("#savings-history", "Savings interest")
+		gus.waitText("#savings-balance", "Interest paid so far: $")
+		gus.shot(shots, "06-interest-paid-desktop")
 		b.checkErrors(t)
 	})
 }
