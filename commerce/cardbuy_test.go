@@ -1,6 +1,7 @@
 package commerce_test
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -42,11 +43,11 @@ func newCardShopWith(t *testing.T, db *store.DB, cardBps, cardFixed int64, cfg f
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := funding.New(db, e.ledger, e.comp, bank, cards, funding.Config{CardFeeBps: cardBps, CardFeeFixed: cardFixed, Sandbox: true, Clock: e.clock.Now})
+	f, err := funding.New(db, e.ledger, e.comp, bank, cards, funding.Config{CardFeeBps: cardBps, CardFeeFixed: cardFixed, EncryptionKey: bytes.Repeat([]byte{5}, 32), Sandbox: true, Clock: e.clock.Now})
 	if err != nil {
 		t.Fatalf("funding.New: %v", err)
 	}
-	e.shop, err = commerce.New(db, e.ledger, e.social, e.comp, commerce.Config{FeeBps: feeBps, Clock: e.clock.Now, Funding: f})
+	e.shop, err = commerce.New(db, e.ledger, e.social, e.comp, commerce.Config{FeeBps: feeBps, QRFeeBps: 300, Clock: e.clock.Now, Funding: f})
 	if err != nil {
 		t.Fatalf("commerce.New: %v", err)
 	}
@@ -71,7 +72,7 @@ func (e *cardShop) card(user, number string) string {
 func (e *cardShop) clearing() int64 { return -e.platform(ledger.KindCardClearing) }
 
 // cardConserved checks the books with card money: every cent in a wallet,
-// the fee revenue or the liability came in through the cash or is owed by
+// a settlement account, the fee revenue or the liability came in through the cash or is owed by
 // the card processor.
 func (e *cardShop) cardConserved() {
 	e.t.Helper()
@@ -89,6 +90,10 @@ func (e *cardShop) cardConserved() {
 			e.t.Fatalf("wallet of %s is negative: %+v", u, a)
 		}
 		total += a.CreditsPosted - a.DebitsPosted
+		// Counter takings waiting for settlement (in-store QR payments).
+		if st, err := e.ledger.Account(e.ctx, "stl:"+u+":USD"); err == nil {
+			total += st.CreditsPosted - st.DebitsPosted
+		}
 	}
 	if total != in {
 		e.t.Fatalf("money not conserved: wallets+fees+liability = %d, cash and card clearing in = %d", total, in)

@@ -142,6 +142,19 @@
 // before settlement comes back out of the settlement account; after it,
 // from the business's wallet (the fee stays the operator's).
 //
+// PayQRWithCard pays a code with a saved card, as BuyWithCard buys: the
+// code (paid once, not expired) and the checkpoint are checked first, the
+// card is charged the sale, the tip and the card fee into the wallet under
+// a key derived from the payment's, and the code is paid from the wallet.
+//
+// A business may send its takings on to a verified bank account
+// (SetQRPayout): the settlement records the choice (payout_status 'due')
+// and the same job withdraws the net to the bank (funding's standard
+// withdrawal, free) under the key "qr-payout:<settlement>", so that two
+// processes make one withdrawal, then marks it 'sent' or 'failed' by an
+// UPDATE guarded by payout_status = 'due'. A failed payout leaves the
+// money in the wallet and tells the business why.
+//
 // # Who may do what
 //
 // Methods take the acting member's id, established by the caller. Orders

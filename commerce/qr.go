@@ -336,52 +336,77 @@ func (s *Service) PayQR(ctx context.Context, in QRPayInput) (QRPayment, error) {
 	if err := nestegg.CheckKey(in.IdempotencyKey); err != nil {
 		return QRPayment{}, err
 	}
-	c, err := s.ResolveQR(ctx, in.Token)
+	q, err := s.prepareQR(ctx, in)
 	if err != nil {
 		return QRPayment{}, err
+	}
+	return s.payQR(ctx, q)
+}
+
+// qrPay is a checked payment of a code, ready to move.
+type qrPay struct {
+	c      QRCode
+	payer  string
+	amount int64 // the sale
+	tip    int64
+	total  int64 // sale and tip: what leaves the payer
+	req    movement.Request
+}
+
+// prepareQR checks in against its code and returns its movement (PayQR's
+// errors but the movement's own).
+func (s *Service) prepareQR(ctx context.Context, in QRPayInput) (qrPay, error) {
+	c, err := s.ResolveQR(ctx, in.Token)
+	if err != nil {
+		return qrPay{}, err
 	}
 	code := c.Amount.Asset.Code
 	amount := in.Amount.Minor
 	switch {
 	case in.Amount.Asset.Code != "" && in.Amount.Asset.Code != code:
-		return QRPayment{}, nestegg.ParamErrorf(nestegg.Invalid, "asset", "this code takes %s", code)
+		return qrPay{}, nestegg.ParamErrorf(nestegg.Invalid, "asset", "this code takes %s", code)
 	case c.Kind == QRDynamic && amount != 0 && amount != c.Amount.Minor:
-		return QRPayment{}, nestegg.ParamErrorf(nestegg.Invalid, "amount", "this code asks for %s", money.Format(c.Amount))
+		return qrPay{}, nestegg.ParamErrorf(nestegg.Invalid, "amount", "this code asks for %s", money.Format(c.Amount))
 	case c.Kind == QRDynamic:
 		amount = c.Amount.Minor
 	case amount <= 0:
-		return QRPayment{}, nestegg.ParamErrorf(nestegg.Invalid, "amount", "type the amount to pay")
+		return qrPay{}, nestegg.ParamErrorf(nestegg.Invalid, "amount", "type the amount to pay")
 	}
 	tip := in.Tip.Minor
 	if tip < 0 || (in.Tip.Asset.Code != "" && in.Tip.Asset.Code != code) {
-		return QRPayment{}, nestegg.ParamErrorf(nestegg.Invalid, "tip", "a tip is zero or more, in %s", code)
+		return qrPay{}, nestegg.ParamErrorf(nestegg.Invalid, "tip", "a tip is zero or more, in %s", code)
 	}
 	total, err := money.Add(amount, tip)
 	if err != nil {
-		return QRPayment{}, nestegg.ParamErrorf(nestegg.Invalid, "tip", "that is too much")
+		return qrPay{}, nestegg.ParamErrorf(nestegg.Invalid, "tip", "that is too much")
 	}
 	if in.PayerID == c.MerchantID {
-		return QRPayment{}, nestegg.Errorf(nestegg.Invalid, "this is your own code: your customers pay it")
+		return qrPay{}, nestegg.Errorf(nestegg.Invalid, "this is your own code: your customers pay it")
 	}
 	if _, err := s.member(ctx, in.PayerID, "payer"); err != nil {
-		return QRPayment{}, err
+		return qrPay{}, err
 	}
 	fee, err := s.QRFee(amount)
 	if err != nil {
-		return QRPayment{}, err
+		return qrPay{}, err
 	}
 	if err := s.ensureAccounts(ctx, code, in.PayerID, c.MerchantID); err != nil {
-		return QRPayment{}, err
+		return qrPay{}, err
 	}
 	if err := s.ensureSettlement(ctx, c.MerchantID, code); err != nil {
-		return QRPayment{}, err
+		return qrPay{}, err
 	}
 	fp := nestegg.Fingerprint("qr", c.ID, code, strconv.FormatInt(amount, 10), strconv.FormatInt(tip, 10))
-	pid := nestegg.NewID("qrp")
-	req := movement.Request{Kind: movement.QRPayment, ID: pid, Actor: in.PayerID, Key: in.IdempotencyKey, Fingerprint: fp,
+	req := movement.Request{Kind: movement.QRPayment, ID: nestegg.NewID("qrp"), Actor: in.PayerID, Key: in.IdempotencyKey, Fingerprint: fp,
 		From: in.PayerID, To: c.MerchantID, Asset: code, Amount: total, Fee: fee, Note: c.Description,
 		Accounts: []string{walletID(in.PayerID, code), settlementAccount(c.MerchantID, code)}}
-	res, err := s.k.Move(ctx, req, func(ctx context.Context, tx *movement.Tx) error {
+	return qrPay{c: c, payer: in.PayerID, amount: amount, tip: tip, total: total, req: req}, nil
+}
+
+// payQR moves a prepared payment from the payer's wallet.
+func (s *Service) payQR(ctx context.Context, q qrPay) (QRPayment, error) {
+	c, code, pid := q.c, q.c.Amount.Asset.Code, q.req.ID
+	res, err := s.k.Move(ctx, q.req, func(ctx context.Context, tx *movement.Tx) error {
 		now := tx.Now()
 		if c.Kind == QRDynamic {
 			r, err := tx.SQL.ExecContext(ctx, "UPDATE commerce_qr_codes SET status = 'paid', payment_id = $2 WHERE id = $1 AND status = 'active' AND expires_at > $3",
@@ -396,14 +421,14 @@ func (s *Service) PayQR(ctx context.Context, in QRPayInput) (QRPayment, error) {
 			}
 		}
 		if _, err := tx.SQL.ExecContext(ctx, `INSERT INTO commerce_qr_payments (id, code_id, merchant_id, payer_id, asset, amount, tip, fee, description, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, pid, c.ID, c.MerchantID, in.PayerID, code, amount, tip, fee, c.Description, now.UnixNano()); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, pid, c.ID, c.MerchantID, q.payer, code, q.amount, q.tip, q.req.Fee, c.Description, now.UnixNano()); err != nil {
 			return err
 		}
-		if _, err := tx.Submit(ctx, ledger.Transfer{ID: "qrp:" + pid, DebitAccountID: walletID(in.PayerID, code),
-			CreditAccountID: settlementAccount(c.MerchantID, code), Amount: total, Asset: code, Code: "qr_payment"}); err != nil {
+		if _, err := tx.Submit(ctx, ledger.Transfer{ID: "qrp:" + pid, DebitAccountID: walletID(q.payer, code),
+			CreditAccountID: settlementAccount(c.MerchantID, code), Amount: q.total, Asset: code, Code: "qr_payment"}); err != nil {
 			return err
 		}
-		return s.notify(ctx, tx.SQL, c.MerchantID, NotifyOrder, in.PayerID, "", "paid "+fmtMoney(code, total)+" at your counter")
+		return s.notify(ctx, tx.SQL, c.MerchantID, NotifyOrder, q.payer, "", "paid "+fmtMoney(code, q.total)+" at your counter")
 	})
 	if err != nil {
 		return QRPayment{}, reused(err, "another payment")

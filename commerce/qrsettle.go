@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -16,7 +17,8 @@ import (
 // each business everything due in one movement — the total less the
 // operator's fee to its wallet, the fee to fee revenue — and marks those
 // payments settled. From the wallet the business withdraws to its bank as
-// any member does.
+// any member does, or, when the business chose a bank account
+// (SetQRPayout), the settlement goes on to it by itself (qrpayout.go).
 
 // QRSettlement is one payout of a business's counter takings.
 type QRSettlement struct {
@@ -28,15 +30,25 @@ type QRSettlement struct {
 	Net        int64 // what reached the wallet
 	Asset      string
 	CreatedAt  time.Time
+	// BankAccountID is where the net went on to, "" for the wallet only;
+	// Payout is "" then, else "due", "sent" (PayoutID: the withdrawal) or
+	// "failed" (PayoutReason: why; the money stayed in the wallet).
+	BankAccountID string
+	Payout        string
+	PayoutID      string
+	PayoutReason  string
 }
 
 var errNothingDue = errors.New("commerce: nothing due")
 
 // SettleQR settles every business's QR payments that are due and returns
-// how many businesses it paid. For the background worker; safe in several
+// how many businesses it paid, then sends due settlements on to the banks
+// their businesses chose. For the background worker; safe in several
 // processes at once: a settlement claims its payments with an UPDATE
 // guarded by settlement_id = ” (a payment is settled once), and locks the
-// settlement account as payments and refunds do.
+// settlement account as payments and refunds do; a payout is one
+// withdrawal under the settlement's key, recorded by an UPDATE guarded by
+// its status.
 func (s *Service) SettleQR(ctx context.Context) (int, error) {
 	cutoff := s.now().Add(-s.cfg.QRSettleAfter).UnixNano()
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT DISTINCT merchant_id, asset FROM commerce_qr_payments
@@ -82,8 +94,18 @@ func (s *Service) SettleQR(ctx context.Context) (int, error) {
 				return err
 			}
 			st.Net = st.Gross - st.Fee
-			if _, err := tx.SQL.ExecContext(ctx, `INSERT INTO commerce_qr_settlements (id, merchant_id, asset, payments, gross, fee, net, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, sid, d.merchant, d.asset, st.Payments, st.Gross, st.Fee, st.Net, tx.Now().UnixNano()); err != nil {
+			err = tx.SQL.QueryRowContext(ctx, "SELECT bank_account_id FROM commerce_qr_payout_settings WHERE merchant_id = $1", d.merchant).Scan(&st.BankAccountID)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if st.BankAccountID != "" && st.Net > 0 {
+				st.Payout = "due"
+			} else {
+				st.BankAccountID = ""
+			}
+			if _, err := tx.SQL.ExecContext(ctx, `INSERT INTO commerce_qr_settlements (id, merchant_id, asset, payments, gross, fee, net, created_at, bank_account_id, payout_status)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, sid, d.merchant, d.asset, st.Payments, st.Gross, st.Fee, st.Net, tx.Now().UnixNano(),
+				st.BankAccountID, st.Payout); err != nil {
 				return err
 			}
 			var ts []ledger.Transfer
@@ -111,6 +133,9 @@ func (s *Service) SettleQR(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("settle qr %s: %w", d.merchant, err)
 		}
 		n++
+	}
+	if _, err := s.payOutQR(ctx); err != nil {
+		return n, err
 	}
 	return n, nil
 }
@@ -165,7 +190,8 @@ func (s *Service) DayTakings(ctx context.Context, merchantID string, day time.Ti
 		return Takings{}, err
 	}
 	t.Net = t.Sales + t.Tips - t.Fees
-	srows, err := s.db.Reader().QueryContext(ctx, `SELECT id, merchant_id, asset, payments, gross, fee, net, created_at FROM commerce_qr_settlements
+	srows, err := s.db.Reader().QueryContext(ctx, `SELECT id, merchant_id, asset, payments, gross, fee, net, created_at,
+		bank_account_id, payout_status, payout_id, payout_reason FROM commerce_qr_settlements
 		WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at DESC`, merchantID, from.UnixNano(), to.UnixNano())
 	if err != nil {
 		return Takings{}, fmt.Errorf("takings: %w", err)
@@ -174,7 +200,8 @@ func (s *Service) DayTakings(ctx context.Context, merchantID string, day time.Ti
 	for srows.Next() {
 		var st QRSettlement
 		var created int64
-		if err := srows.Scan(&st.ID, &st.MerchantID, &st.Asset, &st.Payments, &st.Gross, &st.Fee, &st.Net, &created); err != nil {
+		if err := srows.Scan(&st.ID, &st.MerchantID, &st.Asset, &st.Payments, &st.Gross, &st.Fee, &st.Net, &created,
+			&st.BankAccountID, &st.Payout, &st.PayoutID, &st.PayoutReason); err != nil {
 			return Takings{}, err
 		}
 		st.CreatedAt = fromNanos(created)

@@ -128,6 +128,7 @@ func (s *Server) pageTable() []pageRoute {
 		// In-store QR payments (pages_counter.go).
 		{get, "/shop/counter", true, s.counterPage},
 		{post, "/shop/counter", true, s.saleSubmit},
+		{post, "/shop/counter/payout", true, s.payoutSubmit},
 		{get, "/shop/counter/{id}", true, s.saleShow},
 		{get, "/shop/counter/{id}/status", true, s.saleStatus},
 		{post, "/shop/counter/payments/{id}/refund", true, s.counterRefundSubmit},

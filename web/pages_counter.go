@@ -11,6 +11,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/commerce"
+	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/money"
 	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/payments"
@@ -31,6 +32,19 @@ type counterPage struct {
 	Key       string
 	FeeText   string // "2.5%"
 	Error     string
+	// Payouts: where settlements go — the wallet, or on to one of the
+	// business's verified bank accounts (Banks).
+	Banks       []funding.BankAccount
+	PayoutBank  string
+	SettleAfter string // "a day", "2 hours"
+	Settlements []settlementLine
+}
+
+// settlementLine is one of the day's settlements, in words.
+type settlementLine struct {
+	Net, Fee string
+	Payments int
+	Where    string // "in your wallet", "sent to your bank ••••6789", …
 }
 
 type salePage struct {
@@ -47,6 +61,10 @@ type payCodePage struct {
 	Tip    string
 	Key    string
 	Error  string
+	// Cards are the payer's saved cards, when card payments are on; Pay
+	// is the choice made ("wallet" or "card:<id>").
+	Cards []cardChoice
+	Pay   string
 }
 
 type qrReceiptPage struct {
@@ -82,15 +100,74 @@ func (s *Server) showCounter(pc *pageCtx, problem string) error {
 	if d.StaticSVG, err = qrSVG(d.StaticURL); err != nil {
 		return err
 	}
-	if d.Takings, err = s.commerce.DayTakings(ctx, pc.me.ID, time.Now()); err != nil {
+	if d.Takings, err = s.commerce.DayTakings(ctx, pc.me.ID, s.commerce.Config().Clock()); err != nil {
 		return err
 	}
 	a := assetOf(d.Takings.Asset)
 	d.Sums.Sales, d.Sums.Tips, d.Sums.Fees = money.Format(money.Amount{Asset: a, Minor: d.Takings.Sales}),
 		money.Format(money.Amount{Asset: a, Minor: d.Takings.Tips}), money.Format(money.Amount{Asset: a, Minor: d.Takings.Fees})
 	d.Sums.Refunded, d.Sums.Net = money.Format(money.Amount{Asset: a, Minor: d.Takings.Refunded}), money.Format(money.Amount{Asset: a, Minor: d.Takings.Net})
+	if d.PayoutBank, err = s.commerce.QRPayoutBank(ctx, pc.me.ID); err != nil {
+		return err
+	}
+	if s.funding != nil {
+		if banks, err := s.funding.BankAccounts(ctx, pc.me.ID); err == nil {
+			for _, b := range banks {
+				if b.Status == funding.BankVerified {
+					d.Banks = append(d.Banks, b)
+				}
+			}
+		}
+	}
+	d.SettleAfter = humanDuration(s.commerce.Config().QRSettleAfter)
+	for _, st := range d.Takings.Settlements {
+		l := settlementLine{Net: money.Format(money.Amount{Asset: assetOf(st.Asset), Minor: st.Net}),
+			Fee: money.Format(money.Amount{Asset: assetOf(st.Asset), Minor: st.Fee}), Payments: st.Payments, Where: "in your wallet"}
+		switch st.Payout {
+		case "due":
+			l.Where = "on its way to your bank"
+		case "sent":
+			l.Where = "sent to your bank"
+		case "failed":
+			l.Where = "kept in your wallet: it could not be sent to your bank (" + st.PayoutReason + ")"
+		}
+		d.Settlements = append(d.Settlements, l)
+	}
 	d.Base = pc.base("Counter")
 	return s.render(pc, "counter", d)
+}
+
+// humanDuration says d in words for the counter page: "a day", "2 hours".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d == 24*time.Hour:
+		return "a day"
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+	case d == time.Hour:
+		return "an hour"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + " hours"
+	}
+	return d.String()
+}
+
+// payoutSubmit chooses where the counter's takings go at settlement.
+func (s *Server) payoutSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	if err := s.needCommerce(); err != nil {
+		return err
+	}
+	bank := r.PostFormValue("bank_account_id")
+	err := s.commerce.SetQRPayout(r.Context(), pc.me.ID, bank)
+	switch {
+	case err != nil && (userError(err) || nestegg.Is(err, nestegg.Unavailable)):
+		return s.showCounter(pc, nestegg.ErrorMessage(err)+".")
+	case err != nil:
+		return err
+	case bank == "":
+		return s.seeOther(pc, "/shop/counter#payouts", "Your takings will stay in your wallet.")
+	}
+	return s.seeOther(pc, "/shop/counter#payouts", "Your takings will be sent on to your bank at each settlement.")
 }
 
 // saleSubmit makes a dynamic code for one sale and shows it.
@@ -199,7 +276,19 @@ func (s *Server) showPayCode(pc *pageCtx, token, amount, tip, problem string) er
 	if err != nil {
 		return err
 	}
-	d := &payCodePage{C: c, Amount: amount, Tip: tip, Key: newPayKey(), Error: problem}
+	d := &payCodePage{C: c, Amount: amount, Tip: tip, Key: newPayKey(), Error: problem, Pay: pc.r.PostFormValue("pay")}
+	if d.Pay == "" {
+		d.Pay = "wallet"
+	}
+	if s.funding != nil {
+		// A failed look-up leaves only the wallet: a card is not worth
+		// failing the page for.
+		if cards, err := s.funding.Cards(pc.r.Context(), pc.me.ID); err == nil {
+			for _, cd := range cards {
+				d.Cards = append(d.Cards, cardChoice{Value: "card:" + cd.ID, Masked: cd.Masked, Brand: cd.Brand})
+			}
+		}
+	}
 	d.Base = pc.base("Pay @" + c.MerchantHandle)
 	return s.render(pc, "paycode", d)
 }
@@ -236,6 +325,13 @@ func (s *Server) payCodeSubmit(w http.ResponseWriter, r *http.Request, pc *pageC
 		tip = t
 	}
 	total := money.Amount{Asset: amt.Asset, Minor: amt.Minor + tip.Minor}
+	cardID, err := paymentCard(r.PostFormValue("pay"))
+	if err != nil {
+		return s.showPayCode(pc, token, amountText, tipText, "Choose your wallet or one of your cards.")
+	}
+	if cardID != "" {
+		return s.payCodeByCard(pc, c, token, cardID, amt, tip, key)
+	}
 	if !confirmed(r) {
 		lines := []reviewLine{{"To", c.MerchantName + " (@" + c.MerchantHandle + ")", false}}
 		if c.Description != "" {
@@ -248,7 +344,7 @@ func (s *Server) payCodeSubmit(w http.ResponseWriter, r *http.Request, pc *pageC
 		lines = append(lines, reviewLine{"Fee", "None for you", false}, reviewLine{"Leaves your wallet", money.Format(total), true})
 		return s.reviewChecked(pc, "Pay @"+c.MerchantHandle, "Pay "+money.Format(total), "/q/"+token, "",
 			&payments.PreviewInput{ToUserID: c.MerchantID, Kind: payments.KindSend, Movement: movement.QRPayment, Amount: total},
-			lines, "amount", "tip", payKeyField)
+			lines, "amount", "tip", "pay", payKeyField)
 	}
 	in := commerce.QRPayInput{PayerID: pc.me.ID, Token: token, Tip: tip, IdempotencyKey: key}
 	if c.Kind == commerce.QRStatic {
@@ -257,13 +353,71 @@ func (s *Server) payCodeSubmit(w http.ResponseWriter, r *http.Request, pc *pageC
 	p, err := s.commerce.PayQR(r.Context(), in)
 	switch {
 	case nestegg.Is(err, nestegg.InsufficientFunds):
-		return s.showPayCode(pc, token, amountText, tipText, "You don't have "+money.Format(total)+" in your wallet. Add money first.")
+		return s.showPayCode(pc, token, amountText, tipText, "You don't have "+money.Format(total)+" in your wallet. Add money first, or pay with a card.")
 	case err != nil && userError(err):
 		return s.showPayCode(pc, token, amountText, tipText, nestegg.ErrorMessage(err)+".")
 	case err != nil:
 		return err
 	}
 	return s.seeOther(pc, "/qr-payments/"+url.PathEscape(p.ID), "")
+}
+
+// payCodeByCard is the payer's page's card path: a review that shows the
+// card fee and what the card is charged, then one payment with the fee
+// shown repeated (a changed fee is refused, not charged).
+func (s *Server) payCodeByCard(pc *pageCtx, c commerce.QRCode, token, cardID string, amt, tip money.Amount, key string) error {
+	r := pc.r
+	amountText, tipText := r.PostFormValue("amount"), strings.TrimSpace(r.PostFormValue("tip"))
+	total := money.Amount{Asset: amt.Asset, Minor: amt.Minor + tip.Minor}
+	fee, err := s.commerce.CardFee(total)
+	if err != nil {
+		if userError(err) || nestegg.Is(err, nestegg.Unavailable) {
+			return s.showPayCode(pc, token, amountText, tipText, nestegg.ErrorMessage(err)+".")
+		}
+		return err
+	}
+	if !confirmed(r) {
+		lines := []reviewLine{{"To", c.MerchantName + " (@" + c.MerchantHandle + ")", false}}
+		if c.Description != "" {
+			lines = append(lines, reviewLine{"For", c.Description, false})
+		}
+		lines = append(lines, reviewLine{"Amount", money.Format(amt), false})
+		if tip.Minor > 0 {
+			lines = append(lines, reviewLine{"Tip", money.Format(tip), false})
+		}
+		lines = append(lines, reviewLine{"Card fee", money.Format(fee), false},
+			reviewLine{"Charged to your card", money.Format(money.Amount{Asset: fee.Asset, Minor: total.Minor + fee.Minor}), true})
+		r.PostForm.Set("card_fee", strconv.FormatInt(fee.Minor, 10))
+		return s.review(pc, "Pay @"+c.MerchantHandle, "Pay "+money.Format(total)+" by card", "/q/"+token,
+			"The card is charged into your wallet and the business is paid from it at once.", lines, "amount", "tip", "pay", "card_fee", payKeyField)
+	}
+	in := commerce.QRCardPayInput{QRPayInput: commerce.QRPayInput{PayerID: pc.me.ID, Token: token, Tip: tip, IdempotencyKey: key}, CardID: cardID}
+	if c.Kind == commerce.QRStatic {
+		in.Amount = amt
+	}
+	if f := r.PostFormValue("card_fee"); f != "" {
+		minor, perr := strconv.ParseInt(f, 10, 64)
+		if perr != nil || minor < 0 {
+			return nestegg.ParamErrorf(nestegg.Invalid, "card_fee", "the card fee is not an amount")
+		}
+		in.CardFee = &money.Amount{Asset: total.Asset, Minor: minor}
+	}
+	b, err := s.commerce.PayQRWithCard(r.Context(), in)
+	switch {
+	case err != nil && (userError(err) || nestegg.Is(err, nestegg.Unavailable)):
+		return s.showPayCode(pc, token, amountText, tipText, nestegg.ErrorMessage(err)+".")
+	case err != nil:
+		return err
+	case b.Paid():
+		return s.seeOther(pc, "/qr-payments/"+url.PathEscape(b.Payment.ID), "")
+	case b.TopUp.Status == funding.StatusDeclined:
+		reason := b.TopUp.Reason
+		if reason == "" {
+			reason = "no reason given."
+		}
+		return s.showPayCode(pc, token, amountText, tipText, "Your card was declined: "+reason+" Nothing was charged and nothing paid.")
+	}
+	return s.seeOther(pc, "/money/movements/"+url.PathEscape(b.TopUp.ID), cardConfirmQRMessage)
 }
 
 // qrReceipt is a counter payment's page, for its payer and its business.

@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/commerce"
+	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/money"
 )
 
@@ -21,10 +23,12 @@ type qrCodeRequest struct {
 }
 
 type qrPayRequest struct {
-	Token  string      `json:"token"`
-	Amount amountInput `json:"amount"`
-	Tip    tipInput    `json:"tip"`
-	Asset  string      `json:"asset"`
+	Token         string      `json:"token"`
+	Amount        amountInput `json:"amount"`
+	Tip           tipInput    `json:"tip"`
+	Asset         string      `json:"asset"`
+	PaymentMethod string      `json:"payment_method"`
+	CardFee       *int64      `json:"card_fee"`
 }
 
 type qrPaymentJSON struct {
@@ -178,7 +182,12 @@ func (s *Server) apiResolveQR(w http.ResponseWriter, r *http.Request, _ []byte) 
 	return writeJSON(w, http.StatusOK, j)
 }
 
-// apiPayQR pays a code from the caller's wallet.
+// apiPayQR pays a code from the caller's wallet, or with payment_method
+// "card:<id>" from one of their saved cards (commerce.PayQRWithCard: the
+// card is charged the sale, the tip and the card fee, which card_fee may
+// repeat as quoted by GET /api/v1/topups/quote). A card payment answers
+// 201 with the card charge beside the payment, 402 card_error when the
+// card is declined, and 202 when the card's bank wants 3-D Secure.
 func (s *Server) apiPayQR(w http.ResponseWriter, r *http.Request, body []byte) error {
 	me, err := s.apiPayer(r)
 	if err != nil {
@@ -204,23 +213,81 @@ func (s *Server) apiPayQR(w http.ResponseWriter, r *http.Request, body []byte) e
 		}
 		in.Tip = tip
 	}
-	p, err := s.commerce.PayQR(r.Context(), in)
+	cardID, err := paymentCard(req.PaymentMethod)
 	if err != nil {
-		return s.apiMoneyError(r.Context(), me, "USD", err)
+		return err
 	}
-	return writeJSON(w, http.StatusCreated, jsonQRPayment(p))
+	if cardID == "" {
+		if req.CardFee != nil {
+			return nestegg.ParamErrorf(nestegg.Invalid, "card_fee", "card_fee goes with a card payment_method")
+		}
+		p, err := s.commerce.PayQR(r.Context(), in)
+		if err != nil {
+			return s.apiMoneyError(r.Context(), me, "USD", err)
+		}
+		return writeJSON(w, http.StatusCreated, jsonQRPayment(p))
+	}
+	cin := commerce.QRCardPayInput{QRPayInput: in, CardID: cardID}
+	if req.CardFee != nil {
+		if *req.CardFee < 0 {
+			return nestegg.ParamErrorf(nestegg.Invalid, "card_fee", "the card fee is zero or more")
+		}
+		c, err := s.commerce.ResolveQR(r.Context(), req.Token)
+		if err != nil {
+			return err
+		}
+		cin.CardFee = &money.Amount{Asset: c.Amount.Asset, Minor: *req.CardFee}
+	}
+	b, err := s.commerce.PayQRWithCard(r.Context(), cin)
+	if err != nil {
+		return err
+	}
+	switch {
+	case b.Paid():
+		return writeJSON(w, http.StatusCreated, struct {
+			qrPaymentJSON
+			CardCharge movementJSON `json:"card_charge"`
+		}{jsonQRPayment(b.Payment), s.jsonMovement(b.TopUp)})
+	case b.TopUp.Status == funding.StatusDeclined:
+		return cardBuyDeclined(b.TopUp)
+	}
+	return writeJSON(w, http.StatusAccepted, struct {
+		Status     string       `json:"status"`
+		Message    string       `json:"message"`
+		ConfirmURL string       `json:"confirm_url"`
+		CardCharge movementJSON `json:"card_charge"`
+	}{"requires_action", cardConfirmQRMessage, "/api/v1/topups/" + url.PathEscape(b.TopUp.ID) + "/confirm", s.jsonMovement(b.TopUp)})
 }
 
+// cardConfirmQRMessage is what a card payment waiting for 3-D Secure
+// tells the payer, on the API and the payer's page.
+const cardConfirmQRMessage = "Your card's bank wants you to confirm this payment (3-D Secure). Nothing is paid yet: confirm the charge and the money lands in your wallet, then pay the code from your wallet."
+
 type takingsJSON struct {
-	Day      string          `json:"day"`
-	Asset    string          `json:"asset"`
-	Count    int             `json:"count"`
-	Sales    int64           `json:"sales"`
-	Tips     int64           `json:"tips"`
-	Fees     int64           `json:"fees"`
-	Refunded int64           `json:"refunded"`
-	Net      int64           `json:"net"`
-	Payments []qrPaymentJSON `json:"payments"`
+	Day         string             `json:"day"`
+	Asset       string             `json:"asset"`
+	Count       int                `json:"count"`
+	Sales       int64              `json:"sales"`
+	Tips        int64              `json:"tips"`
+	Fees        int64              `json:"fees"`
+	Refunded    int64              `json:"refunded"`
+	Net         int64              `json:"net"`
+	Payments    []qrPaymentJSON    `json:"payments"`
+	Settlements []qrSettlementJSON `json:"settlements"`
+}
+
+type qrSettlementJSON struct {
+	ID            string    `json:"id"`
+	Payments      int       `json:"payments"`
+	Gross         int64     `json:"gross"`
+	Fee           int64     `json:"fee"`
+	Net           int64     `json:"net"`
+	Asset         string    `json:"asset"`
+	BankAccountID string    `json:"bank_account_id"`
+	Payout        string    `json:"payout"`
+	WithdrawalID  string    `json:"withdrawal_id"`
+	PayoutReason  string    `json:"payout_reason"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // apiTakings is the caller's counter takings for a UTC day (?day=2026-12-03).
@@ -232,7 +299,7 @@ func (s *Server) apiTakings(w http.ResponseWriter, r *http.Request, _ []byte) er
 	if err := s.apiNeedCommerce(); err != nil {
 		return err
 	}
-	day := time.Now().UTC()
+	day := s.commerce.Config().Clock().UTC()
 	if d := r.URL.Query().Get("day"); d != "" {
 		if day, err = time.Parse("2006-01-02", d); err != nil {
 			return nestegg.ParamErrorf(nestegg.Invalid, "day", "day is a date such as 2026-12-03")
@@ -243,9 +310,14 @@ func (s *Server) apiTakings(w http.ResponseWriter, r *http.Request, _ []byte) er
 		return err
 	}
 	j := takingsJSON{Day: t.Day.Format("2006-01-02"), Asset: t.Asset, Count: t.Count, Sales: t.Sales, Tips: t.Tips, Fees: t.Fees,
-		Refunded: t.Refunded, Net: t.Net, Payments: []qrPaymentJSON{}}
+		Refunded: t.Refunded, Net: t.Net, Payments: []qrPaymentJSON{}, Settlements: []qrSettlementJSON{}}
 	for _, p := range t.Payments {
 		j.Payments = append(j.Payments, jsonQRPayment(p))
+	}
+	for _, st := range t.Settlements {
+		j.Settlements = append(j.Settlements, qrSettlementJSON{ID: st.ID, Payments: st.Payments, Gross: st.Gross, Fee: st.Fee, Net: st.Net,
+			Asset: st.Asset, BankAccountID: st.BankAccountID, Payout: st.Payout, WithdrawalID: st.PayoutID, PayoutReason: st.PayoutReason,
+			CreatedAt: st.CreatedAt})
 	}
 	return writeJSON(w, http.StatusOK, j)
 }
@@ -271,4 +343,45 @@ type tipInput struct{ amountInput }
 
 func (a *tipInput) UnmarshalJSON(b []byte) error {
 	return renamed(a.amountInput.UnmarshalJSON(b), "tip")
+}
+
+// apiQRPayout reads (GET) or sets (PUT) where the caller's counter takings
+// go at settlement: {"bank_account_id": ""} for the wallet, or one of
+// their verified bank accounts.
+func (s *Server) apiQRPayout(w http.ResponseWriter, r *http.Request, body []byte) error {
+	me, err := s.apiPayer(r)
+	if err != nil {
+		return err
+	}
+	if err := s.apiNeedCommerce(); err != nil {
+		return err
+	}
+	if r.Method == http.MethodPut {
+		var req struct {
+			BankAccountID *string `json:"bank_account_id"`
+		}
+		if err := decodeJSON(body, &req); err != nil {
+			return err
+		}
+		if req.BankAccountID == nil {
+			return nestegg.ParamErrorf(nestegg.Invalid, "bank_account_id", `bank_account_id is one of your bank accounts, or "" for your wallet`)
+		}
+		if err := s.commerce.SetQRPayout(r.Context(), me, *req.BankAccountID); err != nil {
+			return err
+		}
+	}
+	bank, err := s.commerce.QRPayoutBank(r.Context(), me)
+	if err != nil {
+		return err
+	}
+	to := "wallet"
+	if bank != "" {
+		to = "bank"
+	}
+	return writeJSON(w, http.StatusOK, struct {
+		To            string `json:"to"`
+		BankAccountID string `json:"bank_account_id"`
+		FeeBps        int64  `json:"fee_bps"`
+		SettleAfter   int64  `json:"settle_after_seconds"`
+	}{to, bank, s.commerce.Config().QRFeeBps, int64(s.commerce.Config().QRSettleAfter / time.Second)})
 }

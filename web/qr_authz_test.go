@@ -69,6 +69,9 @@ var qrAuthzCases = map[string]func(*testing.T, *apiEnv, *authzWorld) authzCase{
 	// Anyone may pay the owner's code; the owner may not pay their own.
 	"POST /api/v1/qr-payments": onQR(func(*qrWorld) string { return "/api/v1/qr-payments" },
 		func(qw *qrWorld) string { return fmt.Sprintf(`{"token":%q}`, qw.token) }, s201, s400),
-	"GET /api/v1/qr-payments":              onQR(func(*qrWorld) string { return "/api/v1/qr-payments" }, nil, s403, s200, func(qw *qrWorld) string { return qw.payment }),
+	"GET /api/v1/qr-payments":  onQR(func(*qrWorld) string { return "/api/v1/qr-payments" }, nil, s403, s200, func(qw *qrWorld) string { return qw.payment }),
+	"GET /api/v1/me/qr-payout": onQR(func(*qrWorld) string { return "/api/v1/me/qr-payout" }, nil, s403, s200),
+	"PUT /api/v1/me/qr-payout": onQR(func(*qrWorld) string { return "/api/v1/me/qr-payout" },
+		func(*qrWorld) string { return `{"bank_account_id":""}` }, s403, s200),
 	"POST /api/v1/qr-payments/{id}/refund": onQR(func(qw *qrWorld) string { return "/api/v1/qr-payments/" + qw.payment + "/refund" }, nil, s404, s200),
 }

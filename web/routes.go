@@ -223,6 +223,8 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{post, "/api/v1/qr-payments", mem, smallBody, req}, s.apiPayQR, nil},
 		{Route{get, "/api/v1/qr-payments", mem, 0, noIdem}, s.apiTakings, nil},
 		{Route{post, "/api/v1/qr-payments/{id}/refund", mem, 0, req}, s.apiRefundQR, nil},
+		{Route{get, "/api/v1/me/qr-payout", mem, 0, noIdem}, s.apiQRPayout, nil},
+		{Route{http.MethodPut, "/api/v1/me/qr-payout", mem, smallBody, noIdem}, s.apiQRPayout, nil},
 		{Route{get, "/api/v1/disputes", mem, 0, noIdem}, s.apiDisputes, nil},
 		{Route{post, "/api/v1/disputes/{id}/resolve", mem, smallBody, noIdem}, s.apiResolveDispute, nil},
 

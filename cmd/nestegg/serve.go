@@ -40,6 +40,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this (loopback) address, e.g. 127.0.0.1:6060")
 	payHandle := fs.String("pay-handle", "pay", "the platform's pay handle: posts addressed to it are payment commands")
 	qrFeeBps := fs.Int64("qr-fee-bps", 0, "the platform's fee on in-store QR sales, in basis points, taken from the business at settlement (tips are free)")
+	qrSettleAfter := fs.Duration("qr-settle-after", 24*time.Hour, "how old an in-store QR payment is when the settlement job pays it out to the business (its wallet, or on to the bank it chose), less --qr-fee-bps")
 	shopFeeBps := fs.Int64("shop-fee-bps", 0, "the platform's fee on every sale from a post, in basis points (250 is 2.5%), paid by the merchant")
 	batchMax := fs.Int("batch-max", ledger.MaxBatch, "group commit: the most transfers one database commit carries")
 	batchWait := fs.Duration("batch-wait", 0, "group commit: how long a committer waits for more requests once it has some (0: never; requests arriving during a commit form the next batch)")
@@ -176,7 +177,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	// The shop charges saved cards through funding's card top-up.
-	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps, QRFeeBps: *qrFeeBps, Funding: fund, Events: ev})
+	shop, err := commerce.New(db, l, soc, comp, commerce.Config{FeeBps: *shopFeeBps, QRFeeBps: *qrFeeBps, QRSettleAfter: *qrSettleAfter, Funding: fund, Events: ev})
 	if err != nil {
 		l.Close()
 		return err
@@ -232,7 +233,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			{"expire payment intents", pay.ExpireIntents},
 			{"return unopened red packets", pay.ExpireRedPackets},
 			{"settle group gifts past their deadline", pay.SettleGroupGifts},
-			{"settle counter takings", shop.SettleQR},
+			{"settle counter takings and pay them out to banks", shop.SettleQR},
 			{"expire purchase intents", shop.ExpireIntents},
 			{"end offers past their time", shop.EndOffers},
 			{"settle expired vouchers", shop.ExpireVouchers},
