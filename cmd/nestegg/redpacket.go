@@ -31,6 +31,7 @@ type redPacket struct {
 //	nestegg redpacket send 20 --shares 5 --post pst_…
 //	nestegg redpacket open rpk_…
 //	nestegg redpacket show rpk_…
+//	nestegg redpacket list
 func runRedPacket(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "redpacket")
 	shares := fs.Int("shares", 1, "how many people can open it")
@@ -45,10 +46,10 @@ func runRedPacket(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	usage := func() error {
-		fmt.Fprintln(e.stderr, "usage: nestegg redpacket send AMOUNT --shares N (--to @a,@b | --post pst_…) [--even] [--message text] | open ID | show ID")
+		fmt.Fprintln(e.stderr, "usage: nestegg redpacket send AMOUNT --shares N (--to @a,@b | --post pst_…) [--even] [--message text] | open ID | show ID | list")
 		return errUsage
 	}
-	if len(pos) != 2 {
+	if len(pos) != 2 && !(len(pos) == 1 && pos[0] == "list") {
 		return usage()
 	}
 	c, err := signedIn(e)
@@ -103,6 +104,17 @@ func runRedPacket(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s red packet from @%s: %d of %d opened (%s)\n", printable(p.Display), printable(p.Sender), p.Opened, p.Shares, printable(p.Status))
 		for _, o := range p.Opens {
 			fmt.Fprintf(e.stdout, "  @%s  %s\n", printable(o.Handle), printable(o.Display))
+		}
+	case "list":
+		var list struct{ Data []redPacket }
+		if err := c.do(ctx, "GET", "/api/v1/red-packets", nil, &list); err != nil {
+			return explain(err)
+		}
+		if len(list.Data) == 0 {
+			fmt.Fprintln(e.stdout, "You have sent no red packets.")
+		}
+		for _, p := range list.Data {
+			fmt.Fprintf(e.stdout, "%s  %s  %d of %d opened  %s\n", printable(p.ID), printable(p.Display), p.Opened, p.Shares, printable(p.Status))
 		}
 	default:
 		return usage()
