@@ -75,6 +75,9 @@ func payFuncs() template.FuncMap {
 		},
 		"kindname": kindName,
 		"paylink":  payLink,
+		// notetext is a notification's text without the page it names,
+		// which its Open link leads to.
+		"notetext": func(text string) string { return strings.TrimSuffix(text, " · "+inAppPath.FindString(text)) },
 	}
 }
 
@@ -101,12 +104,24 @@ func kindName(k payments.Kind) string {
 
 // payLink is where a money notification leads: the post it is about when
 // there is one to act on, else the wallet section that shows it.
-func payLink(kind social.NotificationKind, p *social.Post) string {
+func payLink(kind social.NotificationKind, p *social.Post, text string) string {
 	k := string(kind)
 	if !strings.HasPrefix(k, "payment_") {
 		return ""
 	}
 	switch k {
+	case payments.NotifyRedPacket:
+		if path := inAppPath.FindString(text); path != "" {
+			return path
+		}
+		return "/redpackets"
+	case payments.NotifyGroupGift:
+		if p != nil {
+			if path := inAppPath.FindString(p.Body); path != "" {
+				return path
+			}
+			return "/posts/" + p.ID
+		}
 	case payments.NotifyConfirm, payments.NotifyCommandFailed, payments.NotifyTip, payments.NotifyAward:
 		if p != nil {
 			return "/posts/" + p.ID

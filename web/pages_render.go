@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -87,7 +88,7 @@ func newPages() *pages {
 
 func (p *pages) funcs() template.FuncMap {
 	m := template.FuncMap{
-		"tokens": social.Tokenize,
+		"tokens": postTokens,
 		"static": func(name string) string { return "/static/" + name + "?v=" + p.version[name] },
 		"ago":    ago,
 		"day":    day,
@@ -231,4 +232,36 @@ func (s *Server) staticFile(w http.ResponseWriter, r *http.Request, pc *pageCtx)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	w.Write(a.body)
 	return nil
+}
+
+// inAppPath finds the app's own pages that posts and notifications name
+// as bare paths: a group gift's ("Pledge at /gifts/gft_…") and a red
+// packet's.
+var inAppPath = regexp.MustCompile(`/(?:gifts/gft|redpackets/rpk)_[a-z0-9]+`)
+
+// tokenInApp is a link to one of the app's own pages, opened in place.
+const tokenInApp social.TokenKind = "inapp"
+
+// postTokens is social.Tokenize with the app's own pages, named as bare
+// paths in a text run, made links of their own.
+func postTokens(text string) []social.Token {
+	var out []social.Token
+	for _, t := range social.Tokenize(text) {
+		if t.Kind != social.TokenText {
+			out = append(out, t)
+			continue
+		}
+		at := 0
+		for _, m := range inAppPath.FindAllStringIndex(t.Text, -1) {
+			if m[0] > at {
+				out = append(out, social.Token{Kind: social.TokenText, Text: t.Text[at:m[0]]})
+			}
+			out = append(out, social.Token{Kind: tokenInApp, Text: t.Text[m[0]:m[1]], Value: t.Text[m[0]:m[1]]})
+			at = m[1]
+		}
+		if at < len(t.Text) {
+			out = append(out, social.Token{Kind: social.TokenText, Text: t.Text[at:]})
+		}
+	}
+	return out
 }
