@@ -35,6 +35,7 @@ type counterPage struct {
 	// Payouts: where settlements go — the wallet, or on to one of the
 	// business's verified bank accounts (Banks).
 	Banks       []funding.BankAccount
+	BankRail    bool // bank accounts are on: the page may suggest linking one
 	PayoutBank  string
 	SettleAfter string // "a day", "2 hours"
 	Settlements []settlementLine
@@ -111,6 +112,7 @@ func (s *Server) showCounter(pc *pageCtx, problem string) error {
 		return err
 	}
 	if s.funding != nil {
+		d.BankRail = true
 		if banks, err := s.funding.BankAccounts(ctx, pc.me.ID); err == nil {
 			for _, b := range banks {
 				if b.Status == funding.BankVerified {
