@@ -343,6 +343,17 @@ func (s *Server) serveRoute(rt *route, w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	if rt.Auth == AuthMember || rt.Auth == AuthOptionalMember {
+		if p, ok := PrincipalFrom(r.Context()); ok && p.Kind == PrincipalMember {
+			cred := r.Header.Get("Authorization")
+			if cred == "" {
+				cred = r.Header.Get("Cookie")
+			}
+			if err := s.admitMember(w, r, cred); err != nil {
+				return err
+			}
+		}
+	}
 	// Ids and filters are checked here, once for every route (bodies in
 	// decodeJSON): see checkURLText.
 	if err := checkURLText(rt.Pattern, r); err != nil {

@@ -71,6 +71,9 @@ type Deps struct {
 	Version   string
 	Commit    string
 	BuildDate string
+	// RateLimits caps requests per client address and per member
+	// credential (zero: no limits; serve uses DefaultRateLimits).
+	RateLimits RateLimits
 	// Registry receives the HTTP metrics and is served at /metrics. When nil,
 	// New makes one with the Go and process collectors.
 	Registry *prometheus.Registry
@@ -85,6 +88,7 @@ type Deps struct {
 // Server is the HTTP handler for the whole API. Create it with New and call
 // Close after the http.Server has shut down.
 type Server struct {
+	limits    *limiter // nil: no rate limits
 	db        *store.DB
 	ledger    *ledger.Ledger
 	kernel    *movement.Kernel // the operator's raw transfers go through it
@@ -170,6 +174,9 @@ func New(deps Deps) *Server {
 		ridPrefix: "req_" + hex.EncodeToString(prefix[:]) + "_",
 		health:    []byte(`{"status":"ok","version":` + strconv.Quote(deps.Version) + "}"),
 	}
+	if deps.RateLimits != (RateLimits{}) {
+		s.limits = newLimiter(deps.RateLimits)
+	}
 	s.idem = newIdempotency(deps.DB, deps.Clock, deps.IdempotencyTTL, deps.Logger)
 	s.unmatched = s.metrics.route("unmatched")
 	s.recorders.New = func() any { return new(recorder) }
@@ -202,7 +209,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header()[headerRequestID] = []string{id}
 
-	s.handler.ServeHTTP(rec, r)
+	if s.limits == nil || s.admitAddress(rec, r) {
+		s.handler.ServeHTTP(rec, r)
+	}
 
 	if rec.status == 0 {
 		rec.status = http.StatusOK // the handler wrote nothing

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/nestegg/nestegg/billing"
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
@@ -54,6 +56,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"comma-separated networks (10.0.0.0/8) or addresses of the reverse proxies in front of this server: only their X-Forwarded-For is believed, and the client is its right-most address outside them; empty: the peer is the client")
 	publicURL := fs.String("public-url", "",
 		"the address people use, e.g. https://nestegg.example; https makes cookies Secure and adds HSTS, for TLS that ends at a proxy")
+	defLimits := web.DefaultRateLimits()
+	apiRate := fs.Float64("api-rate", float64(defLimits.Address), "API requests a second per client address (behind --trusted-proxies, the client's), in a token bucket of --api-burst; loopback is not limited; 0: no limit")
+	apiBurst := fs.Int("api-burst", defLimits.AddressBurst, "API requests a client address may make at once")
+	tokenRate := fs.Float64("token-rate", float64(defLimits.Token), "API requests a second per member token or session, in a bucket of --token-burst (the operator key is not limited); 0: no limit")
+	tokenBurst := fs.Int("token-burst", defLimits.TokenBurst, "API requests a member token may make at once")
+	loginRate := fs.Float64("login-rate", float64(defLimits.Login)*60, "login and sign-up attempts a minute per client address (web and API), in a bucket of --login-burst; 0: no limit")
+	loginBurst := fs.Int("login-burst", defLimits.LoginBurst, "login and sign-up attempts a client address may make at once")
 	fastPasswords := fs.Bool("bench-fast-passwords", false,
 		"FOR BENCHMARKS ONLY: hash passwords with a tiny argon2id cost, so that 'nestegg bench --p2p' signs members up quickly; passwords set meanwhile are easy to crack: never on a server people use")
 	if err := parse(fs, args); err != nil {
@@ -202,7 +211,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
 	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log,
-		Version: bi.Version, Commit: bi.commitLabel(), BuildDate: bi.Date})
+		Version: bi.Version, Commit: bi.commitLabel(), BuildDate: bi.Date,
+		RateLimits: web.RateLimits{
+			Address: rate.Limit(*apiRate), AddressBurst: *apiBurst,
+			Token: rate.Limit(*tokenRate), TokenBurst: *tokenBurst,
+			Login: rate.Limit(*loginRate / 60), LoginBurst: *loginBurst,
+		}})
 
 	hs := &http.Server{
 		Handler:           front.Handler(srv),
