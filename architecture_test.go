@@ -123,7 +123,7 @@ var tableOwners = []struct{ prefix, owner string }{
 	{"idempotency_keys", "web"},
 	{"users", "social"}, {"sessions", "social"}, {"login_", "social"}, {"api_tokens", "social"},
 	{"posts", "social"}, {"post_", "social"}, {"likes", "social"}, {"follows", "social"},
-	{"blocks", "social"}, {"notifications", "social"}, {"handle_claims", "social"},
+	{"blocks", "social"}, {"notifications", "social"}, {"handle_claims", "social"}, {"staff_", "social"},
 	{"events", "events"}, {"webhook_", "events"},
 }
 

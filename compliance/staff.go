@@ -112,6 +112,16 @@ type AuditPage struct {
 // may call it (the caller checks). Errors: Invalid (Param "cursor" or
 // "limit").
 func (s *Service) Audit(ctx context.Context, subjectID, cursor string, limit int) (AuditPage, error) {
+	return s.auditPage(ctx, subjectID, false, cursor, limit)
+}
+
+// StaffAudit is Audit of staff actions only (every entry but the
+// checkpoint's checks of movements), of everyone. Same contract as Audit.
+func (s *Service) StaffAudit(ctx context.Context, cursor string, limit int) (AuditPage, error) {
+	return s.auditPage(ctx, "", true, cursor, limit)
+}
+
+func (s *Service) auditPage(ctx context.Context, subjectID string, staffOnly bool, cursor string, limit int) (AuditPage, error) {
 	if limit == 0 {
 		limit = 50
 	}
@@ -129,11 +139,15 @@ func (s *Service) Audit(ctx context.Context, subjectID, cursor string, limit int
 		at, id = n, i
 	}
 	q := `SELECT id, at, action, actor_id, subject_id, kind, to_user, asset, amount, outcome, reason, reference FROM compliance_audit
-		WHERE (at < $1 OR (at = $1 AND id < $2)) AND ($3 = '' OR subject_id = $3) ORDER BY at DESC, id DESC LIMIT $4`
+		WHERE (at < $1 OR (at = $1 AND id < $2)) AND ($3 = '' OR subject_id = $3) AND ($5 = 0 OR action <> 'check') ORDER BY at DESC, id DESC LIMIT $4`
 	if id == "" {
 		id = "\U0010FFFF"
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, q, at, id, subjectID, limit+1)
+	staff := 0
+	if staffOnly {
+		staff = 1
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, q, at, id, subjectID, limit+1, staff)
 	if err != nil {
 		return AuditPage{}, fmt.Errorf("audit: %w", err)
 	}
@@ -182,4 +196,40 @@ func (s *Service) Allowance(ctx context.Context, userID string) (Allowance, erro
 		return Allowance{}, fmt.Errorf("allowance: %w", err)
 	}
 	return a, nil
+}
+
+// StaffAction is one staff action for the audit log: who (ActorID, in
+// Role), what (Action, on Subject, with Reference: the request's method
+// and path), why (Reason), and how it ended (Outcome).
+type StaffAction struct {
+	ActorID   string
+	Role      string
+	Action    string
+	Subject   string
+	Reference string
+	Reason    string
+	Outcome   string // "requested", "done", or "failed: <code>"
+}
+
+// RecordStaffAction appends a to the audit log in a transaction of its
+// own. Any trusted code may call it (the web's staff routes record every
+// action before and after it runs; the admin CLI records role changes).
+// Errors: Invalid when Action, ActorID or Outcome is empty.
+func (s *Service) RecordStaffAction(ctx context.Context, a StaffAction) error {
+	if a.Action == "" || a.ActorID == "" || a.Outcome == "" {
+		return nestegg.Errorf(nestegg.Invalid, "a staff action needs an action, an actor and an outcome")
+	}
+	actor := a.ActorID
+	if a.Role != "" {
+		actor += " (" + a.Role + ")"
+	}
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := s.audit(ctx, tx, auditRow{action: a.Action, actor: a.ActorID, subject: a.Subject, kind: "staff:" + a.Role,
+			outcome: a.Outcome, reason: a.Reason, reference: a.Reference})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record staff action %s by %s: %w", a.Action, actor, err)
+	}
+	return nil
 }

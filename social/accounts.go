@@ -60,7 +60,7 @@ func userCols(a string) string {
 	return fmt.Sprintf("%[1]s.id, %[1]s.handle, %[1]s.display_name, %[1]s.bio, %[1]s.link, %[1]s.kind, %[1]s.created_at, %[1]s.paid_check, %[1]s.check_review", a)
 }
 
-const accountCols = "u.email, u.staff_role, u.totp_secret <> '', u.updated_at"
+const accountCols = "u.email, COALESCE((SELECT sr.role FROM staff_roles sr WHERE sr.user_id = u.id), ''), u.totp_secret <> '', u.updated_at"
 
 // userScan collects a User's columns; finish completes the derived fields.
 type userScan struct {
@@ -385,45 +385,6 @@ func (s *Service) SetKind(ctx context.Context, userID string, kind Kind) error {
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		return execOne(ctx, tx, notFound("account"), "UPDATE users SET kind = $1, updated_at = $2 WHERE id = $3", string(kind), nanos(s.now()), userID)
 	})
-}
-
-// SetStaffRole gives targetID a staff role, or none with NoRole. Any user
-// may call it; only an admin succeeds. An admin cannot remove their own
-// admin role (so the platform keeps one). Errors: Forbidden when actorID is
-// not an admin or demotes themselves, Invalid (Param "role"), NotFound.
-func (s *Service) SetStaffRole(ctx context.Context, actorID, targetID string, role Role) error {
-	if !role.valid() {
-		return nestegg.ParamErrorf(nestegg.Invalid, "role", "a staff role is admin, support, compliance or none")
-	}
-	if actorID == targetID && role != Admin {
-		return nestegg.Errorf(nestegg.Forbidden, "an admin cannot remove their own admin role")
-	}
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		var actorRole Role
-		err := tx.QueryRowContext(ctx, "SELECT staff_role FROM users WHERE id = $1", actorID).Scan(&actorRole)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if actorRole != Admin {
-			return nestegg.Errorf(nestegg.Forbidden, "only an admin can change staff roles")
-		}
-		return s.setRole(ctx, tx, targetID, role)
-	})
-}
-
-// OperatorSetStaffRole gives targetID a staff role without an acting admin.
-// Only the operator's own tooling (the admin CLI, the demo seeder) may call
-// it: it exists to appoint the first admin and must never be reachable from
-// a request. Errors: Invalid (Param "role"), NotFound.
-func (s *Service) OperatorSetStaffRole(ctx context.Context, targetID string, role Role) error {
-	if !role.valid() {
-		return nestegg.ParamErrorf(nestegg.Invalid, "role", "a staff role is admin, support, compliance or none")
-	}
-	return s.db.Write(ctx, func(tx *sql.Tx) error { return s.setRole(ctx, tx, targetID, role) })
-}
-
-func (s *Service) setRole(ctx context.Context, tx *sql.Tx, targetID string, role Role) error {
-	return execOne(ctx, tx, notFound("user"), "UPDATE users SET staff_role = $1, updated_at = $2 WHERE id = $3", string(role), nanos(s.now()), targetID)
 }
 
 // execOne runs a statement that must change exactly one row, returning

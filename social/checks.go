@@ -54,12 +54,3 @@ func (s *Service) ApproveCheck(ctx context.Context, staffID, userID string) erro
 		return execOne(ctx, tx, nestegg.Errorf(nestegg.Conflict, "no review of this account's check is pending"), "UPDATE users SET check_review = 0 WHERE id = $1 AND check_review = 1", userID)
 	})
 }
-
-func (s *Service) requireStaff(ctx context.Context, staffID string) error {
-	var role Role
-	err := s.db.Reader().QueryRowContext(ctx, "SELECT staff_role FROM users WHERE id = $1", staffID).Scan(&role)
-	if err != nil || role == NoRole {
-		return nestegg.Errorf(nestegg.Forbidden, "only staff review checks")
-	}
-	return nil
-}

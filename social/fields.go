@@ -158,15 +158,24 @@ const (
 
 func (k Kind) valid() bool { return k == Member || k == Creator || k == Business }
 
-// Role is a staff role. Most accounts have none ("").
+// Role is a staff role. Most accounts have none (""). What each role may
+// use is the web package's route table (docs/STAFF.md); social only keeps
+// who holds which.
 type Role string
 
 // The staff roles.
 const (
 	NoRole     Role = ""
-	Admin      Role = "admin"
-	Support    Role = "support"
-	Compliance Role = "compliance"
+	Admin      Role = "admin"      // everything, and assigns roles
+	Support    Role = "support"    // members, disputes, refunds, check reviews
+	Compliance Role = "compliance" // members, KYC, the audit log
+	Finance    Role = "finance"    // members, reconciliation, refunds
+	Moderator  Role = "moderator"  // check reviews and (later) reports
 )
 
-func (r Role) valid() bool { return r == NoRole || r == Admin || r == Support || r == Compliance }
+// Roles lists every staff role, in the order pages show them.
+func Roles() []Role { return []Role{Admin, Support, Compliance, Finance, Moderator} }
+
+func (r Role) valid() bool {
+	return r == NoRole || r == Admin || r == Support || r == Compliance || r == Finance || r == Moderator
+}
