@@ -281,6 +281,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = savingsAuthzCases[name]
 			}
 			if !ok {
+				build, ok = staffAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}

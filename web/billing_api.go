@@ -259,12 +259,14 @@ func (s *Server) apiRefundCharge(w http.ResponseWriter, r *http.Request, body []
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	c, err := s.billing.Refund(r.Context(), billing.RefundInput{StaffID: me, ChargeID: r.PathValue("id"), Prorated: req.Prorated, Reason: req.Reason,
-		IdempotencyKey: apiIdemKey(r)})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, toChargeJSON(c))
+	return s.staffAction(w, r, req.Reason, func(w http.ResponseWriter) error {
+		c, err := s.billing.Refund(r.Context(), billing.RefundInput{StaffID: me, ChargeID: r.PathValue("id"), Prorated: req.Prorated, Reason: req.Reason,
+			IdempotencyKey: apiIdemKey(r)})
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, toChargeJSON(c))
+	})
 }
 
 func (s *Server) apiCheckReviews(w http.ResponseWriter, r *http.Request, _ []byte) error {
@@ -279,23 +281,31 @@ func (s *Server) apiCheckReviews(w http.ResponseWriter, r *http.Request, _ []byt
 	return writeJSON(w, http.StatusOK, map[string]any{"data": jsonUsers(us)})
 }
 
-func (s *Server) apiApproveCheck(w http.ResponseWriter, r *http.Request, _ []byte) error {
+func (s *Server) apiApproveCheck(w http.ResponseWriter, r *http.Request, body []byte) error {
 	me, err := s.apiBilling(r)
 	if err != nil {
 		return err
 	}
-	u, err := s.social.UserByHandle(r.Context(), r.PathValue("handle"))
-	if err != nil {
-		return nestegg.ParamErrorf(nestegg.NotFound, "handle", "no such member")
+	var req struct {
+		Reason string `json:"reason"`
 	}
-	if err := s.social.ApproveCheck(r.Context(), me, u.ID); err != nil {
+	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	u, err = s.social.UserByID(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, jsonUser(u))
+	return s.staffAction(w, r, req.Reason, func(w http.ResponseWriter) error {
+		u, err := s.social.UserByHandle(r.Context(), r.PathValue("handle"))
+		if err != nil {
+			return nestegg.ParamErrorf(nestegg.NotFound, "handle", "no such member")
+		}
+		if err := s.social.ApproveCheck(r.Context(), me, u.ID); err != nil {
+			return err
+		}
+		u, err = s.social.UserByID(r.Context(), u.ID)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, jsonUser(u))
+	})
 }
 
 // apiSetPlanPrice is the operator setting a Premium plan's price (from the

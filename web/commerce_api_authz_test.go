@@ -178,6 +178,6 @@ var shopAuthzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) aut
 				t.Fatal(err)
 			}
 		}
-		return authzCase{path: "/api/v1/disputes/" + sw.dispute + "/resolve", body: `{"outcome":"lost"}`, nobody: s401, stranger: s200, owner: s403}
+		return authzCase{path: "/api/v1/disputes/" + sw.dispute + "/resolve", body: `{"outcome":"lost","note":"proof of delivery"}`, nobody: s401, stranger: s200, owner: s403}
 	},
 }

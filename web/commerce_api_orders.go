@@ -275,11 +275,13 @@ func (s *Server) apiResolveDispute(w http.ResponseWriter, r *http.Request, body 
 	if req.Outcome != "won" && req.Outcome != "lost" {
 		return nestegg.ParamErrorf(nestegg.Invalid, "outcome", `outcome is "won" (the buyer gets the money) or "lost"`)
 	}
-	d, err := s.commerce.ResolveDispute(r.Context(), me, r.PathValue("id"), req.Outcome == "won", req.Note)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, toDisputeJSON(d))
+	return s.staffAction(w, r, req.Note, func(w http.ResponseWriter) error {
+		d, err := s.commerce.ResolveDispute(r.Context(), me, r.PathValue("id"), req.Outcome == "won", req.Note)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, toDisputeJSON(d))
+	})
 }
 
 type purchaseJSON struct {

@@ -48,6 +48,9 @@ type apiEnv struct {
 	fclock *pageClock
 	// memberTok is a member's API token, made on first use (memberToken).
 	memberTok string
+	// adminTok is a staff admin's API token, made on first use
+	// (callerToken).
+	adminTok string
 	// events keeps the webhook endpoints; tests run its jobs by hand.
 	events *events.Service
 	sav    *savings.Service

@@ -37,7 +37,7 @@ func TestEveryRouteRejectsBadInput(t *testing.T) {
 			name := rt.Method + " " + rt.Pattern
 			auth := []string{"Authorization", "Bearer " + testKey}
 			if rt.Auth == web.AuthMember || rt.Auth == web.AuthOptionalMember {
-				auth = []string{"Authorization", "Bearer " + e.memberToken(t)}
+				auth = []string{"Authorization", "Bearer " + e.callerToken(t, rt)}
 			}
 			send := func(what, ct, body string, extra ...string) *httpResult {
 				h := append(append([]string{}, auth...), "Idempotency-Key", nextKey())

@@ -135,8 +135,6 @@ func (s *Server) pageTable() []pageRoute {
 		{get, "/q/{token}", true, s.payCodePage},
 		{post, "/q/{token}", true, s.payCodeSubmit},
 		{get, "/qr-payments/{id}", true, s.qrReceipt},
-		{get, "/staff/disputes", true, s.disputesPage},
-		{post, "/staff/disputes/{id}/resolve", true, s.resolveSubmit},
 		// Money in and out (pages_funding*.go): deposits, withdrawals and
 		// top-ups show their fee on a confirmation page first.
 		{get, "/money", true, s.moneyPage},
@@ -150,7 +148,6 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/money/topup", true, s.topUpSubmit},
 		{get, "/money/movements/{id}", true, s.movementPage},
 		{post, "/money/movements/{id}/confirm", true, s.confirmTopUpSubmit},
-		{get, "/staff/reconciliation", true, s.reconciliationPage},
 		// Savings (pages_savings.go): money moves at once between the
 		// member's own wallet and savings.
 		{get, "/savings", true, s.savingsPage},
@@ -172,15 +169,19 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/creator/tiers", true, s.creatorTierSubmit},
 		{post, "/creator/tiers/{id}/price", true, s.creatorTierActionSubmit},
 		{post, "/creator/tiers/{id}/retire", true, s.creatorTierActionSubmit},
-		{get, "/staff/checks", true, s.checksPage},
-		{post, "/staff/checks/{handle}/approve", true, s.approveCheckSubmit},
 	}
 }
 
 // registerPages mounts the web app on the mux; registerRoutes calls it.
 func (s *Server) registerPages() {
 	s.pages = newPages()
+	// The console's pages (staff_routes.go) check the role first.
 	for _, pr := range s.pageTable() {
+		if strings.HasPrefix(pr.pattern, "/staff") {
+			panic("web: " + pr.pattern + " is a console page: declare it in staffPageTable with its roles")
+		}
+	}
+	for _, pr := range append(s.pageTable(), s.staffPageRoutes()...) {
 		s.mux.Handle(pr.method+" "+pr.pattern, s.wrapPage(pr))
 	}
 }

@@ -94,6 +94,10 @@ func (p *pages) funcs() template.FuncMap {
 		"day":    day,
 		"money":  func(a money.Amount) string { return money.Format(a) },
 		"when":   func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		// roleForm is the data of staff_roles.html's role form.
+		"roleForm": func(page any, handle string, current social.Role) roleForm {
+			return roleForm{Page: page, Handle: handle, Current: current, Roles: social.Roles()}
+		},
 		"plural": func(n any, one, many string) string {
 			if fmt.Sprint(n) == "1" {
 				return one

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -226,7 +227,6 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/me/qr-payout", mem, 0, noIdem}, s.apiQRPayout, nil},
 		{Route{http.MethodPut, "/api/v1/me/qr-payout", mem, smallBody, noIdem}, s.apiQRPayout, nil},
 		{Route{get, "/api/v1/disputes", mem, 0, noIdem}, s.apiDisputes, nil},
-		{Route{post, "/api/v1/disputes/{id}/resolve", mem, smallBody, noIdem}, s.apiResolveDispute, nil},
 
 		// Subscriptions (billing_api.go): the caller's own; charges move
 		// money only with an Idempotency-Key; staff refund and review checks.
@@ -240,9 +240,6 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{post, "/api/v1/subscriptions/{id}/pay", mem, 0, req}, s.apiSubscriptionAction("pay"), nil},
 		{Route{http.MethodPut, "/api/v1/subscriptions/{id}/payment-method", mem, smallBody, noIdem}, s.apiSubscriptionAction("payment-method"), nil},
 		{Route{get, "/api/v1/receipts", mem, 0, noIdem}, s.apiReceipts, nil},
-		{Route{post, "/api/v1/staff/charges/{id}/refund", mem, smallBody, req}, s.apiRefundCharge, nil},
-		{Route{get, "/api/v1/staff/check-reviews", mem, 0, noIdem}, s.apiCheckReviews, nil},
-		{Route{post, "/api/v1/staff/check-reviews/{handle}/approve", mem, 0, noIdem}, s.apiApproveCheck, nil},
 		{Route{post, "/api/v1/operator/plans/{id}/price", op, smallBody, noIdem}, s.apiSetPlanPrice, nil},
 		{Route{post, "/api/v1/me/tiers", mem, smallBody, optIdem}, s.apiCreateTier, nil},
 		{Route{patch, "/api/v1/me/tiers/{id}", mem, smallBody, noIdem}, s.apiUpdateTier, nil},
@@ -302,6 +299,18 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 func (s *Server) registerRoutes(reg *prometheus.Registry) {
 	s.routes = s.routeTable(reg)
 	for _, rt := range s.routes {
+		if strings.HasPrefix(rt.Pattern, "/api/v1/staff") {
+			panic("web: " + rt.Pattern + " is a staff route: declare it in staffRouteTable with its roles")
+		}
+	}
+	// Staff routes (staff_routes.go) join the table with their roles.
+	s.staffRules = map[*route]staffRule{}
+	for _, sr := range s.staffRouteTable() {
+		rt := &route{sr.Route, s.auditedHandler(sr.rule, sr.handler), nil}
+		s.staffRules[rt] = sr.rule
+		s.routes = append(s.routes, rt)
+	}
+	for _, rt := range s.routes {
 		rt.metrics = s.metrics.route(rt.Method + " " + rt.Pattern)
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
 	}
@@ -352,6 +361,11 @@ func (s *Server) serveRoute(rt *route, w http.ResponseWriter, r *http.Request) e
 			if err := s.admitMember(w, r, cred); err != nil {
 				return err
 			}
+		}
+	}
+	if rule, ok := s.staffRules[rt]; ok {
+		if err := s.guardRoute(rule, r); err != nil {
+			return err
 		}
 	}
 	// Ids and filters are checked here, once for every route (bodies in

@@ -106,15 +106,17 @@ type Server struct {
 	version   string
 	accessLog bool
 
-	mux       *http.ServeMux
-	handler   http.Handler // mux behind CrossOriginProtection
-	pages     *pages       // the web app's templates and assets
-	routes    []*route
-	unmatched *routeMetrics
-	metrics   *metrics
-	keys      *operatorKeys
-	idem      *idempotency
-	health    []byte
+	mux     *http.ServeMux
+	handler http.Handler // mux behind CrossOriginProtection
+	pages   *pages       // the web app's templates and assets
+	routes  []*route
+	// staffRules are the staff routes' roles (staff_routes.go).
+	staffRules map[*route]staffRule
+	unmatched  *routeMetrics
+	metrics    *metrics
+	keys       *operatorKeys
+	idem       *idempotency
+	health     []byte
 
 	ridPrefix string
 	ridSeq    atomic.Uint64

@@ -31,7 +31,7 @@ func TestHostileTextEveryRoute(t *testing.T) {
 			name := rt.Method + " " + rt.Pattern
 			auth := []string{"Authorization", "Bearer " + testKey}
 			if rt.Auth == web.AuthMember || rt.Auth == web.AuthOptionalMember {
-				auth = []string{"Authorization", "Bearer " + e.memberToken(t)}
+				auth = []string{"Authorization", "Bearer " + e.callerToken(t, rt)}
 			}
 			send := func(path, body string) *httptest.ResponseRecorder {
 				key++

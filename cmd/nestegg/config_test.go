@@ -21,6 +21,7 @@ var groups = map[string][]string{
 	"card":         {"add", "remove"},
 	"ach":          {"export", "import"},
 	"operator-key": {"list", "create", "rotate", "revoke"},
+	"admin":        {"create-user", "promote", "demote", "staff"},
 }
 
 // helpOf runs args with -h and returns what it printed and the FlagSets

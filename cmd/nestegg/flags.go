@@ -25,8 +25,9 @@ import (
 
 // cmdLineOnly are flags that describe one action, never a setting: from the
 // environment or a file they would replay one key for every command, or
-// confirm payments on the member's behalf.
-var cmdLineOnly = map[string]bool{"idempotency-key": true, "yes": true}
+// confirm payments on the member's behalf, or give a staff role with a
+// reason nobody typed (nestegg admin promote).
+var cmdLineOnly = map[string]bool{"idempotency-key": true, "yes": true, "role": true, "reason": true}
 
 // envName is the environment variable that sets the flag name.
 func envName(name string) string {

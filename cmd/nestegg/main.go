@@ -73,6 +73,7 @@ func commands() []command {
 		{"funding", "list your bank accounts, cards and money in and out", runFunding},
 		{"ach", "operators: nestegg ach export [--out FILE] | nestegg ach import FILE...", runACH},
 		{"reconcile", "operators: compare the clearing accounts with the rails' records", runReconcile},
+		{"admin", "operators: staff: nestegg admin create-user | promote @h --role R | demote @h | staff", runAdmin},
 		{"operator-key", "operators: nestegg operator-key list | create --name N | rotate ID | revoke ID", runOperatorKey},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", runHelp},

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/nestegg/nestegg/social"
+)
+
+// The role table. Each staff route below names one of these; docs/STAFF.md
+// is this table for people, and TestStaffRoutesAsEveryRole walks every
+// route as every role (and as a member) to hold both to it.
+var (
+	// rolesAnyStaff: the console's home, which lists what the role may use.
+	rolesAnyStaff = []social.Role{social.Admin, social.Support, social.Compliance, social.Finance, social.Moderator}
+	// rolesAdmin: who is staff and in which role.
+	rolesAdmin = []social.Role{social.Admin}
+	// rolesDisputes: the dispute queue and its decisions.
+	rolesDisputes = []social.Role{social.Admin, social.Support}
+	// rolesBooks: reconciliation.
+	rolesBooks = []social.Role{social.Admin, social.Finance}
+	// rolesRefunds: refunding a subscription charge.
+	rolesRefunds = []social.Role{social.Admin, social.Support, social.Finance}
+	// rolesChecks: reviewing Premium members' new display names.
+	rolesChecks = []social.Role{social.Admin, social.Support, social.Moderator}
+	// rolesAudit: reading the audit log.
+	rolesAudit = []social.Role{social.Admin, social.Compliance}
+)
+
+// staffPageTable is every page and form action of the operator's console.
+// A page under /staff belongs here and nowhere else (a test checks).
+func (s *Server) staffPageTable() []staffPage {
+	const get, post = http.MethodGet, http.MethodPost
+	return []staffPage{
+		{get, "/staff", "", staffRule{roles: rolesAnyStaff}, s.consolePage},
+		{get, "/staff/roles", "Staff and roles", staffRule{roles: rolesAdmin}, s.staffRolesPage},
+		{post, "/staff/roles/{handle}", "", staffRule{roles: rolesAdmin, action: "set_role"}, s.staffRoleSubmit},
+		{get, "/staff/audit", "Audit log", staffRule{roles: rolesAudit}, s.staffAuditPage},
+		{get, "/staff/disputes", "Disputes", staffRule{roles: rolesDisputes}, s.disputesPage},
+		{post, "/staff/disputes/{id}/resolve", "", staffRule{roles: rolesDisputes, action: "resolve_dispute", why: "note"}, s.resolveSubmit},
+		{get, "/staff/reconciliation", "Reconciliation", staffRule{roles: rolesBooks}, s.reconciliationPage},
+		{get, "/staff/checks", "Check reviews", staffRule{roles: rolesChecks}, s.checksPage},
+		{post, "/staff/checks/{handle}/approve", "", staffRule{roles: rolesChecks, action: "approve_check"}, s.approveCheckSubmit},
+	}
+}
+
+// staffRouteTable is every staff API route. They authenticate as members
+// (a staff member's token or session); the role is checked before the body
+// is read, and actions take their reason in the JSON body.
+func (s *Server) staffRouteTable() []staffRoute {
+	const get, post = http.MethodGet, http.MethodPost
+	const mem, noIdem, req = AuthMember, IdempotencyNone, IdempotencyRequired
+	return []staffRoute{
+		{Route{get, "/api/v1/staff/roles", mem, 0, noIdem}, staffRule{roles: rolesAdmin}, s.apiStaffRoles},
+		{Route{post, "/api/v1/staff/roles/{handle}", mem, smallBody, noIdem}, staffRule{roles: rolesAdmin, action: "set_role"}, s.apiSetStaffRole},
+		{Route{post, "/api/v1/staff/charges/{id}/refund", mem, smallBody, req}, staffRule{roles: rolesRefunds, action: "refund_charge"}, s.apiRefundCharge},
+		{Route{get, "/api/v1/staff/check-reviews", mem, 0, noIdem}, staffRule{roles: rolesChecks}, s.apiCheckReviews},
+		{Route{post, "/api/v1/staff/check-reviews/{handle}/approve", mem, smallBody, noIdem}, staffRule{roles: rolesChecks, action: "approve_check"}, s.apiApproveCheck},
+		// Kept at its first path: a dispute's parties list theirs at
+		// /api/v1/disputes; only staff decide one.
+		{Route{post, "/api/v1/disputes/{id}/resolve", mem, smallBody, noIdem}, staffRule{roles: rolesDisputes, action: "resolve_dispute", why: "note"}, s.apiResolveDispute},
+	}
+}
