@@ -202,10 +202,11 @@ func (db *DB) migrate(ctx context.Context, version int64) error {
 	if db.Dialect == Postgres {
 		d = goose.DialectPostgres
 	}
-	fsys, err := fs.Sub(migrations, "migrations")
+	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	fsys := dialectFS{sub, db.Dialect}
 	p, err := goose.NewProvider(d, db.write, fsys, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -223,6 +224,34 @@ func (db *DB) migrate(ctx context.Context, version int64) error {
 		db.log.Info("migration applied", "source", r.Source.Path, "duration", r.Duration)
 	}
 	return nil
+}
+
+// dialectFS shows goose the migrations for one dialect. Nearly every
+// migration is one file both databases run; the few that cannot be (a
+// search index: SQLite's FTS5, PostgreSQL's pg_trgm) come as a pair with
+// one version, NNNNN_name.sqlite.sql and NNNNN_name.postgres.sql, and each
+// database sees only its own.
+type dialectFS struct {
+	fs.FS
+	d Dialect
+}
+
+func (f dialectFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	all, err := fs.ReadDir(f.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	other := ".postgres.sql"
+	if f.d == Postgres {
+		other = ".sqlite.sql"
+	}
+	var out []fs.DirEntry
+	for _, e := range all {
+		if !strings.HasSuffix(e.Name(), other) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // Ping checks that the database answers.
