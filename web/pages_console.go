@@ -15,6 +15,7 @@ import (
 
 // consoleHints say in a line what each console page is for.
 var consoleHints = map[string]string{
+	"/staff/members":        "Find a member by handle, name, email or id; their profile, balances, banks and cards.",
 	"/staff/roles":          "Who is staff, and in which role. Give or take a role.",
 	"/staff/audit":          "Every staff action: who, what, why, and how it ended.",
 	"/staff/disputes":       "Open disputes between buyers and shops; decide who gets the held money.",

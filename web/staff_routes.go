@@ -22,6 +22,11 @@ var (
 	rolesRefunds = []social.Role{social.Admin, social.Support, social.Finance}
 	// rolesChecks: reviewing Premium members' new display names.
 	rolesChecks = []social.Role{social.Admin, social.Support, social.Moderator}
+	// rolesMembers: finding members and opening a member's page.
+	rolesMembers = []social.Role{social.Admin, social.Support, social.Compliance, social.Finance}
+	// rolesCompliance: a member's compliance state (tier, frozen, region)
+	// on their page.
+	rolesCompliance = []social.Role{social.Admin, social.Compliance}
 	// rolesAudit: reading the audit log.
 	rolesAudit = []social.Role{social.Admin, social.Compliance}
 )
@@ -34,6 +39,8 @@ func (s *Server) staffPageTable() []staffPage {
 		{get, "/staff", "", staffRule{roles: rolesAnyStaff}, s.consolePage},
 		{get, "/staff/roles", "Staff and roles", staffRule{roles: rolesAdmin}, s.staffRolesPage},
 		{post, "/staff/roles/{handle}", "", staffRule{roles: rolesAdmin, action: "set_role"}, s.staffRoleSubmit},
+		{get, "/staff/members", "Members", staffRule{roles: rolesMembers}, s.staffMembersPage},
+		{get, "/staff/members/{id}", "", staffRule{roles: rolesMembers}, s.staffMemberPage},
 		{get, "/staff/audit", "Audit log", staffRule{roles: rolesAudit}, s.staffAuditPage},
 		{get, "/staff/disputes", "Disputes", staffRule{roles: rolesDisputes}, s.disputesPage},
 		{post, "/staff/disputes/{id}/resolve", "", staffRule{roles: rolesDisputes, action: "resolve_dispute", why: "note"}, s.resolveSubmit},
@@ -50,6 +57,7 @@ func (s *Server) staffRouteTable() []staffRoute {
 	const get, post = http.MethodGet, http.MethodPost
 	const mem, noIdem, req = AuthMember, IdempotencyNone, IdempotencyRequired
 	return []staffRoute{
+		{Route{get, "/api/v1/staff/members", mem, 0, noIdem}, staffRule{roles: rolesMembers}, s.apiStaffMembers},
 		{Route{get, "/api/v1/staff/roles", mem, 0, noIdem}, staffRule{roles: rolesAdmin}, s.apiStaffRoles},
 		{Route{post, "/api/v1/staff/roles/{handle}", mem, smallBody, noIdem}, staffRule{roles: rolesAdmin, action: "set_role"}, s.apiSetStaffRole},
 		{Route{post, "/api/v1/staff/charges/{id}/refund", mem, smallBody, req}, staffRule{roles: rolesRefunds, action: "refund_charge"}, s.apiRefundCharge},
