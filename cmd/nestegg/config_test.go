@@ -89,7 +89,7 @@ func TestEveryCommandHelp(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s -h lacks %s", fs.Name(), want)
 			}
-			if !cmdLineOnly[f.Name] && !strings.Contains(out, envName(f.Name)) {
+			if isSetting(fs, f.Name) && !strings.Contains(out, envName(f.Name)) {
 				t.Errorf("%s -h lacks %s", fs.Name(), envName(f.Name))
 			}
 		})
@@ -215,7 +215,7 @@ func configDoc(sets []*flag.FlagSet) string {
 			}
 			_, usage := flag.UnquoteUsage(f)
 			env := "`" + envName(f.Name) + "`"
-			if cmdLineOnly[f.Name] {
+			if !isSetting(fs, f.Name) {
 				env = "(command line only)"
 			}
 			def := defaultOf(f)
@@ -269,5 +269,67 @@ func TestConfigDoc(t *testing.T) {
 				t.Errorf("docs/CONFIG.md does not name %s (read in %s)", m[1], f)
 			}
 		}
+	}
+}
+
+// TestActionsNotSettings: with every NESTEGG_<NAME> set and a configuration
+// file naming every flag, a command other than serve takes only the shared
+// settings from them; who is paid, how much, the tip, the card and every
+// other flag of the action keep their defaults unless typed.
+func TestActionsNotSettings(t *testing.T) {
+	shared := map[string]bool{"url": true, "key": true, "database": true, "json": true, "log-level": true, "sandbox-clock": true}
+	file := filepath.Join(t.TempDir(), "nestegg.conf")
+	checked := 0
+	for _, orig := range everyFlagSet(t) {
+		if orig.Name() == "nestegg serve" {
+			continue
+		}
+		var lines []string
+		environ := map[string]string{}
+		orig.VisitAll(func(f *flag.Flag) {
+			if f.Name != "config-file" && !cmdLineOnly[f.Name] {
+				lines = append(lines, f.Name+" fromfile")
+			}
+			environ[envName(f.Name)] = "fromenv"
+		})
+		if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, viaFile := range []bool{false, true} {
+			vars := environ
+			if viaFile {
+				vars = map[string]string{}
+			}
+			var out strings.Builder
+			e := &env{getenv: func(k string) string { return vars[k] }, stdout: &out, stderr: &out}
+			fs := newFlags(e, strings.TrimPrefix(orig.Name(), "nestegg "))
+			orig.VisitAll(func(f *flag.Flag) {
+				if f.Name != "config-file" {
+					fs.String(f.Name, "default", "")
+				}
+			})
+			if err := parse(fs, []string{"--config-file", file}); err != nil {
+				t.Fatalf("%s: parse = %v\n%s", orig.Name(), err, out.String())
+			}
+			fs.VisitAll(func(f *flag.Flag) {
+				if f.Name == "config-file" {
+					return
+				}
+				checked++
+				want := "default"
+				switch {
+				case shared[f.Name] && viaFile:
+					want = "fromfile"
+				case shared[f.Name]:
+					want = "fromenv"
+				}
+				if got := f.Value.String(); got != want {
+					t.Errorf("%s --%s = %q (from the file: %v), want %q", orig.Name(), f.Name, got, viaFile, want)
+				}
+			})
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("checked only %d flags", checked)
 	}
 }

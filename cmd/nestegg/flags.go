@@ -29,6 +29,25 @@ import (
 // reason nobody typed (nestegg admin promote).
 var cmdLineOnly = map[string]bool{"idempotency-key": true, "yes": true, "role": true, "reason": true}
 
+// sharedSettings are the flags of commands other than serve that are
+// settings: where the server or the database is, who is asking, how to
+// print. Every other flag of those commands describes the one action (who
+// is paid, how much, from which card, which post, which day's file): a
+// NESTEGG_TO or a "tip" line left in a file would otherwise send the next
+// payment elsewhere, or add a tip nobody typed.
+var sharedSettings = map[string]bool{"url": true, "key": true, "database": true, "json": true, "log-level": true, "sandbox-clock": true}
+
+// isSetting reports whether fs's flag name is also read from the
+// environment and the configuration file: every flag of serve but the
+// command-line-only ones, and the shared settings of the other commands.
+// (--config-file itself is read from the environment, never the file.)
+func isSetting(fs *flag.FlagSet, name string) bool {
+	if cmdLineOnly[name] {
+		return false
+	}
+	return fs.Name() == "nestegg serve" || sharedSettings[name] || name == "config-file"
+}
+
 // envName is the environment variable that sets the flag name.
 func envName(name string) string {
 	return "NESTEGG_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
@@ -139,7 +158,7 @@ func settle(fs *flag.FlagSet) error {
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if err != nil || given[f.Name] || cmdLineOnly[f.Name] {
+		if err != nil || given[f.Name] || !isSetting(fs, f.Name) {
 			return
 		}
 		name := envName(f.Name)
@@ -165,6 +184,11 @@ func settle(fs *flag.FlagSet) error {
 				if cmdLineOnly[name] || name == "config-file" {
 					return fmt.Errorf("%q is set on the command line only", name)
 				}
+				if fs.Lookup(name) != nil && !isSetting(fs, name) {
+					// Another command's setting of the same name, or this
+					// command's action: never taken from the file.
+					return nil
+				}
 				return set(name, value)
 			})
 		}),
@@ -185,7 +209,7 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 		if typ != "" {
 			line += " " + typ
 		}
-		if cmdLineOnly[f.Name] {
+		if !isSetting(fs, f.Name) {
 			line += "  (command line only)"
 		} else {
 			line += "  (" + envName(f.Name) + ")"
