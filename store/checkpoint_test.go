@@ -94,7 +94,8 @@ func TestWALBoundedUnderReads(t *testing.T) {
 		}()
 	}
 	body := strings.Repeat("x", 3000)
-	var maxWAL int64
+	var maxWAL, last int64
+	shrank := 0
 	const rounds, rows = 200, 100 // about 80 MB of pages
 	for round := range rounds {
 		if err := db.Write(ctx, func(tx *sql.Tx) error {
@@ -108,6 +109,10 @@ func TestWALBoundedUnderReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		if fi, err := os.Stat(path + "-wal"); err == nil {
+			if fi.Size() < last {
+				shrank++
+			}
+			last = fi.Size()
 			maxWAL = max(maxWAL, fi.Size())
 		}
 	}
@@ -117,8 +122,10 @@ func TestWALBoundedUnderReads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("WAL at most %d MB", maxWAL>>20)
-	if maxWAL > 56<<20 {
-		t.Fatalf("the WAL grew to %d MB under readers; want it restarted and kept under 56 MB", maxWAL>>20)
+	// How far the WAL grows between two checkpoints depends on how busy
+	// the machine is; that it starts over does not.
+	t.Logf("WAL at most %d MB, emptied %d times", maxWAL>>20, shrank)
+	if shrank == 0 || maxWAL > 64<<20 {
+		t.Fatalf("the WAL grew to %d MB under readers and was emptied %d times; want it restarted as it goes", maxWAL>>20, shrank)
 	}
 }
