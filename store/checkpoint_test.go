@@ -129,3 +129,54 @@ func TestWALBoundedUnderReads(t *testing.T) {
 		t.Fatalf("the WAL grew to %d MB under readers and was emptied %d times; want it restarted as it goes", maxWAL>>20, shrank)
 	}
 }
+
+// TestWALRestartDoesNotStallOnALongReader: a reader that keeps an old
+// snapshot open (a slow client of a long query) stops the WAL from being
+// emptied, but must not hold every write for the busy timeout (10 s): the
+// writer gives up waiting for it after walRestartWait and goes on.
+func TestWALRestartDoesNotStallOnALongReader(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "wal.db")
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	body := strings.Repeat("x", 3000)
+	write := func(from int) time.Duration {
+		start := time.Now()
+		if err := db.Write(ctx, func(tx *sql.Tx) error {
+			for i := range 100 {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO filler (id, body) VALUES ($1, $2)", from+i, body); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	if err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	write(0)
+	rows, err := db.Reader().QueryContext(ctx, "SELECT id FROM filler")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	if !rows.Next() { // the reader's snapshot is now held
+		t.Fatal("no rows")
+	}
+	var slowest time.Duration
+	for round := 1; round <= 100; round++ { // about 40 MB: past the restart mark
+		slowest = max(slowest, write(round*100))
+	}
+	if slowest > 5*time.Second {
+		t.Fatalf("a write took %v while a reader held an old snapshot; want the writer to stop waiting for it well before the busy timeout", slowest)
+	}
+}

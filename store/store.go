@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,11 @@ type DB struct {
 	// lock with growing sleeps, and a writer that commits back to back
 	// takes the lock again first every time.
 	walRestart atomic.Bool
+	// walRestartAt is the WAL's length in frames past which the writer is
+	// asked: walRestartFrames, or, after a reader kept the WAL from being
+	// emptied, that much more than its length then, so that a long reader
+	// is not waited for again at every commit.
+	walRestartAt atomic.Int64
 }
 
 // Options tune Open. The zero value is fine.
@@ -87,7 +93,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	if opt.MaxConns == 0 {
 		opt.MaxConns = 8
 	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_pragma=temp_store(2)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(" + strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10) + ")&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_pragma=temp_store(2)"
 	// The journal mode is persistent; set it once on the writer.
 	drv := &sqlite.Driver{}
 	// The writer never checkpoints the WAL itself (wal_autocheckpoint 0):
@@ -110,6 +116,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	c := sql.OpenDB(sqliteConnector{dsn: base, drv: drv})
 	c.SetMaxOpenConns(1)
 	db := &DB{Dialect: SQLite, write: w, read: r, log: opt.Logger, ckpt: c, stopCkpt: make(chan struct{}), ckptDone: make(chan struct{})}
+	db.walRestartAt.Store(walRestartFrames)
 	go db.checkpoint(walCheckpointEvery)
 	return db, nil
 }
@@ -122,6 +129,13 @@ const walCheckpointEvery = 100 * time.Millisecond
 // walRestartFrames is the WAL's length (in pages, about 16 MB) past which
 // the writer empties it (walRestart).
 const walRestartFrames = 4096
+
+// walRestartWait is the longest the writer waits for readers of older
+// snapshots to let it empty the WAL.
+const walRestartWait = 250 * time.Millisecond
+
+// sqliteBusyTimeout is how long a SQLite connection waits for a lock.
+const sqliteBusyTimeout = 10 * time.Second
 
 // checkpoint copies the WAL into the database file every interval, in
 // PASSIVE mode: it never waits for the writer or readers, so the writer
@@ -140,7 +154,7 @@ func (db *DB) checkpoint(every time.Duration) {
 			err := db.ckpt.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
 			if err != nil {
 				db.log.Warn("WAL checkpoint", "err", err)
-			} else if frames > walRestartFrames {
+			} else if int64(frames) > db.walRestartAt.Load() {
 				db.walRestart.Store(true)
 			}
 		}
@@ -307,9 +321,24 @@ func (db *DB) tryWrite(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 		// TRUNCATE copies what the checkpointer has not (little), waits
 		// for the readers of older snapshots (milliseconds), and empties
 		// the file, so that the next commit writes from its start.
+		// A reader that holds an old snapshot longer (a slow client of a
+		// long query) must not stall every write: the writer waits at most
+		// walRestartWait for it, and tries again at the next signal.
 		var busy, frames, done int
-		if err := db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done); err != nil {
+		_, err := db.write.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", walRestartWait.Milliseconds()))
+		if err == nil {
+			err = db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done)
+		}
+		if _, rerr := db.write.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", sqliteBusyTimeout.Milliseconds())); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		if err != nil {
 			db.log.Warn("WAL restart", "err", err)
+		}
+		if err != nil || busy != 0 {
+			db.walRestartAt.Store(int64(frames) + walRestartFrames)
+		} else {
+			db.walRestartAt.Store(walRestartFrames)
 		}
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
