@@ -323,7 +323,8 @@ func (db *DB) tryWrite(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 		// the file, so that the next commit writes from its start.
 		// A reader that holds an old snapshot longer (a slow client of a
 		// long query) must not stall every write: the writer waits at most
-		// walRestartWait for it, and tries again at the next signal.
+		// walRestartWait for it, and is asked again only once the WAL has
+		// grown by another walRestartFrames (walRestartAt).
 		var busy, frames, done int
 		_, err := db.write.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", walRestartWait.Milliseconds()))
 		if err == nil {
