@@ -10,6 +10,12 @@
 //	CardProcessor  SandboxCards (well-known test card numbers)
 //	               Stripe       (github.com/stripe/stripe-go, tested against
 //	                            stripe-mock)
+//	CardIssuer     SandboxIssuer (holds the numbers it issues, reveals one
+//	                            once through a one-time link, plays the
+//	                            network: purchases, captures, refunds,
+//	                            reversals, disputes)
+//	               StripeIssuing (Stripe Issuing on stripe-go, tested against
+//	                            stripe-mock by the same conformance suite)
 //	IdentityVerifier SandboxIdentity (outcomes chosen by the id's last four)
 //	               StripeIdentity (Stripe Identity's verification sessions,
 //	                            tested against stripe-mock)
@@ -25,7 +31,11 @@
 // SandboxCards.Tokenize, which stands in for the processor's client-side
 // tokenization (Stripe.js posts card data to Stripe, never to the
 // merchant); it keeps and logs nothing and returns a token, brand, last four
-// digits and expiry. Bank account numbers appear in full only inside NACHA
+// digits and expiry. An issued card's number never reaches Nestegg at all:
+// the issuer keeps it (SandboxIssuer derives it from a seed only it holds)
+// and shows it to the cardholder itself (RevealCard, Stripe's Issuing
+// Elements); the rail's types carry the issuer's id and the last four.
+// Bank account numbers appear in full only inside NACHA
 // files, which is what the format is for; records carry the last four.
 //
 // # The sandbox bank's rules
