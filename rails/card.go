@@ -82,6 +82,17 @@ type Charge struct {
 	// PaidOut is true once the processor has paid the charge's money to
 	// the platform's bank account.
 	PaidOut bool `json:"paid_out"`
+	// Fee and Net are the processor's fee for the charge and what it
+	// leaves the platform (Amount - Fee), in minor units, once the
+	// processor has booked the charge in its balance (Stripe: the charge's
+	// balance transaction); 0 before, and for a processor that does not
+	// say (the sandbox charges no fee).
+	Fee int64 `json:"fee,omitempty"`
+	Net int64 `json:"net,omitempty"`
+	// Refunded is how much of the charge the processor has given back to
+	// the card (cumulative, minor units): refunds are made at the
+	// processor (Stripe's dashboard) and booked from its webhook.
+	Refunded int64 `json:"refunded,omitempty"`
 	// Reference is the IdempotencyKey the charge was made with (Nestegg
 	// passes the top-up's id), when the processor keeps it (Stripe: in
 	// the PaymentIntent's metadata); "" when it does not say.

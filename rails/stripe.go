@@ -81,17 +81,25 @@ func (s *Stripe) Confirm(ctx context.Context, chargeID string) (Charge, error) {
 	return fromIntent(pi), nil
 }
 
-// Lookup retrieves a PaymentIntent. Stripe pays out on its own schedule;
-// a succeeded intent whose charge's balance transaction is available counts
-// as paid out.
+// Lookup retrieves a PaymentIntent with its latest charge and that
+// charge's balance transaction expanded: without the expansion Stripe
+// answers both as bare ids, and the payout, the fee and the net are never
+// seen. Stripe pays out on its own schedule; a succeeded intent whose
+// charge's balance transaction is available counts as paid out.
 func (s *Stripe) Lookup(ctx context.Context, chargeID string) (Charge, error) {
-	pi, err := s.c.V1PaymentIntents.Retrieve(ctx, chargeID, nil)
+	p := &stripe.PaymentIntentRetrieveParams{}
+	p.AddExpand("latest_charge.balance_transaction")
+	pi, err := s.c.V1PaymentIntents.Retrieve(ctx, chargeID, p)
 	if err != nil {
 		return Charge{}, stripeErr("lookup", err)
 	}
 	c := fromIntent(pi)
-	if lc := pi.LatestCharge; lc != nil && lc.BalanceTransaction != nil {
-		c.PaidOut = lc.BalanceTransaction.Status == stripe.BalanceTransactionStatusAvailable
+	if lc := pi.LatestCharge; lc != nil {
+		c.Refunded = lc.AmountRefunded
+		if bt := lc.BalanceTransaction; bt != nil {
+			c.PaidOut = bt.Status == stripe.BalanceTransactionStatusAvailable
+			c.Fee, c.Net = bt.Fee, bt.Net
+		}
 	}
 	return c, nil
 }

@@ -66,6 +66,13 @@ func TestStripeContract(t *testing.T) {
 	if err != nil || got.ID == "" {
 		t.Fatalf("Lookup = %+v, %v", got, err)
 	}
+	// The payout is seen: stripe-mock answers the expanded balance
+	// transaction (status available, its fee and net) only when Lookup
+	// asks for the expansion; unexpanded it is a bare id and PaidOut
+	// stays false forever.
+	if !got.PaidOut || got.Net <= 0 || got.Fee < 0 || got.Fee > got.Net+got.Fee {
+		t.Errorf("Lookup = %+v, want paid out with the balance transaction's fee and net", got)
+	}
 	// Reconciliation lists the account's intents (stripe-mock's fixtures
 	// carry no Nestegg reference, so none is Nestegg's).
 	var _ rails.ChargeLister = s
