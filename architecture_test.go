@@ -119,6 +119,7 @@ var tableOwners = []struct{ prefix, owner string }{
 	{"refunds", "payments"},
 	{"billing_", "billing"},
 	{"savings_", "savings"},
+	{"cards", "cards"}, {"card_", "cards"},
 	{"operator_keys", "web"},
 	{"idempotency_keys", "web"},
 	{"users", "social"}, {"sessions", "social"}, {"login_", "social"}, {"api_tokens", "social"},

@@ -388,7 +388,7 @@ func chart(asset string) []Account {
 	out := make([]Account, len(PlatformKinds))
 	for i, k := range PlatformKinds {
 		out[i] = Account{ID: PlatformID(asset, k), Asset: asset, Kind: k, Owner: PlatformOwner}
-		if k == KindCash || k == KindBankClearing || k == KindCardClearing || k == KindExpense || k == KindInterestExpense {
+		if k == KindCash || k == KindBankClearing || k == KindCardClearing || k == KindExpense || k == KindInterestExpense || k == KindRewardsExpense {
 			// Debit-normal (asset and expense) accounts: they hold value, and
 			// must never be credited past what was debited into them.
 			out[i].CreditsMustNotExceedDebits = true

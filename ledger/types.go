@@ -133,10 +133,18 @@ const (
 	// holds (package savings): with KindInterestExpense, the platform's net
 	// interest margin.
 	KindInterestIncome = "interest_income"
+	// KindCardIssuing is what the platform owes the card network for
+	// members' debit card purchases (package cards): captures credit it,
+	// refunds and the platform's interchange debit it.
+	KindCardIssuing = "card_issuing"
+	// KindRewardsExpense pays members' card cash back and fronts a
+	// disputed purchase's provisional credit (package cards):
+	// debit-normal, like KindExpense.
+	KindRewardsExpense = "rewards_expense"
 	// KindEquity funds the platform's own operations (tests and the
 	// benchmark fund accounts from it).
 	KindEquity = "equity"
 )
 
 // PlatformKinds lists the chart of accounts in creation order.
-var PlatformKinds = []string{KindCash, KindBankClearing, KindCardClearing, KindFeeRevenue, KindExpense, KindLiability, KindEquity, KindDeferredRevenue, KindInterestExpense, KindInterestIncome}
+var PlatformKinds = []string{KindCash, KindBankClearing, KindCardClearing, KindFeeRevenue, KindExpense, KindLiability, KindEquity, KindDeferredRevenue, KindInterestExpense, KindInterestIncome, KindCardIssuing, KindRewardsExpense}

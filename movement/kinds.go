@@ -94,6 +94,18 @@ const (
 	SavingsWithdrawal Kind = "savings_withdrawal"
 	SavingsInterest   Kind = "savings_interest"
 	BankInterest      Kind = "bank_interest"
+
+	CardAuthorization  Kind = "card_authorization"
+	CardIncrement      Kind = "card_increment"
+	CardReversal       Kind = "card_reversal"
+	CardHoldExpiry     Kind = "card_hold_expiry"
+	CardCapture        Kind = "card_capture"
+	CardRefund         Kind = "card_refund"
+	CardInterchange    Kind = "card_interchange"
+	CardCashback       Kind = "card_cashback"
+	CardDisputeCredit  Kind = "card_dispute_credit"
+	CardDisputeWon     Kind = "card_dispute_won"
+	CardDisputeReverse Kind = "card_dispute_reverse"
 )
 
 // kinds is the one table of movement kinds.
@@ -172,6 +184,26 @@ var kinds = map[Kind]Info{
 	SavingsWithdrawal: {Label: "Moved from savings", Direction: Internal},
 	SavingsInterest:   {Label: "Savings interest", Direction: In},
 	BankInterest:      {Label: "Interest from the partner bank", Direction: Internal},
+
+	// Debit cards (package cards). An authorization (and each increment)
+	// is a purchase the checkpoint decides: it holds the amount (a
+	// pending transfer wallet → card issuing) until the capture posts it
+	// (more or less than held: the difference is paid or released), a
+	// reversal or the expiry voids it. The capture is already decided;
+	// refunds and a dispute's provisional credit come back from outside.
+	// The platform's interchange touches no member; cash back is paid
+	// from the rewards expense account.
+	CardAuthorization:  {Label: "Card purchase", Direction: Out, Class: compliance.Spend, Check: true},
+	CardIncrement:      {Label: "Card purchase: more authorized", Direction: Out, Class: compliance.Spend, Check: true},
+	CardReversal:       {Label: "Card purchase reversed", Direction: Back},
+	CardHoldExpiry:     {Label: "Card hold expired", Direction: Back},
+	CardCapture:        {Label: "Card purchase", Direction: Internal},
+	CardRefund:         {Label: "Card refund", Direction: Back},
+	CardInterchange:    {Label: "Card interchange", Direction: Internal},
+	CardCashback:       {Label: "Card cash back", Direction: In},
+	CardDisputeCredit:  {Label: "Card dispute: provisional credit", Direction: In},
+	CardDisputeWon:     {Label: "Card dispute won", Direction: Internal},
+	CardDisputeReverse: {Label: "Card dispute lost: credit reversed", Direction: Back},
 }
 
 // Lookup returns what the table says about k, and whether k is declared.
