@@ -41,6 +41,9 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		}
 		// What the document promises about a route must match the table.
 		var op struct {
+			Responses map[string]struct {
+				Ref string `json:"$ref"`
+			} `json:"responses"`
 			Security   *[]map[string][]string `json:"security"`
 			Parameters []struct {
 				Ref string `json:"$ref"`
@@ -49,6 +52,10 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		method, path, _ := strings.Cut(k, " ")
 		if err := jsonUnmarshal(doc.Paths[path][method], &op); err != nil {
 			t.Fatalf("%s: %v", k, err)
+		}
+		// Every API route is rate-limited per client address (ratelimit.go).
+		if strings.HasPrefix(path, "/api/") && op.Responses["429"].Ref != "#/components/responses/TooManyRequests" {
+			t.Errorf("%s: no 429 response referring to #/components/responses/TooManyRequests", k)
 		}
 		public := op.Security != nil && len(*op.Security) == 0
 		if public != (rt.Auth == web.AuthNone) {

@@ -6,9 +6,6 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/social"
@@ -48,7 +45,7 @@ type route struct {
 // routeTable is every route the server serves. Adding a route here adds it
 // to the mux, to the metrics, and to the tests that check the OpenAPI
 // document and send every route malformed input.
-func (s *Server) routeTable(reg *prometheus.Registry) []*route {
+func (s *Server) routeTable(withMetrics bool) []*route {
 	const (
 		get, post = http.MethodGet, http.MethodPost
 		op        = AuthOperator
@@ -59,13 +56,9 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		noIdem     = IdempotencyNone
 		optIdem    = IdempotencyOptional
 	)
-	prom := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-	return []*route{
+	rts := []*route{
 		{Route{get, "/healthz", AuthNone, 0, IdempotencyNone}, s.healthz, nil},
 		{Route{get, "/readyz", AuthNone, 0, IdempotencyNone}, s.readyz, nil},
-		// Metrics name every route with its counts and timings, the Go
-		// runtime and the queues: the operator's, not the public's.
-		{Route{get, "/metrics", op, 0, IdempotencyNone}, serveHandler(prom), nil},
 		{Route{get, "/api/v1/openapi.json", AuthNone, 0, IdempotencyNone}, serveOpenAPI, nil},
 
 		{Route{post, "/api/v1/accounts", op, smallBody, IdempotencyOptional}, s.createAccount, nil},
@@ -293,11 +286,17 @@ func (s *Server) routeTable(reg *prometheus.Registry) []*route {
 		{Route{get, "/api/v1/operator/savings/margin", op, 0, noIdem}, s.apiSavingsMargin, nil},
 		{Route{get, "/api/v1/operator/savings/interest/{year}", op, 0, noIdem}, s.apiOperatorInterestSummary, nil},
 	}
+	if withMetrics {
+		// Metrics name every route with its counts and timings, the Go
+		// runtime and the queues: the operator's, not the public's.
+		rts = append(rts, &route{Route{get, "/metrics", op, 0, IdempotencyNone}, serveHandler(s.prom), nil})
+	}
+	return rts
 }
 
 // registerRoutes is the one place routes reach the mux.
-func (s *Server) registerRoutes(reg *prometheus.Registry) {
-	s.routes = s.routeTable(reg)
+func (s *Server) registerRoutes(withMetrics bool) {
+	s.routes = s.routeTable(withMetrics)
 	for _, rt := range s.routes {
 		if strings.HasPrefix(rt.Pattern, "/api/v1/staff") {
 			panic("web: " + rt.Pattern + " is a staff route: declare it in staffRouteTable with its roles")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/billing"
@@ -77,6 +78,10 @@ type Deps struct {
 	// Registry receives the HTTP metrics and is served at /metrics. When nil,
 	// New makes one with the Go and process collectors.
 	Registry *prometheus.Registry
+	// MetricsElsewhere leaves /metrics off the server's routes: serve then
+	// answers it on its own --metrics-addr (Server.Metrics), without the
+	// operator key, and the public listener answers 404.
+	MetricsElsewhere bool
 	// IdempotencyTTL is how long stored Idempotency-Key responses are kept
 	// (default 24h). Replays after that reach the handler again, which is
 	// safe because ledger transfer ids are idempotent forever.
@@ -114,6 +119,7 @@ type Server struct {
 	staffRules map[*route]staffRule
 	unmatched  *routeMetrics
 	metrics    *metrics
+	prom       http.Handler // /metrics, wherever it is served
 	keys       *operatorKeys
 	idem       *idempotency
 	health     []byte
@@ -182,11 +188,17 @@ func New(deps Deps) *Server {
 	s.idem = newIdempotency(deps.DB, deps.Clock, deps.IdempotencyTTL, deps.Logger)
 	s.unmatched = s.metrics.route("unmatched")
 	s.recorders.New = func() any { return new(recorder) }
-	s.registerRoutes(deps.Registry)
+	s.prom = promhttp.HandlerFor(deps.Registry, promhttp.HandlerOpts{})
+	s.registerRoutes(!deps.MetricsElsewhere)
 	s.registerPages()
 	s.handler = s.crossOrigin(s.mux)
 	return s
 }
+
+// Metrics is the Prometheus exposition of the server's registry, for a
+// listener of its own (Deps.MetricsElsewhere): it checks no credential, so
+// that listener must be one only the operator's scrapers reach.
+func (s *Server) Metrics() http.Handler { return s.prom }
 
 // Drain makes /readyz answer 503 so that load balancers stop sending new
 // requests; call it before http.Server.Shutdown.

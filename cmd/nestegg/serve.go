@@ -40,6 +40,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	dsn := databaseFlag(fs, e)
 	level := fs.String("log-level", "info", "log level: debug, info (logs every request), warn or error")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this (loopback) address, e.g. 127.0.0.1:6060")
+	metricsAddr := fs.String("metrics-addr", "", "if set, serve /metrics on this address only, without the operator key (keep it where only your scrapers reach, e.g. 127.0.0.1:9090 or a private network); empty: /metrics is on --addr and takes the operator key")
 	payHandle := fs.String("pay-handle", "pay", "the platform's pay handle: posts addressed to it are payment commands")
 	qrFeeBps := fs.Int64("qr-fee-bps", 0, "the platform's fee on in-store QR sales, in basis points, taken from the business at settlement (tips are free)")
 	qrSettleAfter := fs.Duration("qr-settle-after", 24*time.Hour, "how old an in-store QR payment is when the settlement job pays it out to the business (its wallet, or on to the bank it chose), less --qr-fee-bps")
@@ -110,6 +111,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ln.Close() // on an early return; Shutdown closes it otherwise
+	var metricsLn net.Listener
+	if *metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", *metricsAddr); err != nil {
+			return fmt.Errorf("cannot listen on %s: %w; choose another address with --metrics-addr", *metricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
 	logOut := newBufferedLog(e.stderr)
 	defer logOut.Close()
 	log := newLogger(logOut, lvl)
@@ -212,6 +220,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
 	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log,
 		Version: bi.Version, Commit: bi.commitLabel(), BuildDate: bi.Date,
+		MetricsElsewhere: metricsLn != nil,
 		RateLimits: web.RateLimits{
 			Address: rate.Limit(*apiRate), AddressBurst: *apiBurst,
 			Token: rate.Limit(*tokenRate), TokenBurst: *tokenBurst,
@@ -225,10 +234,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- hs.Serve(ln) }()
+	var ms *http.Server
+	if metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.Metrics())
+		ms = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: hs.ErrorLog}
+		go func() { serveErr <- ms.Serve(metricsLn) }()
+	}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "nestegg listening on %s\n", base)
+	if metricsLn != nil {
+		fmt.Fprintf(e.stdout, "metrics on http://%s/metrics\n", metricsLn.Addr())
+	}
 	if demoSeeded != nil {
 		printDemo(e.stdout, demoSeeded, base)
 	} else {
@@ -288,6 +307,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer cancel()
 	if serr := hs.Shutdown(sctx); serr != nil {
 		err = errors.Join(err, fmt.Errorf("http shutdown: %w", serr))
+	}
+	if ms != nil {
+		ms.Close() // scrapes hold nothing worth waiting for
 	}
 	stopJobs()
 	wg.Wait()
