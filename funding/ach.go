@@ -331,6 +331,10 @@ func (s *Service) Sync(ctx context.Context) (SyncResult, error) {
 			}
 		}
 	}
+	if last, now := s.polled.Load(), s.now(); s.cfg.CardPollInterval > 0 && last != 0 && now.Sub(time.Unix(0, last)) < s.cfg.CardPollInterval {
+		return res, nil
+	}
+	s.polled.Store(s.now().UnixNano())
 	n, err := s.syncTopUps(ctx)
 	res.TopUps = n
 	return res, err

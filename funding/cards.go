@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nestegg/nestegg"
@@ -186,7 +187,11 @@ func (s *Service) charge(ctx context.Context, userID, id string) error {
 	if err != nil {
 		return fmt.Errorf("charge %s: %w", id, err)
 	}
-	ch, err := s.cards.Charge(ctx, rails.ChargeRequest{IdempotencyKey: id, Token: token, Amount: amt + fee, Currency: s.asset.Code, Description: "Nestegg wallet top-up"})
+	ret := ""
+	if s.cfg.CardReturnURL != "" {
+		ret = strings.ReplaceAll(s.cfg.CardReturnURL, "{id}", id)
+	}
+	ch, err := s.cards.Charge(ctx, rails.ChargeRequest{IdempotencyKey: id, Token: token, Amount: amt + fee, Currency: s.asset.Code, Description: "Nestegg wallet top-up", ReturnURL: ret})
 	if nestegg.Is(err, nestegg.Unavailable) {
 		s.cfg.Logger.Warn("card top-up: processor unavailable; will retry", "movement", id)
 		return nil
@@ -218,6 +223,13 @@ func (s *Service) applyCharge(ctx context.Context, id string, ch rails.Charge) e
 		err := s.db.Write(ctx, func(tx *sql.Tx) error {
 			if err := setStatus(ctx, tx, id, StatusPending, StatusRequiresAction, "", ch.Message, s.now()); err != nil {
 				return err
+			}
+			if ch.ActionURL != "" {
+				// The issuer's page, kept for the movement's page to
+				// send the member to (AuthenticationURL).
+				if _, err := tx.ExecContext(ctx, "UPDATE funding_movements SET action_url = $1 WHERE id = $2", ch.ActionURL, id); err != nil {
+					return err
+				}
 			}
 			return setExternal(ctx, tx, id, ch.ID)
 		})
@@ -465,6 +477,23 @@ func (s *Service) ConfirmTopUp(ctx context.Context, userID, id string) (Movement
 	return m, nil
 }
 
+// AuthenticationURL returns the page where userID authenticates their
+// top-up id with their card's bank (3-D Secure), as the processor gave it
+// when it asked for the authentication; "" when the processor has no page
+// of its own for it (the sandbox: the member confirms on Nestegg's page)
+// or the top-up no longer waits for it. Errors: NotFound.
+func (s *Service) AuthenticationURL(ctx context.Context, userID, id string) (string, error) {
+	var kind, st, u string
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT kind, status, action_url FROM funding_movements WHERE id = $1 AND user_id = $2", id, userID).Scan(&kind, &st, &u)
+	if err == sql.ErrNoRows {
+		return "", nestegg.ParamErrorf(nestegg.NotFound, "id", "no movement %q", id)
+	}
+	if err != nil || Kind(kind) != KindTopUp || Status(st) != StatusRequiresAction {
+		return "", err
+	}
+	return u, nil
+}
+
 // LateChargeWindow is how long after a top-up was created Sync keeps
 // asking the processor about it once it failed with a charge at the
 // processor (3-D Secure abandoned): a cardholder who completes the
@@ -536,28 +565,46 @@ func (s *Service) syncTopUps(ctx context.Context) (int, error) {
 			if err != nil || !ch.PaidOut {
 				continue
 			}
-			err = s.answer(ctx, movement.CardPayout, "payout:"+o.id, o.id, "", "", o.gross, 0, func(ctx context.Context, tx *movement.Tx) error {
-				m, err := s.lockMovement(ctx, tx.SQL, o.id)
-				if err != nil {
-					return err
-				}
-				if m.status != StatusSucceeded {
-					return errUnchanged
-				}
-				a := s.asset.Code
-				if _, err := tx.Submit(ctx, ledger.Transfer{ID: o.id + ":cash", DebitAccountID: platformID(a, ledger.KindCash),
-					CreditAccountID: platformID(a, ledger.KindCardClearing), Amount: o.gross, Asset: a, Code: "card_payout"}); err != nil {
-					return err
-				}
-				return setStatus(ctx, tx.SQL, o.id, StatusSucceeded, StatusSettled, "", "", tx.Now())
-			})
-			if err != nil {
+			if err := s.settleTopUp(ctx, o.id, o.gross); err != nil {
 				return n, err
 			}
 			n++
 		}
 	}
 	return n, nil
+}
+
+// settleTopUp books a succeeded top-up's money paid out by the processor
+// to the platform's bank: card clearing → cash, less what was refunded
+// before the payout (the processor paid that back to the card from the
+// same balance), a card_payout movement (Actor job, Key "payout:<id>"),
+// under the top-up's lock and only from succeeded, so that Sync and the
+// processor's webhook, in any number of processes, book it once.
+func (s *Service) settleTopUp(ctx context.Context, id string, gross int64) error {
+	var refunded int64
+	if err := s.db.Reader().QueryRowContext(ctx, "SELECT refunded FROM funding_movements WHERE id = $1", id).Scan(&refunded); err != nil {
+		return fmt.Errorf("top-up %s: %w", id, err)
+	}
+	net := gross - refunded
+	return s.answer(ctx, movement.CardPayout, "payout:"+id, id, "", "", net, 0, func(ctx context.Context, tx *movement.Tx) error {
+		m, err := s.lockMovement(ctx, tx.SQL, id)
+		if err != nil {
+			return err
+		}
+		var now int64
+		if err := tx.SQL.QueryRowContext(ctx, "SELECT refunded FROM funding_movements WHERE id = $1", id).Scan(&now); err != nil {
+			return err
+		}
+		if m.status != StatusSucceeded || now != refunded || net <= 0 {
+			return errUnchanged // booked, or refunded meanwhile: the next pass
+		}
+		a := s.asset.Code
+		if _, err := tx.Submit(ctx, ledger.Transfer{ID: id + ":cash", DebitAccountID: platformID(a, ledger.KindCash),
+			CreditAccountID: platformID(a, ledger.KindCardClearing), Amount: net, Asset: a, Code: "card_payout"}); err != nil {
+			return err
+		}
+		return setStatus(ctx, tx.SQL, id, StatusSucceeded, StatusSettled, "", "", tx.Now())
+	})
 }
 
 // abandon ends a 3-D Secure top-up that waited longer than

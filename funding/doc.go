@@ -40,7 +40,15 @@
 //	             asked first); a charge that succeeds after its
 //	             reservation was voided or expired is credited afresh,
 //	             posted, with the same two transfers; paid out by the
-//	             processor: cash ← card_clearing
+//	             processor: cash ← card_clearing (less what was
+//	             refunded before); refunded at the processor: wallet →
+//	             card_clearing before the payout, wallet → cash after it
+//	             (what the wallet lacks, from the member's receivable)
+//
+// The processor's answers come from its webhook (CardEvent: Stripe's
+// signed events, each acted on once) and from Sync, which polls open
+// top-ups: at every Sync when there is no webhook, and only every
+// Config.CardPollInterval, as the fallback for a lost event, when there is.
 //
 // So bank_clearing's pending debits are the deposits in flight, its
 // pending credits the outgoing credits in flight, and its posted balance
@@ -98,7 +106,11 @@
 //	deposit_return,          "return:<id>")
 //	withdrawal_return
 //	card_payout              the processor paid a charge out (Key
-//	                         "payout:<id>")
+//	                         "payout:<id>"), less what was refunded first
+//	card_topup_refund        the processor refunded (part of) a charge:
+//	                         the wallet gives it back, the rest becomes
+//	                         the member's receivable (Key
+//	                         "refund:<id>:<refunded total>")
 //
 // The answers of the rails are movements of Actor "job" whose Key derives
 // from the funding movement: a member's request, Sync and ImportReturns,

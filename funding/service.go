@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nestegg/nestegg"
@@ -64,6 +65,18 @@ type Config struct {
 	// Clock returns the current time; default time.Now.
 	Clock  func() time.Time
 	Logger *slog.Logger
+	// CardPollInterval is how often Sync asks the card processor about
+	// open top-ups (charges unanswered, 3-D Secure waiting, succeeded
+	// ones not yet paid out); 0: at every Sync. When the processor's
+	// webhook drives them (CardEvent), polling is only the fallback for
+	// a lost event, and asking about every open top-up every second
+	// would spend the processor's rate limit.
+	CardPollInterval time.Duration
+	// CardReturnURL is where the card processor sends a member back after
+	// 3-D Secure on their bank's page: an absolute URL in which "{id}"
+	// stands for the top-up's id (serve: <public URL>/money/movements/{id}/return).
+	// "" for a processor that has no such page (the sandbox).
+	CardReturnURL string
 }
 
 // Service links bank accounts and cards and moves money through the rails.
@@ -79,6 +92,8 @@ type Service struct {
 	cfg    Config
 	asset  money.Asset
 	seal   *seal.Sealer
+	// polled is when Sync last asked the card processor (UnixNano).
+	polled atomic.Int64
 }
 
 // New returns the service. Errors: Invalid for a bad Config (no or a

@@ -63,6 +63,7 @@ const (
 	DisputeResolve    Kind = "dispute_resolve"
 	TopUp             Kind = "card_topup"
 	TopUpSettle       Kind = "card_topup_settle"
+	TopUpRefund       Kind = "card_topup_refund"
 	Deposit           Kind = "deposit"
 	DepositSettle     Kind = "deposit_settle"
 	DepositReturn     Kind = "deposit_return"
@@ -155,6 +156,7 @@ var kinds = map[Kind]Info{
 	// Money in and out (package funding).
 	TopUp:             {Label: "Top-up from a card", Direction: In, Class: compliance.Funding, Check: true},
 	TopUpSettle:       {Label: "Card top-up settled", Direction: Internal},
+	TopUpRefund:       {Label: "Card top-up refunded", Direction: Back},
 	Deposit:           {Label: "Bank deposit", Direction: In, Class: compliance.Funding, Check: true},
 	DepositSettle:     {Label: "Bank deposit cleared", Direction: Internal},
 	DepositReturn:     {Label: "Bank deposit returned", Direction: Back},

@@ -56,6 +56,11 @@ type ChargeRequest struct {
 	Amount         int64 // minor units
 	Currency       string
 	Description    string
+	// ReturnURL is where the processor sends the cardholder back after
+	// authenticating on their bank's page (3-D Secure), when it needs
+	// them to; "" when the processor has no such page (the sandbox's is
+	// Nestegg's own).
+	ReturnURL string
 }
 
 // ChargeStatus is a charge's state.
@@ -97,4 +102,8 @@ type Charge struct {
 	// passes the top-up's id), when the processor keeps it (Stripe: in
 	// the PaymentIntent's metadata); "" when it does not say.
 	Reference string `json:"reference,omitempty"`
+	// ActionURL, for a charge that requires action, is the page where the
+	// cardholder authenticates (Stripe's next_action redirect_to_url);
+	// "" when the processor has none.
+	ActionURL string `json:"action_url,omitempty"`
 }

@@ -49,6 +49,13 @@ func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (Charge, error) 
 		PaymentMethod: stripe.String(req.Token), Confirm: stripe.Bool(true),
 		PaymentMethodTypes: []*string{stripe.String("card")}, Description: stripe.String(req.Description),
 	}
+	if req.ReturnURL != "" {
+		// With a return URL, an issuer that wants 3-D Secure makes the
+		// intent's next_action a redirect to its page (redirect_to_url),
+		// which the member follows and comes back from: no Stripe.js is
+		// needed on the way.
+		p.ReturnURL = stripe.String(req.ReturnURL)
+	}
 	p.SetIdempotencyKey(req.IdempotencyKey)
 	// The key (the top-up's id) also travels with the intent, so that a
 	// listing of the account's intents says which top-up each is for.
@@ -72,11 +79,19 @@ func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (Charge, error) 
 	return fromIntent(pi), nil
 }
 
-// Confirm confirms a PaymentIntent after the cardholder authenticated.
+// Confirm completes a PaymentIntent after the cardholder authenticated.
+// An intent confirmed when it was created (Nestegg's are) completes at
+// Stripe as the cardholder finishes 3-D Secure, so it is only read; one
+// still waiting for confirmation (requires_confirmation) is confirmed.
 func (s *Stripe) Confirm(ctx context.Context, chargeID string) (Charge, error) {
-	pi, err := s.c.V1PaymentIntents.Confirm(ctx, chargeID, nil)
+	pi, err := s.c.V1PaymentIntents.Retrieve(ctx, chargeID, nil)
 	if err != nil {
 		return Charge{}, stripeErr("confirm", err)
+	}
+	if pi.Status == stripe.PaymentIntentStatusRequiresConfirmation {
+		if pi, err = s.c.V1PaymentIntents.Confirm(ctx, chargeID, nil); err != nil {
+			return Charge{}, stripeErr("confirm", err)
+		}
 	}
 	return fromIntent(pi), nil
 }
@@ -134,6 +149,9 @@ func fromIntent(pi *stripe.PaymentIntent) Charge {
 		c.Status = ChargeSucceeded
 	case stripe.PaymentIntentStatusRequiresAction, stripe.PaymentIntentStatusRequiresConfirmation:
 		c.Status = ChargeRequiresAction
+		if na := pi.NextAction; na != nil && na.RedirectToURL != nil {
+			c.ActionURL = na.RedirectToURL.URL
+		}
 	default:
 		c.Status = ChargeDeclined
 		if e := pi.LastPaymentError; e != nil {
