@@ -16,7 +16,7 @@ import (
 // chargeArgs is one charge for a subscription.
 type chargeArgs struct {
 	kind       movement.Kind
-	chargeKind string // start, renewal, upgrade
+	chargeKind string // start, renewal, upgrade (seats added are one)
 	actor, key string
 	fp         string
 	userID     string
@@ -26,6 +26,8 @@ type chargeArgs struct {
 	amount     int64
 	start, end time.Time // the time it pays for
 	note       string
+	// seats: an upgrade that adds seats (its receipt says so).
+	seats bool
 	// update makes the subscription's change, guarded by the state it
 	// expects, in the charge's transaction.
 	update func(ctx context.Context, tx *movement.Tx) error
@@ -97,6 +99,9 @@ func (s *Service) charge(ctx context.Context, a chargeArgs) (movement.Result, er
 		text := fmt.Sprintf("Receipt: %s for %s, %s to %s.", money.Format(amount(code, a.amount)), a.plan.Name, day(a.start), day(a.end))
 		if a.chargeKind == "upgrade" {
 			text = fmt.Sprintf("Receipt: %s to upgrade to %s for the rest of the period, until %s.", money.Format(amount(code, a.amount)), a.plan.Name, day(a.end))
+			if a.seats {
+				text = fmt.Sprintf("Receipt: %s for %s for the rest of the period, until %s.", money.Format(amount(code, a.amount)), a.note, day(a.end))
+			}
 		}
 		return s.notify(ctx, tx.SQL, a.userID, NotifyReceipt, creator, text)
 	})

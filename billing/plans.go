@@ -16,6 +16,10 @@ import (
 // ProductPremium is the operator's product: Premium and its tiers.
 const ProductPremium = "premium"
 
+// ProductOrganization is the operator's organization tier: a business's
+// badge, with a price per affiliate seat.
+const ProductOrganization = "organization"
+
 // CreatorProduct is the product of a creator's tiers.
 func CreatorProduct(creatorID string) string { return "creator:" + creatorID }
 
@@ -28,12 +32,17 @@ type Plan struct {
 	// Rank orders a product's plans: a plan of a higher rank at a higher
 	// price is an upgrade (at once, prorated); anything else applies at the
 	// end of the period.
-	Rank     int
-	Period   Period
-	Price    money.Amount // in force now
-	Version  int64        // of Price
-	Benefits string
-	Active   bool
+	Rank    int
+	Period  Period
+	Price   money.Amount // in force now
+	Version int64        // of Price
+	// SeatPrice is what each seat costs a period beside Price (the
+	// organization tier's affiliates); zero for plans without seats. It
+	// is not versioned: a change applies from each subscription's next
+	// period.
+	SeatPrice money.Amount
+	Benefits  string
+	Active    bool
 	// Next is a price set but not yet in force, from NextAt; zero without.
 	Next   money.Amount
 	NextAt time.Time
@@ -41,12 +50,14 @@ type Plan struct {
 
 // PlanInput makes a plan.
 type PlanInput struct {
-	Product  string
-	Name     string
-	Rank     int
-	Period   Period
-	Price    money.Amount
-	Benefits string
+	Product string
+	Name    string
+	Rank    int
+	Period  Period
+	Price   money.Amount
+	// SeatPrice (platform products only): see Plan.SeatPrice.
+	SeatPrice int64
+	Benefits  string
 }
 
 func (in PlanInput) check() error {
@@ -60,6 +71,8 @@ func (in PlanInput) check() error {
 		return nestegg.ParamErrorf(nestegg.Invalid, "period", "the period is month or year")
 	case in.Rank < 0 || in.Rank > 100:
 		return nestegg.ParamErrorf(nestegg.Invalid, "rank", "the rank is 0 to 100")
+	case in.SeatPrice < 0 || in.SeatPrice > MaxPrice:
+		return nestegg.ParamErrorf(nestegg.Invalid, "seat_price", "a seat's price is zero to %s", money.Format(money.Amount{Asset: in.Price.Asset, Minor: MaxPrice}))
 	}
 	return checkPrice(in.Price)
 }
@@ -88,9 +101,11 @@ func (s *Service) CreatePlan(ctx context.Context, ownerID string, in PlanInput) 
 		return Plan{}, nestegg.Errorf(nestegg.Forbidden, "sign in to make a plan")
 	}
 	if ownerID == PlatformOwner {
-		if in.Product != ProductPremium {
-			return Plan{}, nestegg.ParamErrorf(nestegg.Invalid, "product", "the operator's product is %q", ProductPremium)
+		if in.Product != ProductPremium && in.Product != ProductOrganization {
+			return Plan{}, nestegg.ParamErrorf(nestegg.Invalid, "product", "the operator's products are %q and %q", ProductPremium, ProductOrganization)
 		}
+	} else if in.SeatPrice != 0 {
+		return Plan{}, nestegg.ParamErrorf(nestegg.Invalid, "seat_price", "only the operator's plans have seats")
 	} else if in.Product != CreatorProduct(ownerID) {
 		return Plan{}, nestegg.ParamErrorf(nestegg.Forbidden, "product", "you make plans for your own subscriptions only")
 	} else if err := s.checkCreatorPlan(ctx, ownerID); err != nil {
@@ -98,10 +113,12 @@ func (s *Service) CreatePlan(ctx context.Context, ownerID string, in PlanInput) 
 	}
 	now := s.now()
 	p := Plan{ID: nestegg.NewID("pln"), Product: in.Product, OwnerID: ownerID, Name: strings.TrimSpace(in.Name), Rank: in.Rank,
-		Period: in.Period, Price: in.Price, Version: 1, Benefits: in.Benefits, Active: true}
+		Period: in.Period, Price: in.Price, Version: 1, Benefits: in.Benefits, Active: true,
+		SeatPrice: money.Amount{Asset: in.Price.Asset, Minor: in.SeatPrice}}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (id, product, owner_id, name, tier_rank, period, asset, benefits, active, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)`, p.ID, p.Product, p.OwnerID, p.Name, p.Rank, string(p.Period), p.Price.Asset.Code, p.Benefits, now.UnixNano()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (id, product, owner_id, name, tier_rank, period, asset, benefits, active, seat_price, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10)`, p.ID, p.Product, p.OwnerID, p.Name, p.Rank, string(p.Period), p.Price.Asset.Code, p.Benefits,
+			in.SeatPrice, now.UnixNano()); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "INSERT INTO billing_prices (plan_id, version, amount, effective_at, created_at) VALUES ($1, 1, $2, $3, $3)",
@@ -216,7 +233,7 @@ func (s *Service) ownPlan(ctx context.Context, ownerID, planID string) (Plan, er
 	return p, nil
 }
 
-const planCols = "id, product, owner_id, name, tier_rank, period, asset, benefits, active"
+const planCols = "id, product, owner_id, name, tier_rank, period, asset, benefits, active, seat_price"
 
 // Plan returns a plan with its price in force now. Anyone may call it.
 // Errors: NotFound.
@@ -264,10 +281,11 @@ func (s *Service) scanPlanRow(r scanner) (Plan, error) {
 	var p Plan
 	var period, code string
 	var active int
-	if err := r.Scan(&p.ID, &p.Product, &p.OwnerID, &p.Name, &p.Rank, &period, &code, &p.Benefits, &active); err != nil {
+	if err := r.Scan(&p.ID, &p.Product, &p.OwnerID, &p.Name, &p.Rank, &period, &code, &p.Benefits, &active, &p.SeatPrice.Minor); err != nil {
 		return Plan{}, err
 	}
 	p.Period, p.Active, p.Price.Asset = Period(period), active == 1, asset(code)
+	p.SeatPrice.Asset = p.Price.Asset
 	return p, nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/social"
 )
 
 // PremiumConfig is the operator's Premium: the plans' defaults and who
@@ -58,28 +59,57 @@ func DefaultPremiumPlans(asset money.Asset) []PlanInput {
 	return out
 }
 
-// EnsurePremium creates Premium's plans when the install has none, with
-// ids derived from their rank and period (one plan of each) so that several processes starting at
-// once create them once. Errors: database failures.
+// DefaultOrganizationPlans is the organization tier on a new install:
+// $1,000 a month plus $50 a month per affiliate seat, or a year for ten
+// months' price (seats too).
+func DefaultOrganizationPlans(asset money.Asset) []PlanInput {
+	scale := int64(1)
+	for range asset.Scale - 2 {
+		scale *= 10
+	}
+	const benefits = "The organization badge; affiliated accounts show your mark"
+	return []PlanInput{
+		{Product: ProductOrganization, Name: "Verified Organizations", Rank: 1, Period: Monthly, Benefits: benefits,
+			Price: money.Amount{Asset: asset, Minor: 100000 * scale}, SeatPrice: 5000 * scale},
+		{Product: ProductOrganization, Name: "Verified Organizations (yearly)", Rank: 1, Period: Yearly, Benefits: benefits,
+			Price: money.Amount{Asset: asset, Minor: 1000000 * scale}, SeatPrice: 50000 * scale},
+	}
+}
+
+// EnsurePremium creates the operator's plans (Premium's, the organization
+// tier's: each product of plans) for each product the install has none
+// of yet, with ids derived from their product, rank and period (one plan
+// of each) so that several processes starting at once create them once.
+// Errors: database failures.
 func (s *Service) EnsurePremium(ctx context.Context, plans []PlanInput) error {
 	now := s.now().UnixNano()
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM billing_plans WHERE product = $1", ProductPremium).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return nil
+		have := map[string]bool{}
+		for _, p := range plans {
+			if p.Product != ProductPremium && p.Product != ProductOrganization {
+				return nestegg.ParamErrorf(nestegg.Invalid, "product", "the operator's products are %q and %q", ProductPremium, ProductOrganization)
+			}
+			if _, ok := have[p.Product]; !ok {
+				var n int
+				if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM billing_plans WHERE product = $1", p.Product).Scan(&n); err != nil {
+					return err
+				}
+				have[p.Product] = n > 0
+			}
 		}
 		for _, p := range plans {
+			if have[p.Product] {
+				continue
+			}
 			if err := p.check(); err != nil {
 				return err
 			}
-			// One plan per rank and period: pln_premium_2_month is Premium.
-			id := fmt.Sprintf("pln_premium_%d_%s", p.Rank, p.Period)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (id, product, owner_id, name, tier_rank, period, asset, benefits, active, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) ON CONFLICT (id) DO NOTHING`,
-				id, ProductPremium, PlatformOwner, p.Name, p.Rank, string(p.Period), p.Price.Asset.Code, p.Benefits, now); err != nil {
+			// One plan per product, rank and period: pln_premium_2_month
+			// is Premium.
+			id := fmt.Sprintf("pln_%s_%d_%s", p.Product, p.Rank, p.Period)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (id, product, owner_id, name, tier_rank, period, asset, benefits, active, seat_price, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10) ON CONFLICT (id) DO NOTHING`,
+				id, p.Product, PlatformOwner, p.Name, p.Rank, string(p.Period), p.Price.Asset.Code, p.Benefits, p.SeatPrice, now); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO billing_prices (plan_id, version, amount, effective_at, created_at) VALUES ($1, 1, $2, $3, $3)
@@ -93,15 +123,29 @@ func (s *Service) EnsurePremium(ctx context.Context, plans []PlanInput) error {
 
 // SyncChecks gives the verified check to every Premium subscriber whose
 // plan carries it, who has access and whose account is old enough, and
-// takes it from those who no longer qualify (lapsed, ended, downgraded).
-// userID "" syncs everyone (Run does); otherwise only that member (after
-// their own change, so the check follows at once). Each change is an
-// UPDATE of the subscription guarded by what it read, with the account's
-// check in the same transaction. It returns how many changed.
+// the organization badge to every business whose organization tier gives
+// access; and takes them from those who no longer qualify (lapsed, ended,
+// downgraded). userID "" syncs everyone (Run does); otherwise only that
+// member (after their own change, so the badge follows at once). Each
+// change is an UPDATE of the subscription guarded by what it read, with
+// the account's badge in the same transaction. It returns how many changed.
 func (s *Service) SyncChecks(ctx context.Context, userID string) (int, error) {
+	n, err := s.syncBadges(ctx, ProductPremium, userID)
+	if err != nil {
+		return n, err
+	}
+	m, err := s.syncBadges(ctx, ProductOrganization, userID)
+	return n + m, err
+}
+
+func (s *Service) syncBadges(ctx context.Context, product, userID string) (int, error) {
+	rank := s.cfg.Premium.CheckRank
+	if product == ProductOrganization {
+		rank = 0 // every plan of the tier gives the badge
+	}
 	q := `SELECT s.id, s.user_id, s.status, s.cancel_at_end, s.period_end, p.tier_rank, s.check_on FROM billing_subscriptions s
 		JOIN billing_plans p ON p.id = s.plan_id WHERE s.product = $1 AND (s.check_on = 1 OR (s.status IN ('active', 'past_due') AND p.tier_rank >= $2))`
-	args := []any{ProductPremium, s.cfg.Premium.CheckRank}
+	args := []any{product, rank}
 	if userID != "" {
 		q += " AND s.user_id = $3"
 		args = append(args, userID)
@@ -134,13 +178,17 @@ func (s *Service) SyncChecks(ctx context.Context, userID string) (int, error) {
 	now := s.now()
 	changed := 0
 	for _, r := range rs {
-		want := r.sub.Access(now) && r.rank >= s.cfg.Premium.CheckRank
+		want := r.sub.Access(now) && r.rank >= rank
 		if want {
 			u, err := s.social.UserByID(ctx, r.sub.UserID)
 			if err != nil {
 				return changed, err
 			}
-			want = !u.CreatedAt.After(now.Add(-s.cfg.Premium.MinAccountAge))
+			if product == ProductOrganization {
+				want = u.Kind == social.Business
+			} else {
+				want = !u.CreatedAt.After(now.Add(-s.cfg.Premium.MinAccountAge))
+			}
 		}
 		if want == (r.check == 1) {
 			continue
@@ -149,6 +197,9 @@ func (s *Service) SyncChecks(ctx context.Context, userID string) (int, error) {
 			if err := guarded(ctx, tx, "the subscription", "UPDATE billing_subscriptions SET check_on = $2 WHERE id = $1 AND check_on = $3",
 				r.sub.ID, boolInt(want), r.check); err != nil {
 				return err
+			}
+			if product == ProductOrganization {
+				return s.social.SetOrgBadge(ctx, tx, r.sub.UserID, want)
 			}
 			return s.social.SetPaidCheck(ctx, tx, r.sub.UserID, want)
 		})

@@ -168,11 +168,19 @@ func (s *Service) renew(ctx context.Context, sub Subscription, actor, key, fp st
 		anchor, n = start, 0 // a new rhythm from here
 	}
 	end := Bound(anchor, plan.Period, n+1)
-	version, price, err := priceAt(ctx, s.db.Reader(), plan.ID, start)
+	version, base, err := priceAt(ctx, s.db.Reader(), plan.ID, start)
 	if err != nil {
 		return err
 	}
-	plan.Price.Minor, plan.Version = price, version
+	seats := sub.Seats
+	if sub.NextSeats >= 0 {
+		seats = sub.NextSeats
+	}
+	plan.Price.Minor, plan.Version = base, version
+	price, err := periodPrice(plan, seats)
+	if err != nil {
+		return err
+	}
 	worth, err := worthOf(start, end, price)
 	if err != nil {
 		return err
@@ -182,10 +190,11 @@ func (s *Service) renew(ctx context.Context, sub Subscription, actor, key, fp st
 		cardID: sub.CardID, plan: plan, amount: price, start: start, end: end, note: plan.Name}
 	a.update = func(ctx context.Context, tx *movement.Tx) error {
 		return guarded(ctx, tx.SQL, "the subscription", `UPDATE billing_subscriptions SET plan_id = $2, version = $3, price = $4, anchor_at = $5, period_no = $6,
-			period_start = $7, period_end = $8, paid = $4, worth = $9, next_plan_id = '', attempts = 0, status = 'active', next_attempt_at = $8, cancel_at_end = 0, updated_at = $10
-			WHERE id = $1 AND status IN ('active', 'past_due') AND anchor_at = $11 AND period_no = $12 AND attempts = $13 AND cancel_at_end = $14`,
+			period_start = $7, period_end = $8, paid = $4, worth = $9, next_plan_id = '', attempts = 0, status = 'active', next_attempt_at = $8, cancel_at_end = 0, updated_at = $10,
+			seats = $15, next_seats = -1
+			WHERE id = $1 AND status IN ('active', 'past_due') AND anchor_at = $11 AND period_no = $12 AND attempts = $13 AND cancel_at_end = $14 AND seats = $16 AND next_seats = $17`,
 			sub.ID, plan.ID, version, price, anchor.UnixNano(), n, start.UnixNano(), end.UnixNano(), worth, tx.Now().UnixNano(),
-			sub.Anchor.UnixNano(), sub.PeriodNo, sub.Attempts, boolInt(sub.CancelAtEnd))
+			sub.Anchor.UnixNano(), sub.PeriodNo, sub.Attempts, boolInt(sub.CancelAtEnd), seats, sub.Seats, sub.NextSeats)
 	}
 	_, err = s.charge(ctx, a)
 	return err

@@ -178,11 +178,12 @@ func reused(err error, what string) error {
 	return err
 }
 
-// afterChange brings userID's verified check in line with a Premium
-// change that has just committed. The change stands whatever happens here:
-// should this fail, Run's SyncChecks makes it right within a minute.
+// afterChange brings userID's verified check or organization badge in
+// line with a change that has just committed. The change stands whatever
+// happens here: should this fail, Run's SyncChecks makes it right within a
+// minute.
 func (s *Service) afterChange(ctx context.Context, userID, product string) {
-	if product == ProductPremium {
+	if product == ProductPremium || product == ProductOrganization {
 		_, _ = s.SyncChecks(ctx, userID)
 	}
 }

@@ -69,9 +69,25 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (Subscriptio
 			return Subscription{}, nestegg.ParamErrorf(nestegg.Conflict, "plan_id", "your last renewal failed; pay now to restore it")
 		}
 	}
+	if err := s.checkProduct(ctx, in.UserID, plan); err != nil {
+		return Subscription{}, err
+	}
 	now := s.now()
 	start, end := now, Bound(now, plan.Period, 1)
-	worth, err := worthOf(start, end, plan.Price.Minor)
+	// A restored subscription keeps the seats it had (its affiliates are
+	// still there); a new one starts with none.
+	seats := 0
+	if exists {
+		seats = old.Seats
+		if old.NextSeats >= 0 {
+			seats = old.NextSeats
+		}
+	}
+	price, err := periodPrice(plan, seats)
+	if err != nil {
+		return Subscription{}, err
+	}
+	worth, err := worthOf(start, end, price)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -80,15 +96,15 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (Subscriptio
 		subID = old.ID
 	}
 	a := chargeArgs{kind: movement.Subscription, chargeKind: "start", actor: in.UserID, key: in.IdempotencyKey, fp: fp, userID: in.UserID,
-		subID: subID, cardID: in.CardID, plan: plan, amount: plan.Price.Minor, start: start, end: end, note: plan.Name}
+		subID: subID, cardID: in.CardID, plan: plan, amount: price, start: start, end: end, note: plan.Name}
 	a.update = func(ctx context.Context, tx *movement.Tx) error {
 		t := tx.Now().UnixNano()
 		if exists {
 			return guarded(ctx, tx.SQL, "the subscription", `UPDATE billing_subscriptions SET plan_id = $2, version = $3, asset = $4, price = $5, status = 'active',
 				card_id = $6, anchor_at = $7, period_no = 0, period_start = $7, period_end = $8, paid = $5, worth = $9, cancel_at_end = 0, next_plan_id = '',
-				attempts = 0, next_attempt_at = $8, updated_at = $10 WHERE id = $1 AND status = $11 AND updated_at = $12`,
-				subID, plan.ID, plan.Version, plan.Price.Asset.Code, plan.Price.Minor, in.CardID, start.UnixNano(), end.UnixNano(), worth, t,
-				string(old.Status), old.UpdatedAt.UnixNano())
+				attempts = 0, next_attempt_at = $8, updated_at = $10, seats = $13, next_seats = -1 WHERE id = $1 AND status = $11 AND updated_at = $12`,
+				subID, plan.ID, plan.Version, plan.Price.Asset.Code, price, in.CardID, start.UnixNano(), end.UnixNano(), worth, t,
+				string(old.Status), old.UpdatedAt.UnixNano(), seats)
 		}
 		_, err := tx.SQL.ExecContext(ctx, `INSERT INTO billing_subscriptions (id, user_id, product, plan_id, version, asset, price, status, card_id, anchor_at,
 			period_no, period_start, period_end, paid, worth, next_attempt_at, created_at, updated_at)
@@ -164,7 +180,11 @@ func (s *Service) ChangePlan(ctx context.Context, userID, subID, planID, key str
 		return Subscription{}, nestegg.ParamErrorf(nestegg.Conflict, "plan_id", "%s is no longer offered", plan.Name)
 	}
 	now := s.now()
-	if plan.Period != cur.Period || plan.Price.Minor <= sub.Price.Minor || plan.Price.Asset.Code != sub.Price.Asset.Code {
+	newPrice, err := periodPrice(plan, sub.Seats)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if plan.Period != cur.Period || newPrice <= sub.Price.Minor || plan.Price.Asset.Code != sub.Price.Asset.Code {
 		err := s.db.Write(ctx, func(tx *sql.Tx) error {
 			if err := guarded(ctx, tx, "the subscription", "UPDATE billing_subscriptions SET next_plan_id = $2, updated_at = $3 WHERE id = $1 AND updated_at = $4 AND status = 'active'",
 				sub.ID, plan.ID, now.UnixNano(), sub.UpdatedAt.UnixNano()); err != nil {
@@ -178,14 +198,15 @@ func (s *Service) ChangePlan(ctx context.Context, userID, subID, planID, key str
 		}
 		return s.Subscription(ctx, userID, subID)
 	}
-	worth, due, err := Upgrade(sub.PeriodStart, sub.PeriodEnd, now, sub.worth, sub.Paid, sub.Price.Minor, plan.Price.Minor)
+	worth, due, err := Upgrade(sub.PeriodStart, sub.PeriodEnd, now, sub.worth, sub.Paid, sub.Price.Minor, newPrice)
 	if err != nil {
 		return Subscription{}, err
 	}
 	update := func(ctx context.Context, tx execer, t int64) error {
 		return guarded(ctx, tx, "the subscription", `UPDATE billing_subscriptions SET plan_id = $2, version = $3, price = $4, worth = $5, paid = paid + $6,
-			next_plan_id = '', updated_at = $7 WHERE id = $1 AND status = 'active' AND plan_id = $8 AND period_no = $9 AND anchor_at = $10 AND paid = $11 AND worth = $12`,
-			sub.ID, plan.ID, plan.Version, plan.Price.Minor, worth, due, t, sub.PlanID, sub.PeriodNo, sub.Anchor.UnixNano(), sub.Paid, sub.worth)
+			next_plan_id = '', updated_at = $7 WHERE id = $1 AND status = 'active' AND plan_id = $8 AND period_no = $9 AND anchor_at = $10 AND paid = $11 AND worth = $12
+			AND seats = $13`,
+			sub.ID, plan.ID, plan.Version, newPrice, worth, due, t, sub.PlanID, sub.PeriodNo, sub.Anchor.UnixNano(), sub.Paid, sub.worth, sub.Seats)
 	}
 	if due == 0 {
 		if err := s.db.Write(ctx, func(tx *sql.Tx) error { return update(ctx, tx, now.UnixNano()) }); err != nil {
@@ -302,9 +323,20 @@ func (s *Service) Quote(ctx context.Context, userID, planID string) (Quote, erro
 		return Quote{}, nestegg.ParamErrorf(nestegg.Invalid, "plan_id", "you can't subscribe to yourself")
 	}
 	now := s.now()
+	if err := s.checkProduct(ctx, userID, plan); err != nil {
+		return Quote{}, err
+	}
 	q := Quote{Plan: plan, Now: plan.Price, AtOnce: true, From: now, Renews: Bound(now, plan.Period, 1)}
 	sub, ok, err := s.ForProduct(ctx, userID, plan.Product)
-	if err != nil || !ok || sub.Status == Lapsed || sub.Status == Ended {
+	if err != nil || !ok {
+		return q, err
+	}
+	if sub.Status == Lapsed || sub.Status == Ended {
+		seats := sub.Seats
+		if sub.NextSeats >= 0 {
+			seats = sub.NextSeats
+		}
+		q.Now.Minor, err = periodPrice(plan, seats)
 		return q, err
 	}
 	q.Current = sub
@@ -319,11 +351,15 @@ func (s *Service) Quote(ctx context.Context, userID, planID string) (Quote, erro
 		return Quote{}, err
 	}
 	q.Renews = sub.PeriodEnd
-	if plan.Period != cur.Period || plan.Price.Minor <= sub.Price.Minor || plan.Price.Asset.Code != sub.Price.Asset.Code {
+	newPrice, err := periodPrice(plan, sub.Seats)
+	if err != nil {
+		return Quote{}, err
+	}
+	if plan.Period != cur.Period || newPrice <= sub.Price.Minor || plan.Price.Asset.Code != sub.Price.Asset.Code {
 		q.AtOnce, q.From, q.Now.Minor = false, sub.PeriodEnd, 0
 		return q, nil
 	}
-	_, due, err := Upgrade(sub.PeriodStart, sub.PeriodEnd, now, sub.worth, sub.Paid, sub.Price.Minor, plan.Price.Minor)
+	_, due, err := Upgrade(sub.PeriodStart, sub.PeriodEnd, now, sub.worth, sub.Paid, sub.Price.Minor, newPrice)
 	q.Now.Minor = due
 	return q, err
 }

@@ -47,6 +47,9 @@ type Subscription struct {
 	CancelAtEnd bool
 	// NextPlanID is a plan change that applies at PeriodEnd ("" for none).
 	NextPlanID string
+	// Seats is how many seats the current period pays for (plans with a
+	// seat price); NextSeats a lower number from PeriodEnd, -1 for none.
+	Seats, NextSeats int
 	// Attempts is how many renewals of this period failed; NextAttemptAt
 	// when the next charge is due (the period's end, or a retry).
 	Attempts      int
@@ -80,7 +83,7 @@ func (s Subscription) NextCharge() time.Time {
 }
 
 const subCols = `s.id, s.user_id, s.product, s.plan_id, p.name, s.version, s.asset, s.price, s.status, s.card_id, s.anchor_at, s.period_no,
-	s.period_start, s.period_end, s.paid, s.worth, s.cancel_at_end, s.next_plan_id, s.attempts, s.next_attempt_at, s.created_at, s.updated_at`
+	s.period_start, s.period_end, s.paid, s.worth, s.cancel_at_end, s.next_plan_id, s.attempts, s.next_attempt_at, s.created_at, s.updated_at, s.seats, s.next_seats`
 
 const subFrom = " FROM billing_subscriptions s JOIN billing_plans p ON p.id = s.plan_id"
 
@@ -90,7 +93,7 @@ func scanSub(r scanner) (Subscription, error) {
 	var anchor, start, end, next, created, updated int64
 	var cancel int
 	err := r.Scan(&s.ID, &s.UserID, &s.Product, &s.PlanID, &s.PlanName, &s.Version, &code, &s.Price.Minor, &status, &s.CardID, &anchor, &s.PeriodNo,
-		&start, &end, &s.Paid, &s.worth, &cancel, &s.NextPlanID, &s.Attempts, &next, &created, &updated)
+		&start, &end, &s.Paid, &s.worth, &cancel, &s.NextPlanID, &s.Attempts, &next, &created, &updated, &s.Seats, &s.NextSeats)
 	if err != nil {
 		return Subscription{}, err
 	}

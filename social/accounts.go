@@ -24,8 +24,17 @@ type User struct {
 	// Verified is the paid verified check: the account holds it (package
 	// billing's Premium says so, SetPaidCheck) and no change of its name
 	// awaits staff review.
-	Verified  bool
-	CreatedAt time.Time
+	Verified bool
+	// Official is the label staff grant governments, public figures and
+	// publishers (SetOfficial).
+	Official bool
+	// Organization is the organization badge: a business whose
+	// organization tier gives it (package billing, SetOrgBadge).
+	Organization bool
+	// AffiliateOf is the handle of the organization this account is an
+	// active affiliate of, while that organization holds its badge; "".
+	AffiliateOf string
+	CreatedAt   time.Time
 }
 
 // Account is a User with what only its owner (and staff) may see.
@@ -56,8 +65,12 @@ type ProfileUpdate struct {
 
 // userCols are a User's columns from the users table aliased a, in the order
 // scanUser reads them.
+// The affiliate's mark is a primary-key probe of affiliations (most
+// accounts have none), so lists of users pay one index lookup a row.
 func userCols(a string) string {
-	return fmt.Sprintf("%[1]s.id, %[1]s.handle, %[1]s.display_name, %[1]s.bio, %[1]s.link, %[1]s.kind, %[1]s.created_at, %[1]s.paid_check, %[1]s.check_review", a)
+	return fmt.Sprintf(`%[1]s.id, %[1]s.handle, %[1]s.display_name, %[1]s.bio, %[1]s.link, %[1]s.kind, %[1]s.created_at, %[1]s.paid_check, %[1]s.check_review,
+		%[1]s.official, %[1]s.org_badge, COALESCE((SELECT aff_o.handle FROM affiliations aff_a JOIN users aff_o ON aff_o.id = aff_a.org_id
+		WHERE aff_a.member_id = %[1]s.id AND aff_a.status = 'active' AND aff_o.org_badge = 1), '')`, a)
 }
 
 const accountCols = "u.email, COALESCE((SELECT sr.role FROM staff_roles sr WHERE sr.user_id = u.id), ''), u.totp_secret <> '', u.updated_at"
@@ -67,16 +80,19 @@ type userScan struct {
 	u                      User
 	created                int64
 	paidCheck, checkReview int
+	official, orgBadge     int
 }
 
 func (s *userScan) dest() []any {
-	return []any{&s.u.ID, &s.u.Handle, &s.u.DisplayName, &s.u.Bio, &s.u.Link, &s.u.Kind, &s.created, &s.paidCheck, &s.checkReview}
+	return []any{&s.u.ID, &s.u.Handle, &s.u.DisplayName, &s.u.Bio, &s.u.Link, &s.u.Kind, &s.created, &s.paidCheck, &s.checkReview,
+		&s.official, &s.orgBadge, &s.u.AffiliateOf}
 }
 
 func (s *userScan) user() User {
 	s.u.CreatedAt = fromNanos(s.created)
 	s.u.Initials = avatarInitials(s.u.DisplayName, s.u.Handle)
 	s.u.Verified = s.paidCheck == 1 && s.checkReview == 0
+	s.u.Official, s.u.Organization = s.official == 1, s.orgBadge == 1
 	return s.u
 }
 
