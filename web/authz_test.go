@@ -284,6 +284,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = staffAuthzCases[name]
 			}
 			if !ok {
+				build, ok = orgAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}

@@ -15,23 +15,25 @@ import (
 // signed-in member only: another's subscription is NotFound.
 
 type planJSON struct {
-	ID       string     `json:"id"`
-	Product  string     `json:"product"`
-	Name     string     `json:"name"`
-	Rank     int        `json:"rank"`
-	Period   string     `json:"period"`
-	Price    int64      `json:"price"`
-	Asset    string     `json:"asset"`
-	Display  string     `json:"display"`
-	Benefits string     `json:"benefits"`
-	Active   bool       `json:"active"`
-	Next     *int64     `json:"next_price,omitempty"`
-	NextAt   *time.Time `json:"next_price_from,omitempty"`
+	ID       string `json:"id"`
+	Product  string `json:"product"`
+	Name     string `json:"name"`
+	Rank     int    `json:"rank"`
+	Period   string `json:"period"`
+	Price    int64  `json:"price"`
+	Asset    string `json:"asset"`
+	Display  string `json:"display"`
+	Benefits string `json:"benefits"`
+	Active   bool   `json:"active"`
+	// SeatPrice is each seat's price a period (the organization tier).
+	SeatPrice int64      `json:"seat_price"`
+	Next      *int64     `json:"next_price,omitempty"`
+	NextAt    *time.Time `json:"next_price_from,omitempty"`
 }
 
 func toPlanJSON(p billing.Plan) planJSON {
 	out := planJSON{ID: p.ID, Product: p.Product, Name: p.Name, Rank: p.Rank, Period: string(p.Period), Price: p.Price.Minor,
-		Asset: p.Price.Asset.Code, Display: money.Format(p.Price), Benefits: p.Benefits, Active: p.Active}
+		Asset: p.Price.Asset.Code, Display: money.Format(p.Price), Benefits: p.Benefits, Active: p.Active, SeatPrice: p.SeatPrice.Minor}
 	if !p.NextAt.IsZero() {
 		out.Next, out.NextAt = &p.Next.Minor, &p.NextAt
 	}
@@ -39,23 +41,27 @@ func toPlanJSON(p billing.Plan) planJSON {
 }
 
 type subscriptionJSON struct {
-	ID          string     `json:"id"`
-	Product     string     `json:"product"`
-	PlanID      string     `json:"plan_id"`
-	PlanName    string     `json:"plan_name"`
-	Status      string     `json:"status"`
-	Price       int64      `json:"price"`
-	Asset       string     `json:"asset"`
-	Display     string     `json:"display"`
-	PaidPeriod  int64      `json:"paid_this_period"`
-	Payment     string     `json:"payment_method"`
-	PeriodStart time.Time  `json:"period_start"`
-	PeriodEnd   time.Time  `json:"period_end"`
-	CancelAtEnd bool       `json:"cancel_at_period_end"`
-	NextPlanID  string     `json:"next_plan_id,omitempty"`
-	NextCharge  *time.Time `json:"next_charge_at,omitempty"`
-	Access      bool       `json:"access"`
-	CreatedAt   time.Time  `json:"created_at"`
+	ID          string    `json:"id"`
+	Product     string    `json:"product"`
+	PlanID      string    `json:"plan_id"`
+	PlanName    string    `json:"plan_name"`
+	Status      string    `json:"status"`
+	Price       int64     `json:"price"`
+	Asset       string    `json:"asset"`
+	Display     string    `json:"display"`
+	PaidPeriod  int64     `json:"paid_this_period"`
+	Payment     string    `json:"payment_method"`
+	PeriodStart time.Time `json:"period_start"`
+	PeriodEnd   time.Time `json:"period_end"`
+	CancelAtEnd bool      `json:"cancel_at_period_end"`
+	NextPlanID  string    `json:"next_plan_id,omitempty"`
+	// Seats (plans with a seat price): how many the period pays for, and
+	// a lower number from its end (-1: none waits).
+	Seats      int        `json:"seats"`
+	NextSeats  int        `json:"next_seats"`
+	NextCharge *time.Time `json:"next_charge_at,omitempty"`
+	Access     bool       `json:"access"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
 
 func toSubscriptionJSON(s billing.Subscription, now time.Time) subscriptionJSON {
@@ -65,7 +71,8 @@ func toSubscriptionJSON(s billing.Subscription, now time.Time) subscriptionJSON 
 	}
 	out := subscriptionJSON{ID: s.ID, Product: s.Product, PlanID: s.PlanID, PlanName: s.PlanName, Status: string(s.Status), Price: s.Price.Minor,
 		Asset: s.Price.Asset.Code, Display: money.Format(s.Price), PaidPeriod: s.Paid, Payment: pay, PeriodStart: s.PeriodStart, PeriodEnd: s.PeriodEnd,
-		CancelAtEnd: s.CancelAtEnd, NextPlanID: s.NextPlanID, Access: s.Access(now), CreatedAt: s.CreatedAt}
+		CancelAtEnd: s.CancelAtEnd, NextPlanID: s.NextPlanID, Access: s.Access(now), CreatedAt: s.CreatedAt,
+		Seats: s.Seats, NextSeats: s.NextSeats}
 	if t := s.NextCharge(); !t.IsZero() {
 		out.NextCharge = &t
 	}

@@ -96,7 +96,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	}
 	soc.SetSubscriberCheck(bill.SubscribedTo)
 	usdAsset, _ := money.Lookup("USD")
-	if err := bill.EnsurePremium(context.Background(), billing.DefaultPremiumPlans(usdAsset)); err != nil {
+	if err := bill.EnsurePremium(context.Background(), append(billing.DefaultPremiumPlans(usdAsset), billing.DefaultOrganizationPlans(usdAsset)...)); err != nil {
 		t.Fatalf("EnsurePremium: %v", err)
 	}
 	sav := savings.New(db, l, soc, comp, savings.Config{Events: ev})

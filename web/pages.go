@@ -165,6 +165,15 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/subscriptions/{id}/resume", true, s.subscriptionActionSubmit},
 		{post, "/subscriptions/{id}/pay", true, s.subscriptionActionSubmit},
 		{post, "/subscriptions/{id}/payment-method", true, s.subscriptionActionSubmit},
+		// Organizations (pages_org.go): seats are charged only from the
+		// seats review page's button.
+		{get, "/organization", true, s.organizationPage},
+		{get, "/organization/seats/review", true, s.seatsReview},
+		{post, "/organization/seats", true, s.seatsSubmit},
+		{post, "/organization/affiliates", true, s.inviteAffiliateSubmit},
+		{post, "/organization/affiliates/{handle}/remove", true, s.removeAffiliateSubmit},
+		{post, "/organization/invitations/{handle}/accept", true, s.affiliationSubmit},
+		{post, "/organization/invitations/{handle}/decline", true, s.affiliationSubmit},
 		{get, "/creator", true, s.creatorPage},
 		{post, "/creator/tiers", true, s.creatorTierSubmit},
 		{post, "/creator/tiers/{id}/price", true, s.creatorTierActionSubmit},

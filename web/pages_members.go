@@ -43,6 +43,8 @@ type staffMemberPage struct {
 	Banks   []funding.BankAccount
 	Cards   []funding.Card
 	Status  *compliance.Status // for admin and compliance staff only
+	// CanOfficial: the viewer's role grants and removes the official label.
+	CanOfficial bool
 }
 
 // staffMemberPage shows one member to staff: profile, balances, masked
@@ -78,6 +80,7 @@ func (s *Server) staffMemberPage(w http.ResponseWriter, r *http.Request, pc *pag
 		}
 		d.Status = &st
 	}
+	d.CanOfficial = slices.Contains(rolesOfficial, pc.me.StaffRole)
 	return s.render(pc, "staff_member", d)
 }
 

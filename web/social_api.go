@@ -14,21 +14,28 @@ import (
 // decided once: userJSON is public, accountJSON only ever goes to its owner.
 
 type userJSON struct {
-	ID          string    `json:"id"`
-	Handle      string    `json:"handle"`
-	DisplayName string    `json:"display_name"`
-	Bio         string    `json:"bio"`
-	Link        string    `json:"link"`
-	Initials    string    `json:"initials"`
-	Kind        string    `json:"kind"`
-	Verified    bool      `json:"verified"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string `json:"id"`
+	Handle      string `json:"handle"`
+	DisplayName string `json:"display_name"`
+	Bio         string `json:"bio"`
+	Link        string `json:"link"`
+	Initials    string `json:"initials"`
+	Kind        string `json:"kind"`
+	Verified    bool   `json:"verified"`
+	// Official is the label staff grant; Organization the organization
+	// tier's badge; AffiliateOf the handle of the organization whose mark
+	// the account shows ("" for none).
+	Official     bool      `json:"official"`
+	Organization bool      `json:"organization"`
+	AffiliateOf  string    `json:"affiliate_of"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 func jsonUser(u social.User) userJSON {
 	return userJSON{
 		ID: u.ID, Handle: u.Handle, DisplayName: u.DisplayName, Bio: u.Bio, Link: u.Link,
 		Initials: u.Initials, Kind: string(u.Kind), Verified: u.Verified, CreatedAt: u.CreatedAt,
+		Official: u.Official, Organization: u.Organization, AffiliateOf: u.AffiliateOf,
 	}
 }
 

@@ -29,6 +29,8 @@ var (
 	rolesCompliance = []social.Role{social.Admin, social.Compliance}
 	// rolesAudit: reading the audit log.
 	rolesAudit = []social.Role{social.Admin, social.Compliance}
+	// rolesOfficial: granting and removing the official label.
+	rolesOfficial = []social.Role{social.Admin, social.Support}
 )
 
 // staffPageTable is every page and form action of the operator's console.
@@ -41,6 +43,8 @@ func (s *Server) staffPageTable() []staffPage {
 		{post, "/staff/roles/{handle}", "", staffRule{roles: rolesAdmin, action: "set_role"}, s.staffRoleSubmit},
 		{get, "/staff/members", "Members", staffRule{roles: rolesMembers}, s.staffMembersPage},
 		{get, "/staff/members/{id}", "", staffRule{roles: rolesMembers}, s.staffMemberPage},
+		{post, "/staff/members/{id}/official/grant", "", staffRule{roles: rolesOfficial, action: "grant_official"}, s.officialSubmit},
+		{post, "/staff/members/{id}/official/remove", "", staffRule{roles: rolesOfficial, action: "remove_official"}, s.officialSubmit},
 		{get, "/staff/audit", "Audit log", staffRule{roles: rolesAudit}, s.staffAuditPage},
 		{get, "/staff/disputes", "Disputes", staffRule{roles: rolesDisputes}, s.disputesPage},
 		{post, "/staff/disputes/{id}/resolve", "", staffRule{roles: rolesDisputes, action: "resolve_dispute", why: "note"}, s.resolveSubmit},
@@ -58,6 +62,8 @@ func (s *Server) staffRouteTable() []staffRoute {
 	const mem, noIdem, req = AuthMember, IdempotencyNone, IdempotencyRequired
 	return []staffRoute{
 		{Route{get, "/api/v1/staff/members", mem, 0, noIdem}, staffRule{roles: rolesMembers}, s.apiStaffMembers},
+		{Route{post, "/api/v1/staff/members/{id}/official/grant", mem, smallBody, noIdem}, staffRule{roles: rolesOfficial, action: "grant_official"}, s.apiSetOfficial},
+		{Route{post, "/api/v1/staff/members/{id}/official/remove", mem, smallBody, noIdem}, staffRule{roles: rolesOfficial, action: "remove_official"}, s.apiSetOfficial},
 		{Route{get, "/api/v1/staff/roles", mem, 0, noIdem}, staffRule{roles: rolesAdmin}, s.apiStaffRoles},
 		{Route{post, "/api/v1/staff/roles/{handle}", mem, smallBody, noIdem}, staffRule{roles: rolesAdmin, action: "set_role"}, s.apiSetStaffRole},
 		{Route{post, "/api/v1/staff/charges/{id}/refund", mem, smallBody, req}, staffRule{roles: rolesRefunds, action: "refund_charge"}, s.apiRefundCharge},
