@@ -40,6 +40,15 @@
 // end. A prorated refund gives back floor(part × unused / length) of each
 // part.
 //
+// # Seats
+//
+// A plan may price seats beside its own price (the organization tier's
+// affiliates, Plan.SeatPrice). A period costs the plan's price plus each
+// seat's. More seats apply at once and are charged as an upgrade is (the
+// rest of the period's worth at the new price less at the old); fewer
+// apply from the period's end, when the renewal charges for them. A
+// restored subscription keeps its seats.
+//
 // # Renewals and grace
 //
 // Run renews subscriptions whose period has ended: a downgrade chosen

@@ -26,6 +26,7 @@ type payPageSite struct {
 	*pageSite
 	pay  *payments.Service
 	bill *billing.Service
+	comp *compliance.Service
 }
 
 func newPayPageSite(t testing.TB, db *store.DB) *payPageSite {
@@ -48,7 +49,7 @@ func newPayPageSite(t testing.TB, db *store.DB) *payPageSite {
 	}
 	soc.SetSubscriberCheck(bill.SubscribedTo)
 	usd, _ := money.Lookup("USD")
-	if err := bill.EnsurePremium(context.Background(), billing.DefaultPremiumPlans(usd)); err != nil {
+	if err := bill.EnsurePremium(context.Background(), append(billing.DefaultPremiumPlans(usd), billing.DefaultOrganizationPlans(usd)...)); err != nil {
 		t.Fatal(err)
 	}
 	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Billing: bill, Version: "test"})
@@ -58,7 +59,7 @@ func newPayPageSite(t testing.TB, db *store.DB) *payPageSite {
 		srv.Close()
 		l.Close()
 	})
-	return &payPageSite{pageSite: &pageSite{t: t, url: hs.URL, social: soc, clock: clock}, pay: pay, bill: bill}
+	return &payPageSite{pageSite: &pageSite{t: t, url: hs.URL, social: soc, clock: clock}, pay: pay, bill: bill, comp: comp}
 }
 
 // fund credits a member through the operator's door.
