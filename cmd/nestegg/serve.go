@@ -210,7 +210,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// Creators' subscribers read their subscribers-only posts.
 	soc.SetSubscriberCheck(bill.SubscribedTo)
 	usd, _ := money.Lookup("USD")
-	if err := bill.EnsurePremium(ctx, billing.DefaultPremiumPlans(usd)); err != nil {
+	if err := bill.EnsurePremium(ctx, append(billing.DefaultPremiumPlans(usd), billing.DefaultOrganizationPlans(usd)...)); err != nil {
 		l.Close()
 		return err
 	}
