@@ -345,3 +345,23 @@ func (s *Server) apiSetPlanPrice(w http.ResponseWriter, r *http.Request, body []
 	}
 	return writeJSON(w, http.StatusOK, toPlanJSON(p))
 }
+
+// apiSubscriptionQuote says what subscribing to a plan, or changing to it,
+// would charge now and when it applies, without doing it (the CLI asks
+// before any charge).
+func (s *Server) apiSubscriptionQuote(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	me, err := s.apiBilling(r)
+	if err != nil {
+		return err
+	}
+	q, err := s.billing.Quote(r.Context(), me, r.URL.Query().Get("plan_id"))
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"plan": toPlanJSON(q.Plan), "now": q.Now.Minor, "now_display": money.Format(q.Now), "at_once": q.AtOnce,
+		"from": q.From, "renews_at": q.Renews}
+	if q.Current.ID != "" {
+		out["current"] = toSubscriptionJSON(q.Current, s.clock())
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -46,6 +46,7 @@ var billingAuthzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) 
 		id, _ := e.ownSubscription(t, w)
 		return authzCase{path: "/api/v1/subscriptions", nobody: s401, stranger: s200, owner: s200, private: []string{id}}
 	},
+	"GET /api/v1/subscriptions/quote":               asMember("/api/v1/subscriptions/quote?plan_id=pln_premium_2_month", "", s200),
 	"GET /api/v1/subscriptions/{id}":                onSubscription("", "", s200),
 	"POST /api/v1/subscriptions/{id}/plan":          onSubscription("/plan", `{"plan_id":"pln_premium_2_month"}`, s200),
 	"POST /api/v1/subscriptions/{id}/cancel":        onSubscription("/cancel", "", s200),

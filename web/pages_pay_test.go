@@ -13,6 +13,8 @@ import (
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/movement"
+	"github.com/nestegg/nestegg/movement/movementtest"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
@@ -59,6 +61,9 @@ func newPayPageSite(t testing.TB, db *store.DB) *payPageSite {
 		srv.Close()
 		l.Close()
 	})
+	// The book auditor, after every test on this site: runs before the
+	// ledger closes (cleanups run last first).
+	t.Cleanup(func() { movementtest.Audit(t, movement.New(db, l, comp, nil)) })
 	return &payPageSite{pageSite: &pageSite{t: t, url: hs.URL, social: soc, clock: clock}, pay: pay, bill: bill, comp: comp}
 }
 

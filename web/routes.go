@@ -226,6 +226,7 @@ func (s *Server) routeTable(withMetrics bool) []*route {
 		{Route{get, "/api/v1/plans", opt, 0, noIdem}, s.apiPlans, nil},
 		{Route{post, "/api/v1/subscriptions", mem, smallBody, req}, s.apiSubscribe, nil},
 		{Route{get, "/api/v1/subscriptions", mem, 0, noIdem}, s.apiSubscriptions, nil},
+		{Route{get, "/api/v1/subscriptions/quote", mem, 0, noIdem}, s.apiSubscriptionQuote, nil},
 		{Route{get, "/api/v1/subscriptions/{id}", mem, 0, noIdem}, s.apiSubscription, nil},
 		{Route{post, "/api/v1/subscriptions/{id}/plan", mem, smallBody, req}, s.apiSubscriptionAction("plan"), nil},
 		{Route{post, "/api/v1/subscriptions/{id}/cancel", mem, 0, optIdem}, s.apiSubscriptionAction("cancel"), nil},
