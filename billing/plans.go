@@ -41,6 +41,9 @@ type Plan struct {
 	// is not versioned: a change applies from each subscription's next
 	// period.
 	SeatPrice money.Amount
+	// PostChars is a perk: how long a post the plan's subscribers may
+	// write (0: the standard length). Premium's plans only.
+	PostChars int
 	Benefits  string
 	Active    bool
 	// Next is a price set but not yet in force, from NextAt; zero without.
@@ -57,6 +60,8 @@ type PlanInput struct {
 	Price   money.Amount
 	// SeatPrice (platform products only): see Plan.SeatPrice.
 	SeatPrice int64
+	// PostChars (Premium only): see Plan.PostChars.
+	PostChars int
 	Benefits  string
 }
 
@@ -71,6 +76,8 @@ func (in PlanInput) check() error {
 		return nestegg.ParamErrorf(nestegg.Invalid, "period", "the period is month or year")
 	case in.Rank < 0 || in.Rank > 100:
 		return nestegg.ParamErrorf(nestegg.Invalid, "rank", "the rank is 0 to 100")
+	case in.PostChars < 0 || in.PostChars > MaxPostChars:
+		return nestegg.ParamErrorf(nestegg.Invalid, "post_chars", "a post's length is 0 (the standard) to %d characters", MaxPostChars)
 	case in.SeatPrice < 0 || in.SeatPrice > MaxPrice:
 		return nestegg.ParamErrorf(nestegg.Invalid, "seat_price", "a seat's price is zero to %s", money.Format(money.Amount{Asset: in.Price.Asset, Minor: MaxPrice}))
 	}
@@ -104,8 +111,8 @@ func (s *Service) CreatePlan(ctx context.Context, ownerID string, in PlanInput) 
 		if in.Product != ProductPremium && in.Product != ProductOrganization {
 			return Plan{}, nestegg.ParamErrorf(nestegg.Invalid, "product", "the operator's products are %q and %q", ProductPremium, ProductOrganization)
 		}
-	} else if in.SeatPrice != 0 {
-		return Plan{}, nestegg.ParamErrorf(nestegg.Invalid, "seat_price", "only the operator's plans have seats")
+	} else if in.SeatPrice != 0 || in.PostChars != 0 {
+		return Plan{}, nestegg.ParamErrorf(nestegg.Invalid, "seat_price", "only the operator's plans have seats and perks")
 	} else if in.Product != CreatorProduct(ownerID) {
 		return Plan{}, nestegg.ParamErrorf(nestegg.Forbidden, "product", "you make plans for your own subscriptions only")
 	} else if err := s.checkCreatorPlan(ctx, ownerID); err != nil {
@@ -114,11 +121,11 @@ func (s *Service) CreatePlan(ctx context.Context, ownerID string, in PlanInput) 
 	now := s.now()
 	p := Plan{ID: nestegg.NewID("pln"), Product: in.Product, OwnerID: ownerID, Name: strings.TrimSpace(in.Name), Rank: in.Rank,
 		Period: in.Period, Price: in.Price, Version: 1, Benefits: in.Benefits, Active: true,
-		SeatPrice: money.Amount{Asset: in.Price.Asset, Minor: in.SeatPrice}}
+		SeatPrice: money.Amount{Asset: in.Price.Asset, Minor: in.SeatPrice}, PostChars: in.PostChars}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (id, product, owner_id, name, tier_rank, period, asset, benefits, active, seat_price, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10)`, p.ID, p.Product, p.OwnerID, p.Name, p.Rank, string(p.Period), p.Price.Asset.Code, p.Benefits,
-			in.SeatPrice, now.UnixNano()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (id, product, owner_id, name, tier_rank, period, asset, benefits, active, seat_price, post_chars, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $11)`, p.ID, p.Product, p.OwnerID, p.Name, p.Rank, string(p.Period), p.Price.Asset.Code, p.Benefits,
+			in.SeatPrice, in.PostChars, now.UnixNano()); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "INSERT INTO billing_prices (plan_id, version, amount, effective_at, created_at) VALUES ($1, 1, $2, $3, $3)",
@@ -233,7 +240,7 @@ func (s *Service) ownPlan(ctx context.Context, ownerID, planID string) (Plan, er
 	return p, nil
 }
 
-const planCols = "id, product, owner_id, name, tier_rank, period, asset, benefits, active, seat_price"
+const planCols = "id, product, owner_id, name, tier_rank, period, asset, benefits, active, seat_price, post_chars"
 
 // Plan returns a plan with its price in force now. Anyone may call it.
 // Errors: NotFound.
@@ -281,7 +288,7 @@ func (s *Service) scanPlanRow(r scanner) (Plan, error) {
 	var p Plan
 	var period, code string
 	var active int
-	if err := r.Scan(&p.ID, &p.Product, &p.OwnerID, &p.Name, &p.Rank, &period, &code, &p.Benefits, &active, &p.SeatPrice.Minor); err != nil {
+	if err := r.Scan(&p.ID, &p.Product, &p.OwnerID, &p.Name, &p.Rank, &period, &code, &p.Benefits, &active, &p.SeatPrice.Minor, &p.PostChars); err != nil {
 		return Plan{}, err
 	}
 	p.Period, p.Active, p.Price.Asset = Period(period), active == 1, asset(code)

@@ -35,25 +35,27 @@ func (c *PremiumConfig) defaults() {
 }
 
 // DefaultPremiumPlans are Premium's plans on a new install: Basic $3,
-// Premium $8 and Premium+ $16 a month, or a year for ten months' price.
-// The operator edits them (SetPrice, UpdatePlan).
+// Premium $8 and Premium+ $16 a month, or a year for ten months' price,
+// with longer posts as their perk (1,000, 4,000 and 10,000 characters).
+// The operator edits them (SetPrice, UpdatePlan, SetPerks).
 func DefaultPremiumPlans(asset money.Asset) []PlanInput {
 	var out []PlanInput
 	for i, t := range []struct {
 		name, benefits string
 		month          int64
+		chars          int
 	}{
-		{"Basic", "Edit posts, longer posts, reply boost (small)", 300},
-		{"Premium", "Everything in Basic, the verified check, reply boost (larger)", 800},
-		{"Premium+", "Everything in Premium, the largest reply boost", 1600},
+		{"Basic", "Posts up to 1,000 characters", 300, 1000},
+		{"Premium", "The verified check, posts up to 4,000 characters", 800, 4000},
+		{"Premium+", "The verified check, posts up to 10,000 characters", 1600, 10000},
 	} {
 		scale := int64(1)
 		for range asset.Scale - 2 {
 			scale *= 10
 		}
-		out = append(out, PlanInput{Product: ProductPremium, Name: t.name, Rank: i + 1, Period: Monthly, Benefits: t.benefits,
+		out = append(out, PlanInput{Product: ProductPremium, Name: t.name, Rank: i + 1, Period: Monthly, Benefits: t.benefits, PostChars: t.chars,
 			Price: money.Amount{Asset: asset, Minor: t.month * scale}})
-		out = append(out, PlanInput{Product: ProductPremium, Name: t.name + " (yearly)", Rank: i + 1, Period: Yearly, Benefits: t.benefits,
+		out = append(out, PlanInput{Product: ProductPremium, Name: t.name + " (yearly)", Rank: i + 1, Period: Yearly, Benefits: t.benefits, PostChars: t.chars,
 			Price: money.Amount{Asset: asset, Minor: 10 * t.month * scale}})
 	}
 	return out
@@ -107,9 +109,9 @@ func (s *Service) EnsurePremium(ctx context.Context, plans []PlanInput) error {
 			// One plan per product, rank and period: pln_premium_2_month
 			// is Premium.
 			id := fmt.Sprintf("pln_%s_%d_%s", p.Product, p.Rank, p.Period)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (id, product, owner_id, name, tier_rank, period, asset, benefits, active, seat_price, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10) ON CONFLICT (id) DO NOTHING`,
-				id, p.Product, PlatformOwner, p.Name, p.Rank, string(p.Period), p.Price.Asset.Code, p.Benefits, p.SeatPrice, now); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (id, product, owner_id, name, tier_rank, period, asset, benefits, active, seat_price, post_chars, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $11) ON CONFLICT (id) DO NOTHING`,
+				id, p.Product, PlatformOwner, p.Name, p.Rank, string(p.Period), p.Price.Asset.Code, p.Benefits, p.SeatPrice, p.PostChars, now); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO billing_prices (plan_id, version, amount, effective_at, created_at) VALUES ($1, 1, $2, $3, $3)

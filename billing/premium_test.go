@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -109,4 +110,67 @@ func TestVerifiedCheck(t *testing.T) {
 
 func paymentTo(from, to string, minor int64) payments.SendInput {
 	return payments.SendInput{FromUserID: from, ToHandle: to, Amount: usd(minor), IdempotencyKey: "drain-" + from}
+}
+
+// TestPostPerk: Premium's plans let their subscribers write longer posts
+// (Basic 1,000 characters, Premium 4,000), from the moment the plan starts
+// until it ends; the operator changes the perk; everyone else keeps 280.
+func TestPostPerk(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, billing.Config{})
+		e.social.SetPostLimit(e.bill.PostChars)
+		if err := e.bill.EnsurePremium(e.ctx, append(billing.DefaultPremiumPlans(usd(0).Asset), billing.DefaultOrganizationPlans(usd(0).Asset)...)); err != nil {
+			t.Fatal(err)
+		}
+		ann, bob := e.signup("ann", social.Member), e.signup("bob", social.Member)
+		post := func(who string, n int) error {
+			_, err := e.social.CreatePost(e.ctx, who, social.NewPost{Body: strings.Repeat("a", n)})
+			return err
+		}
+		if err := post(bob, 281); !nestegg.Is(err, nestegg.Invalid) || !strings.Contains(nestegg.ErrorMessage(err), "Premium plans allow longer posts") {
+			t.Fatalf("281 characters without a plan: %v", err)
+		}
+		if err := post(bob, 280); err != nil {
+			t.Fatal(err)
+		}
+		e.fund(ann, 100_00)
+		sub := e.subscribe(ann, "pln_premium_1_month")
+		if n, err := e.bill.PostChars(e.ctx, ann); err != nil || n != 1000 {
+			t.Fatalf("Basic's PostChars = %d, %v", n, err)
+		}
+		if err := post(ann, 1000); err != nil {
+			t.Fatalf("1,000 characters on Basic: %v", err)
+		}
+		if err := post(ann, 1001); !nestegg.Is(err, nestegg.Invalid) || !strings.Contains(nestegg.ErrorMessage(err), "at most 1000 characters") {
+			t.Fatalf("1,001 characters on Basic: %v", err)
+		}
+		if _, err := e.bill.ChangePlan(e.ctx, ann, sub.ID, "pln_premium_2_month", e.key()); err != nil {
+			t.Fatal(err)
+		}
+		if err := post(ann, 4000); err != nil {
+			t.Fatalf("4,000 characters on Premium: %v", err)
+		}
+		if _, err := e.bill.SetPerks(e.ctx, "pln_premium_2_month", 5000); err != nil {
+			t.Fatal(err)
+		}
+		if err := post(ann, 5000); err != nil {
+			t.Fatalf("5,000 characters after the perk grew: %v", err)
+		}
+		if _, err := e.bill.SetPerks(e.ctx, "pln_organization_1_month", 5000); !nestegg.Is(err, nestegg.Invalid) {
+			t.Fatalf("a perk on the organization tier: %v", err)
+		}
+		if _, err := e.bill.SetPerks(e.ctx, "pln_premium_2_month", billing.MaxPostChars+1); !nestegg.Is(err, nestegg.Invalid) {
+			t.Fatalf("a perk over the most: %v", err)
+		}
+		if _, err := e.bill.Cancel(e.ctx, ann, sub.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := post(ann, 4000); err != nil {
+			t.Fatalf("the perk went before the period ended: %v", err)
+		}
+		e.days(35)
+		if err := post(ann, 281); !nestegg.Is(err, nestegg.Invalid) {
+			t.Fatalf("281 characters after Premium ended: %v", err)
+		}
+	})
 }

@@ -109,7 +109,9 @@ func checkPassword(param, p string) error {
 // cleanPost normalizes a post's text and checks its length: 1 to 280
 // characters, counted in Unicode code points after NFC normalization (not
 // bytes: "日本" is two characters).
-func cleanPost(s string) (string, error) {
+// limit, when not nil, is the author's own longest post (a perk); it is
+// asked only for posts longer than MaxPostLen.
+func cleanPost(s string, limit func() (int, error)) (string, error) {
 	s, err := cleanText("body", s, true)
 	if err != nil {
 		return "", err
@@ -118,7 +120,18 @@ func cleanPost(s string) (string, error) {
 		return "", nestegg.ParamErrorf(nestegg.Invalid, "body", "write something first")
 	}
 	if n := utf8.RuneCountInString(s); n > MaxPostLen {
-		return "", nestegg.ParamErrorf(nestegg.Invalid, "body", "a post has at most %d characters (this one has %d)", MaxPostLen, n)
+		max := 0
+		if limit != nil {
+			if max, err = limit(); err != nil {
+				return "", err
+			}
+		}
+		if n > max {
+			if max <= MaxPostLen {
+				return "", nestegg.ParamErrorf(nestegg.Invalid, "body", "a post has at most %d characters (this one has %d); Premium plans allow longer posts", MaxPostLen, n)
+			}
+			return "", nestegg.ParamErrorf(nestegg.Invalid, "body", "your plan allows posts of at most %d characters (this one has %d)", max, n)
+		}
 	}
 	return s, nil
 }

@@ -222,7 +222,7 @@ func TestCleanPost(t *testing.T) {
 		{"bell \a", "", true},
 	}
 	for _, tt := range tests {
-		got, err := cleanPost(tt.in)
+		got, err := cleanPost(tt.in, nil)
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("cleanPost(%q) = %q, %v; want %q, err=%v", tt.in, got, err, tt.want, tt.wantErr)
 		}

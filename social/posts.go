@@ -48,8 +48,9 @@ type NewPost struct {
 	SubscribersOnly bool
 }
 
-// CreatePost publishes a post by authorID: at most 280 characters, counted
-// in code points after NFC normalization. Mentions of existing people and
+// CreatePost publishes a post by authorID: at most 280 characters (or the
+// longer length the author's plan allows, SetPostLimit), counted in code
+// points after NFC normalization. Mentions of existing people and
 // hashtags are stored; the people mentioned and the author of the post
 // replied to are notified (unless blocks forbid it), then the PostHook runs,
 // all in one transaction. Only the author may call it.
@@ -60,7 +61,12 @@ type NewPost struct {
 // way); NotFound when authorID has no account; whatever the PostHook
 // returns.
 func (s *Service) CreatePost(ctx context.Context, authorID string, in NewPost) (Post, error) {
-	body, err := cleanPost(in.Body)
+	body, err := cleanPost(in.Body, func() (int, error) {
+		if l := s.postLen.Load(); l != nil {
+			return (*l)(ctx, authorID)
+		}
+		return 0, nil
+	})
 	if err != nil {
 		return Post{}, err
 	}

@@ -122,6 +122,7 @@ type Service struct {
 	onPost   atomic.Pointer[PostHook]
 	view     atomic.Pointer[PostView]
 	subs     atomic.Pointer[SubscriberCheck]
+	postLen  atomic.Pointer[PostLimit]
 }
 
 // New returns a Service storing its data in db, which must be migrated.

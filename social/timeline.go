@@ -367,6 +367,21 @@ func (s *Service) hydrate(ctx context.Context, q store.Querier, viewerID string,
 // viewerID may read that creator's subscribers-only posts now.
 type SubscriberCheck func(ctx context.Context, viewerID string, creatorIDs []string) (map[string]bool, error)
 
+// PostLimit says how long a post userID may write by a perk of their plan;
+// 0 or less means the standard MaxPostLen.
+type PostLimit func(ctx context.Context, userID string) (int, error)
+
+// SetPostLimit installs the perk that lets some members write posts longer
+// than MaxPostLen (package billing's Premium plans). It is asked only about
+// posts longer than that.
+func (s *Service) SetPostLimit(l PostLimit) {
+	if l == nil {
+		s.postLen.Store(nil)
+		return
+	}
+	s.postLen.Store(&l)
+}
+
 // SetSubscriberCheck installs the check that unlocks subscribers-only
 // posts (package billing's creator subscriptions). Without one, or when it
 // fails, such posts stay locked to everyone but their author.

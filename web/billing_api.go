@@ -26,14 +26,17 @@ type planJSON struct {
 	Benefits string `json:"benefits"`
 	Active   bool   `json:"active"`
 	// SeatPrice is each seat's price a period (the organization tier).
-	SeatPrice int64      `json:"seat_price"`
+	SeatPrice int64 `json:"seat_price"`
+	// PostChars is Premium's perk: the longest post (0: the standard).
+	PostChars int        `json:"post_chars"`
 	Next      *int64     `json:"next_price,omitempty"`
 	NextAt    *time.Time `json:"next_price_from,omitempty"`
 }
 
 func toPlanJSON(p billing.Plan) planJSON {
 	out := planJSON{ID: p.ID, Product: p.Product, Name: p.Name, Rank: p.Rank, Period: string(p.Period), Price: p.Price.Minor,
-		Asset: p.Price.Asset.Code, Display: money.Format(p.Price), Benefits: p.Benefits, Active: p.Active, SeatPrice: p.SeatPrice.Minor}
+		Asset: p.Price.Asset.Code, Display: money.Format(p.Price), Benefits: p.Benefits, Active: p.Active, SeatPrice: p.SeatPrice.Minor,
+		PostChars: p.PostChars}
 	if !p.NextAt.IsZero() {
 		out.Next, out.NextAt = &p.Next.Minor, &p.NextAt
 	}
@@ -364,4 +367,26 @@ func (s *Server) apiSubscriptionQuote(w http.ResponseWriter, r *http.Request, _ 
 		out["current"] = toSubscriptionJSON(q.Current, s.clock())
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// apiSetPlanPerks sets a Premium plan's perk (the operator): how long a
+// post its subscribers may write.
+func (s *Server) apiSetPlanPerks(w http.ResponseWriter, r *http.Request, body []byte) error {
+	if s.billing == nil {
+		return nestegg.Errorf(nestegg.Unavailable, "subscriptions are not enabled on this server")
+	}
+	var req struct {
+		PostChars *int `json:"post_chars"`
+	}
+	if err := decodeJSON(body, &req); err != nil {
+		return err
+	}
+	if req.PostChars == nil {
+		return nestegg.ParamErrorf(nestegg.Invalid, "post_chars", "say how long a post the plan allows (0 for the standard)")
+	}
+	p, err := s.billing.SetPerks(r.Context(), r.PathValue("id"), *req.PostChars)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toPlanJSON(p))
 }

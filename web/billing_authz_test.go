@@ -67,6 +67,7 @@ var billingAuthzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) 
 		return authzCase{path: "/api/v1/staff/check-reviews/" + w.owner.handle + "/approve", nobody: s401, stranger: s403, owner: s403}
 	},
 	"POST /api/v1/operator/plans/{id}/price": operatorOnly("/api/v1/operator/plans/pln_premium_3_year/price", `{"price":"$170"}`),
+	"POST /api/v1/operator/plans/{id}/perks": operatorOnly("/api/v1/operator/plans/pln_premium_3_year/perks", `{"post_chars":5000}`),
 	// Tiers are a creator's own: these members are no creators, and the
 	// operator's plans are nobody's to edit here.
 	"POST /api/v1/me/tiers":            asMember("/api/v1/me/tiers", `{"name":"Fans","price":"$5"}`, s403),

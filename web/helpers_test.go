@@ -95,6 +95,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 		t.Fatalf("billing.New: %v", err)
 	}
 	soc.SetSubscriberCheck(bill.SubscribedTo)
+	soc.SetPostLimit(bill.PostChars)
 	usdAsset, _ := money.Lookup("USD")
 	if err := bill.EnsurePremium(context.Background(), append(billing.DefaultPremiumPlans(usdAsset), billing.DefaultOrganizationPlans(usdAsset)...)); err != nil {
 		t.Fatalf("EnsurePremium: %v", err)

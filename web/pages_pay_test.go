@@ -50,6 +50,7 @@ func newPayPageSite(t testing.TB, db *store.DB) *payPageSite {
 		t.Fatal(err)
 	}
 	soc.SetSubscriberCheck(bill.SubscribedTo)
+	soc.SetPostLimit(bill.PostChars)
 	usd, _ := money.Lookup("USD")
 	if err := bill.EnsurePremium(context.Background(), append(billing.DefaultPremiumPlans(usd), billing.DefaultOrganizationPlans(usd)...)); err != nil {
 		t.Fatal(err)

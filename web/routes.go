@@ -242,6 +242,7 @@ func (s *Server) routeTable(withMetrics bool) []*route {
 		{Route{http.MethodDelete, "/api/v1/affiliations/{handle}", mem, 0, noIdem}, s.apiAffiliation, nil},
 		{Route{get, "/api/v1/receipts", mem, 0, noIdem}, s.apiReceipts, nil},
 		{Route{post, "/api/v1/operator/plans/{id}/price", op, smallBody, noIdem}, s.apiSetPlanPrice, nil},
+		{Route{post, "/api/v1/operator/plans/{id}/perks", op, smallBody, noIdem}, s.apiSetPlanPerks, nil},
 		{Route{post, "/api/v1/me/tiers", mem, smallBody, optIdem}, s.apiCreateTier, nil},
 		{Route{patch, "/api/v1/me/tiers/{id}", mem, smallBody, noIdem}, s.apiUpdateTier, nil},
 		{Route{post, "/api/v1/me/tiers/{id}/price", mem, smallBody, noIdem}, s.apiTierPrice, nil},

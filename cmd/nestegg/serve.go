@@ -207,8 +207,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	// Savings: interest accrued daily and paid monthly by the job below.
 	sav := savings.New(db, l, soc, comp, savings.Config{Events: ev})
-	// Creators' subscribers read their subscribers-only posts.
+	// Creators' subscribers read their subscribers-only posts; Premium's
+	// perk is longer posts.
 	soc.SetSubscriberCheck(bill.SubscribedTo)
+	soc.SetPostLimit(bill.PostChars)
 	usd, _ := money.Lookup("USD")
 	if err := bill.EnsurePremium(ctx, append(billing.DefaultPremiumPlans(usd), billing.DefaultOrganizationPlans(usd)...)); err != nil {
 		l.Close()

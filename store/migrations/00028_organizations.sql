@@ -27,8 +27,12 @@ CREATE INDEX affiliations_member ON affiliations (member_id, status);
 ALTER TABLE billing_plans ADD COLUMN seat_price BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE billing_subscriptions ADD COLUMN seats INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE billing_subscriptions ADD COLUMN next_seats INTEGER NOT NULL DEFAULT -1;
+-- Perks (package billing): how long a post a Premium plan's subscribers may
+-- write (0: the standard length), set by the operator.
+ALTER TABLE billing_plans ADD COLUMN post_chars INTEGER NOT NULL DEFAULT 0;
 
 -- +goose Down
+ALTER TABLE billing_plans DROP COLUMN post_chars;
 ALTER TABLE billing_subscriptions DROP COLUMN next_seats;
 ALTER TABLE billing_subscriptions DROP COLUMN seats;
 ALTER TABLE billing_plans DROP COLUMN seat_price;
