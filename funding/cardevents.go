@@ -46,6 +46,7 @@ func (s *Service) CardEvent(ctx context.Context, ev rails.CardEvent) error {
 	if err != sql.ErrNoRows {
 		return err
 	}
+	err = nil // an event of a type nothing acts on is recorded as seen
 	switch {
 	case ev.Charge != nil && ev.Charge.Refunded > 0:
 		err = s.refundEvent(ctx, *ev.Charge)

@@ -167,6 +167,12 @@ func TestStripeTopUpSettlesByWebhook(t *testing.T) {
 		body, h = signedEvent(t, secret, "evt_other_"+m.ID, "payment_intent.payment_failed", other)
 		deliver(body, h)
 
+		// An event of a type Nestegg does not act on is taken (and its
+		// id recorded), not failed: a failure would have Stripe deliver
+		// it again for days.
+		body, h = signedEvent(t, secret, "evt_cus_"+m.ID, "customer.created", map[string]any{"id": "cus_1", "object": "customer"})
+		deliver(body, h)
+
 		po := map[string]any{"id": "po_1", "object": "payout", "amount": gross, "currency": "usd", "status": "paid", "created": time.Now().Unix()}
 		body, h = signedEvent(t, secret, "evt_po_"+m.ID, "payout.paid", po)
 		deliver(body, h)

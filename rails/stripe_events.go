@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/stripe/stripe-go/v85"
@@ -25,6 +26,10 @@ type CardEvent struct {
 	Charge *Charge
 	Payout *Payout
 }
+
+// eventName is what Stripe's event ids (evt_…) and types
+// (payment_intent.succeeded) are made of.
+var eventName = regexp.MustCompile(`^[A-Za-z0-9_.]{1,255}$`)
 
 // Payout is the processor paying the platform's balance to its bank.
 type Payout struct {
@@ -77,8 +82,9 @@ func (w *StripeWebhook) Event(payload []byte, header string) (CardEvent, error) 
 		return CardEvent{}, &nestegg.Error{Op: "stripe webhook", Code: nestegg.Invalid, Message: "not a Stripe event", Err: err}
 	}
 	out := CardEvent{ID: ev.ID, Type: string(ev.Type)}
-	if ev.ID == "" || ev.Data == nil {
-		return CardEvent{}, nestegg.Errorf(nestegg.Invalid, "a Stripe event without an id or data")
+	if !eventName.MatchString(ev.ID) || !eventName.MatchString(out.Type) || ev.Data == nil {
+		// Kept in the database as they are: only Stripe's own alphabet.
+		return CardEvent{}, nestegg.Errorf(nestegg.Invalid, "a Stripe event without a plain id, type or data")
 	}
 	bad := func(err error) (CardEvent, error) {
 		return CardEvent{}, &nestegg.Error{Op: "stripe webhook " + out.Type, Code: nestegg.Invalid, Message: "the event's object is not what its type says", Err: err}

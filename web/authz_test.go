@@ -98,6 +98,12 @@ var authzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) authzCa
 	"GET /readyz":              public("/readyz", s200),
 	"GET /metrics":             operatorOnly("/metrics", ""),
 	"GET /api/v1/openapi.json": public("/api/v1/openapi.json", s200),
+	// Stripe's webhook takes no member or operator credential: its
+	// Stripe-Signature is its credential (TestStripeMode: a wrong, missing
+	// or old one is 401 for anyone). This server has no Stripe.
+	"POST /webhooks/stripe": func(*testing.T, *apiEnv, *authzWorld) authzCase {
+		return authzCase{path: "/webhooks/stripe", body: `{}`, nobody: s404, stranger: s404, owner: s404}
+	},
 
 	"GET /api/v1/operator/keys":              operatorOnly("/api/v1/operator/keys", ""),
 	"POST /api/v1/operator/keys":             operatorOnly("/api/v1/operator/keys", `{"name":"x"}`),

@@ -148,6 +148,7 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/money/topup", true, s.topUpSubmit},
 		{get, "/money/movements/{id}", true, s.movementPage},
 		{post, "/money/movements/{id}/confirm", true, s.confirmTopUpSubmit},
+		{get, "/money/movements/{id}/return", true, s.topUpReturn},
 		// Savings (pages_savings.go): money moves at once between the
 		// member's own wallet and savings.
 		{get, "/savings", true, s.savingsPage},
@@ -279,6 +280,9 @@ type pageCtx struct {
 	session social.Session
 	token   string // the session cookie's secret
 	anon    string // the anonymous CSRF cookie's secret, for nobody
+	// stripe: the page loads Stripe.js (the card page in Stripe mode),
+	// so its Content-Security-Policy lets Stripe in.
+	stripe bool
 }
 
 // myID is the signed-in member's id, or "" for nobody.

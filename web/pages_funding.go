@@ -36,6 +36,9 @@ type fundingPage struct {
 	Balance   string
 	Sandbox   bool
 	CardForm  bool // the sandbox card form is offered
+	// StripeKey is the publishable key in Stripe mode: the card form is
+	// Stripe.js's card field, which tokenizes at Stripe.
+	StripeKey string
 	Key       string
 	// Errors by form ("bank", "card", "deposit", "withdraw", "topup",
 	// "verify:<id>"), and what was typed (never a card number or CVC, nor
@@ -89,6 +92,9 @@ func (s *Server) showMoney(pc *pageCtx, status int, d *fundingPage) error {
 		}
 	}
 	d.Sandbox, d.CardForm = s.funding.Config().Sandbox, s.sbxCards != nil
+	if s.sbxCards == nil && s.stripeKey != "" {
+		d.StripeKey, pc.stripe = s.stripeKey, true
+	}
 	d.Micro = map[string]string{}
 	if d.Sandbox {
 		for _, b := range d.Banks {
@@ -193,7 +199,18 @@ func (s *Server) cardSubmit(w http.ResponseWriter, r *http.Request, pc *pageCtx)
 	}
 	d := &fundingPage{ExpMonth: r.PostFormValue("exp_month"), ExpYear: r.PostFormValue("exp_year")}
 	if s.sbxCards == nil {
-		return s.moneyFormError(pc, d, "card", nestegg.Errorf(nestegg.Invalid, "cards are added through the card processor's own form here"))
+		// Stripe mode: Stripe.js made a PaymentMethod in the browser from
+		// the card field (its frame, not this page, held the number) and
+		// the form carries only its id.
+		tok := strings.TrimSpace(r.PostFormValue("token"))
+		if s.stripeKey == "" || tok == "" {
+			return s.moneyFormError(pc, d, "card", nestegg.ParamErrorf(nestegg.Invalid, "token", "enter the card in the card processor's field (it needs JavaScript)"))
+		}
+		c, err := s.funding.LinkCard(r.Context(), pc.me.ID, tok)
+		if err != nil {
+			return s.moneyFormError(pc, d, "card", err)
+		}
+		return s.seeOther(pc, "/money#cards", "Added your "+c.Brand+" card "+c.Masked+". Top up your wallet from it below.")
 	}
 	mo, err1 := strconv.Atoi(strings.TrimSpace(d.ExpMonth))
 	yr, err2 := strconv.Atoi(strings.TrimSpace(d.ExpYear))
@@ -265,6 +282,10 @@ func (s *Server) movementPage(w http.ResponseWriter, r *http.Request, pc *pageCt
 			}
 		}
 	}
+	auth, err := s.funding.AuthenticationURL(r.Context(), pc.me.ID, m.ID)
+	if err != nil {
+		return err
+	}
 	return s.render(pc, "funding_movement", struct {
 		Base
 		M      funding.Movement
@@ -272,8 +293,14 @@ func (s *Server) movementPage(w http.ResponseWriter, r *http.Request, pc *pageCt
 		Next   string
 		Fee    string
 		Total  string
+		// AuthURL is the card bank's 3-D Secure page (Stripe's
+		// next_action redirect); "" on the sandbox, whose stand-in is a
+		// button here.
+		AuthURL string
+		// SandboxCards: the confirm button is the sandbox's stand-in.
+		SandboxCards bool
 	}{pc.base(kindLabel(m.Kind)), m, method, s.movementNext(m), money.Format(m.Fee),
-		money.Format(money.Amount{Asset: m.Amount.Asset, Minor: m.Amount.Minor + m.Fee.Minor})})
+		money.Format(money.Amount{Asset: m.Amount.Asset, Minor: m.Amount.Minor + m.Fee.Minor}), auth, s.sbxCards != nil})
 }
 
 func kindLabel(k funding.Kind) string {

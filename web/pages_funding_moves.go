@@ -243,3 +243,28 @@ func (s *Server) confirmTopUpSubmit(w http.ResponseWriter, r *http.Request, pc *
 	}
 	return s.seeOther(pc, movementURL(m.ID), "Confirmed: "+money.Format(m.Amount)+" is in your wallet.")
 }
+
+// topUpReturn is where the card processor sends the member back from
+// their bank's 3-D Secure page (CardReturnURL): the top-up asks the
+// processor how the charge stands and books it (ConfirmTopUp, which
+// only reads a charge the processor completes itself), then the
+// movement's page shows the result. Nothing here trusts the query string
+// Stripe appends: the processor is asked.
+func (s *Server) topUpReturn(w http.ResponseWriter, r *http.Request, pc *pageCtx) error {
+	if err := s.needFunding(); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	m, err := s.funding.ConfirmTopUp(r.Context(), pc.me.ID, id)
+	switch {
+	case nestegg.Is(err, nestegg.Conflict):
+		// Already booked (the webhook was first), or not authenticated:
+		// the page says which.
+		return s.seeOther(pc, movementURL(id), "")
+	case err != nil:
+		return err
+	case m.Status == funding.StatusDeclined:
+		return s.seeOther(pc, movementURL(m.ID), "Your card was declined: "+m.Reason)
+	}
+	return s.seeOther(pc, movementURL(m.ID), "Confirmed: "+money.Format(m.Amount)+" is in your wallet.")
+}

@@ -220,10 +220,26 @@ func (s *Server) renderTemplate(pc *pageCtx, status int, name, tmpl string, data
 	h.Set("Cache-Control", "no-store")
 	// htmx needs neither inline scripts nor eval (see layout.html's
 	// htmx-config), so the policy can forbid both.
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	if pc.stripe {
+		h.Set("Content-Security-Policy", stripeCSP)
+	} else {
+		h.Set("Content-Security-Policy", pageCSP)
+	}
 	pc.w.WriteHeader(status)
 	pc.w.Write(buf.Bytes())
 }
+
+// pageCSP is every page's Content-Security-Policy: nothing from anywhere
+// else.
+const pageCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// stripeCSP is the card page's in Stripe mode: pageCSP plus exactly what
+// Stripe documents that Stripe.js needs (docs.stripe.com/security/guide,
+// "Content Security Policy"), without the Google Maps sources it lists
+// for address autocompletion, which Nestegg does not use: its script from
+// js.stripe.com, its card field and 3-D Secure frames from js.stripe.com
+// and hooks.stripe.com, and its calls to api.stripe.com.
+const stripeCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' https://js.stripe.com https://*.js.stripe.com; frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com; connect-src 'self' https://api.stripe.com; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // staticFile serves an embedded asset. URLs carry the content hash (see
 // the "static" template func), so the asset may be cached for a year.

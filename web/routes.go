@@ -60,6 +60,9 @@ func (s *Server) routeTable(withMetrics bool) []*route {
 		{Route{get, "/healthz", AuthNone, 0, IdempotencyNone}, s.healthz, nil},
 		{Route{get, "/readyz", AuthNone, 0, IdempotencyNone}, s.readyz, nil},
 		{Route{get, "/api/v1/openapi.json", AuthNone, 0, IdempotencyNone}, serveOpenAPI, nil},
+		// Stripe's webhook: no session or token, its Stripe-Signature is
+		// its credential (stripe_webhook.go).
+		{Route{post, "/webhooks/stripe", AuthNone, smallBody, IdempotencyNone}, s.stripeWebhook, nil},
 
 		{Route{post, "/api/v1/accounts", op, smallBody, IdempotencyOptional}, s.createAccount, nil},
 		{Route{get, "/api/v1/accounts/{id}", op, 0, IdempotencyNone}, s.getAccount, nil},

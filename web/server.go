@@ -59,6 +59,14 @@ type Deps struct {
 	// tokenized in the member's browser at the processor and it stays nil.
 	Funding      *funding.Service
 	SandboxCards *rails.SandboxCards
+	// StripeWebhook, when set, verifies the events Stripe posts to
+	// /webhooks/stripe, which Funding then acts on (without it the route
+	// is 404). StripePublishableKey (pk_…), when set, is Stripe mode on
+	// the web: the card page collects cards with Stripe.js, and only that
+	// page's Content-Security-Policy lets Stripe's script, frames and API
+	// in.
+	StripeWebhook        *rails.StripeWebhook
+	StripePublishableKey string
 	// Events lists members' events and keeps their webhook endpoints
 	// (events_api.go answers 503 without it).
 	Events *events.Service
@@ -93,23 +101,25 @@ type Deps struct {
 // Server is the HTTP handler for the whole API. Create it with New and call
 // Close after the http.Server has shut down.
 type Server struct {
-	limits    *limiter // nil: no rate limits
-	db        *store.DB
-	ledger    *ledger.Ledger
-	kernel    *movement.Kernel // the operator's raw transfers go through it
-	social    *social.Service
-	payments  *payments.Service
-	commerce  *commerce.Service
-	billing   *billing.Service
-	savings   *savings.Service
-	funding   *funding.Service
-	sbxCards  *rails.SandboxCards
-	events    *events.Service
-	comp      *compliance.Service
-	log       *slog.Logger
-	clock     func() time.Time
-	version   string
-	accessLog bool
+	limits     *limiter // nil: no rate limits
+	db         *store.DB
+	ledger     *ledger.Ledger
+	kernel     *movement.Kernel // the operator's raw transfers go through it
+	social     *social.Service
+	payments   *payments.Service
+	commerce   *commerce.Service
+	billing    *billing.Service
+	savings    *savings.Service
+	funding    *funding.Service
+	sbxCards   *rails.SandboxCards
+	stripeHook *rails.StripeWebhook
+	stripeKey  string
+	events     *events.Service
+	comp       *compliance.Service
+	log        *slog.Logger
+	clock      func() time.Time
+	version    string
+	accessLog  bool
 
 	mux     *http.ServeMux
 	handler http.Handler // mux behind CrossOriginProtection
@@ -160,27 +170,29 @@ func New(deps Deps) *Server {
 	var prefix [6]byte
 	rand.Read(prefix[:])
 	s := &Server{
-		db:        deps.DB,
-		ledger:    deps.Ledger,
-		kernel:    newKernel(deps),
-		social:    deps.Social,
-		payments:  deps.Payments,
-		commerce:  deps.Commerce,
-		billing:   deps.Billing,
-		savings:   deps.Savings,
-		funding:   deps.Funding,
-		sbxCards:  deps.SandboxCards,
-		events:    deps.Events,
-		comp:      deps.Compliance,
-		log:       deps.Logger,
-		clock:     deps.Clock,
-		version:   deps.Version,
-		accessLog: deps.AccessLog == nil || *deps.AccessLog,
-		mux:       http.NewServeMux(),
-		metrics:   newMetrics(deps.Registry, deps.Version, deps.Commit, deps.BuildDate),
-		keys:      newOperatorKeys(deps.DB),
-		ridPrefix: "req_" + hex.EncodeToString(prefix[:]) + "_",
-		health:    []byte(`{"status":"ok","version":` + strconv.Quote(deps.Version) + "}"),
+		db:         deps.DB,
+		ledger:     deps.Ledger,
+		kernel:     newKernel(deps),
+		social:     deps.Social,
+		payments:   deps.Payments,
+		commerce:   deps.Commerce,
+		billing:    deps.Billing,
+		savings:    deps.Savings,
+		funding:    deps.Funding,
+		sbxCards:   deps.SandboxCards,
+		stripeHook: deps.StripeWebhook,
+		stripeKey:  deps.StripePublishableKey,
+		events:     deps.Events,
+		comp:       deps.Compliance,
+		log:        deps.Logger,
+		clock:      deps.Clock,
+		version:    deps.Version,
+		accessLog:  deps.AccessLog == nil || *deps.AccessLog,
+		mux:        http.NewServeMux(),
+		metrics:    newMetrics(deps.Registry, deps.Version, deps.Commit, deps.BuildDate),
+		keys:       newOperatorKeys(deps.DB),
+		ridPrefix:  "req_" + hex.EncodeToString(prefix[:]) + "_",
+		health:     []byte(`{"status":"ok","version":` + strconv.Quote(deps.Version) + "}"),
 	}
 	if deps.RateLimits != (RateLimits{}) {
 		s.limits = newLimiter(deps.RateLimits)

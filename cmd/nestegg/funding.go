@@ -37,12 +37,18 @@ import (
 //	                        exchange) instead of the sandbox bank
 //	NESTEGG_STRIPE_KEY, NESTEGG_STRIPE_URL  use Stripe instead of the
 //	                        sandbox card processor
+//	NESTEGG_STRIPE_PUBLISHABLE_KEY  Stripe mode on the web: Stripe.js
+//	                        collects cards (see web.Deps)
+//	NESTEGG_STRIPE_WEBHOOK_SECRET  the signing secret of the endpoint
+//	                        <public URL>/webhooks/stripe: Stripe's events
+//	                        drive charges and payouts, and polling them
+//	                        drops to every stripePollFallback
 //	NESTEGG_SANDBOX=1       the whole install is a sandbox: allows a real
 //	                        rail beside a sandbox one (see railsPlan)
 //	NESTEGG_SANDBOX_CLOCK   a duration (10s): the sandbox rails settle on
 //	                        that short clock, and serve exports the ACH
 //	                        file that often (see sandboxClock)
-func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledger.Ledger, comp *compliance.Service, ev *events.Service, log *slog.Logger, clock time.Duration) (*funding.Service, *rails.SandboxCards, error) {
+func openFunding(ctx context.Context, e *env, db *store.DB, dsn, publicURL string, l *ledger.Ledger, comp *compliance.Service, ev *events.Service, log *slog.Logger, clock time.Duration) (*funding.Service, *rails.SandboxCards, error) {
 	plan, err := railsPlan(e)
 	if err != nil {
 		return nil, nil, err
@@ -93,11 +99,48 @@ func openFunding(ctx context.Context, e *env, db *store.DB, dsn string, l *ledge
 			return nil, nil, err
 		}
 		cards = sbxCards
-	} else {
-		cards = rails.NewStripe(e.getenv("NESTEGG_STRIPE_KEY"), e.getenv("NESTEGG_STRIPE_URL"), &http.Client{Timeout: 30 * time.Second})
 	}
-	f, err := funding.New(db, l, comp, bank, cards, funding.Config{EncryptionKey: key, Sandbox: plan.sandbox(), Logger: log, Events: ev})
+	cfg := funding.Config{EncryptionKey: key, Sandbox: plan.sandbox(), Logger: log, Events: ev}
+	if !plan.sandboxCards {
+		cards = rails.NewStripe(e.getenv("NESTEGG_STRIPE_KEY"), e.getenv("NESTEGG_STRIPE_URL"), &http.Client{Timeout: 30 * time.Second})
+		if publicURL != "" {
+			cfg.CardReturnURL = strings.TrimRight(publicURL, "/") + "/money/movements/{id}/return"
+		} else {
+			log.Warn("Stripe: --public-url is not set, so a card whose bank wants 3-D Secure cannot be sent to its bank's page and back")
+		}
+		if e.getenv("NESTEGG_STRIPE_WEBHOOK_SECRET") != "" {
+			cfg.CardPollInterval = stripePollFallback
+		} else {
+			log.Warn("Stripe: NESTEGG_STRIPE_WEBHOOK_SECRET is not set, so Stripe's events are refused and charges are polled every second")
+		}
+	}
+	f, err := funding.New(db, l, comp, bank, cards, cfg)
 	return f, sbxCards, err
+}
+
+// stripePollFallback is how often serve asks Stripe about open top-ups
+// when Stripe's webhook tells it: only to catch an event lost on the way.
+const stripePollFallback = 5 * time.Minute
+
+// stripeWeb is what the web server needs in Stripe mode: the webhook's
+// verifier (nil without NESTEGG_STRIPE_WEBHOOK_SECRET) and the publishable
+// key; both empty on the sandbox card processor, whose card form stays.
+func stripeWeb(e *env, sandboxCards bool) (*rails.StripeWebhook, string, error) {
+	if sandboxCards {
+		return nil, "", nil
+	}
+	var hook *rails.StripeWebhook
+	if sec := strings.TrimSpace(e.getenv("NESTEGG_STRIPE_WEBHOOK_SECRET")); sec != "" {
+		if !strings.HasPrefix(sec, "whsec_") {
+			return nil, "", nestegg.Errorf(nestegg.Invalid, "NESTEGG_STRIPE_WEBHOOK_SECRET is the endpoint's signing secret from Stripe, whsec_…")
+		}
+		hook = rails.NewStripeWebhook(sec, 0)
+	}
+	pk := strings.TrimSpace(e.getenv("NESTEGG_STRIPE_PUBLISHABLE_KEY"))
+	if pk != "" && !strings.HasPrefix(pk, "pk_") {
+		return nil, "", nestegg.Errorf(nestegg.Invalid, "NESTEGG_STRIPE_PUBLISHABLE_KEY is Stripe's publishable key, pk_… (never the secret key)")
+	}
+	return hook, pk, nil
 }
 
 // railSet says which rails an install runs and whether that is allowed.
@@ -225,7 +268,7 @@ func operatorFunding(ctx context.Context, e *env, dsn string) (*funding.Service,
 		db.Close()
 		return nil, nil, err
 	}
-	f, _, err := openFunding(ctx, e, db, dsn, l, compliance.New(db, compliance.DefaultConfig()), events.New(db, events.Options{}), log, clock)
+	f, _, err := openFunding(ctx, e, db, dsn, "", l, compliance.New(db, compliance.DefaultConfig()), events.New(db, events.Options{}), log, clock)
 	closer := func() { l.Close(); db.Close() }
 	if err != nil {
 		closer()

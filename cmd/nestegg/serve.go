@@ -91,6 +91,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Checked here, before a key is printed or the port opened.
+	stripeHook, stripeKey, err := stripeWeb(e, plan.sandboxCards)
+	if err != nil {
+		return err
+	}
 	if *demoFlag {
 		// The demo's opening balances are money from nowhere, which a
 		// real rail would pay out.
@@ -179,7 +184,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		l.Close()
 		return err
 	}
-	fund, sbxCards, err := openFunding(ctx, e, db, *dsn, l, comp, ev, log, clock)
+	fund, sbxCards, err := openFunding(ctx, e, db, *dsn, *publicURL, l, comp, ev, log, clock)
 	if err != nil {
 		l.Close()
 		return err
@@ -220,7 +225,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Funding: fund, SandboxCards: sbxCards, Events: ev, Logger: log,
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Funding: fund, SandboxCards: sbxCards, StripeWebhook: stripeHook, StripePublishableKey: stripeKey, Events: ev, Logger: log,
 		Version: bi.Version, Commit: bi.commitLabel(), BuildDate: bi.Date,
 		MetricsElsewhere: metricsLn != nil,
 		RateLimits: web.RateLimits{

@@ -50,6 +50,14 @@ func TestServeRefusesMixedRails(t *testing.T) {
 		{"a guess at NESTEGG_SANDBOX", func(t *testing.T) map[string]string { return with(ach(t), "NESTEGG_SANDBOX", "yes please") }, nil, "NESTEGG_SANDBOX is 1"},
 		{"the demo on real rails", func(t *testing.T) map[string]string { return with(ach(t), "NESTEGG_STRIPE_KEY", "sk_live_123") }, []string{"--demo"}, "--demo runs only on the sandbox rails"},
 		{"a sandbox clock on the real bank", func(t *testing.T) map[string]string { return with(ach(t), "NESTEGG_SANDBOX", "1") }, []string{"--sandbox-clock", "5s"}, "the sandbox clock needs the sandbox bank"},
+		// A secret key pasted where the publishable key goes would be
+		// printed into every card page.
+		{"a secret key as the publishable key", func(t *testing.T) map[string]string {
+			return map[string]string{"NESTEGG_STRIPE_KEY": "sk_test_123", "NESTEGG_STRIPE_URL": "http://127.0.0.1:12111", "NESTEGG_STRIPE_PUBLISHABLE_KEY": "sk_test_123"}
+		}, nil, "publishable key"},
+		{"not a webhook signing secret", func(t *testing.T) map[string]string {
+			return map[string]string{"NESTEGG_STRIPE_KEY": "sk_test_123", "NESTEGG_STRIPE_URL": "http://127.0.0.1:12111", "NESTEGG_STRIPE_WEBHOOK_SECRET": "sk_test_123"}
+		}, nil, "signing secret"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := tc.env(t)
