@@ -23,10 +23,10 @@ import (
 // Sync's polling stays as the fallback for a lost event.
 //
 // A refund (made at the processor, in Stripe's dashboard) takes the
-// refunded amount back out of the wallet to card clearing, as a
-// card_topup_refund movement (Actor job, Key "refund:<id>:<total>"); what
-// the member already spent becomes their receivable, as for a returned
-// deposit. A payout paid settles the succeeded top-ups the processor now
+// refunded amount back out of the wallet, as a card_topup_refund movement
+// (Actor job, Key "refund:<id>:<total>"); what the member already spent
+// becomes their receivable, as for a returned deposit, and a refund of
+// the fee comes out of fee revenue (refundEvent). A payout paid settles the succeeded top-ups the processor now
 // reports paid out (Lookup, per top-up: a payout does not list its
 // charges by their PaymentIntent); a payout failed is logged for the
 // operator's reconciliation — the cash it would have brought was never
@@ -102,7 +102,11 @@ func (s *Service) chargeEvent(ctx context.Context, ch rails.Charge) error {
 	return s.applyCharge(ctx, m.id, ch)
 }
 
-// refundEvent books the part of ch.Refunded not booked yet.
+// refundEvent books the part of ch.Refunded not booked yet. A refund
+// gives the card back what it paid, the amount and then the fee: the
+// amount's part comes out of the wallet (what the wallet lacks, out of
+// the member's receivable), the fee's part out of fee revenue — the
+// platform gives its fee back, the member never pays it twice.
 func (s *Service) refundEvent(ctx context.Context, ch rails.Charge) error {
 	top, _, ok, err := s.topUpFor(ctx, ch)
 	if err != nil || !ok {
@@ -111,7 +115,6 @@ func (s *Service) refundEvent(ctx context.Context, ch rails.Charge) error {
 	if ch.Refunded > top.amount+top.fee {
 		return nestegg.Errorf(nestegg.Invalid, "the processor refunded more than the charge")
 	}
-	key := fmt.Sprintf("refund:%s:%d", top.id, ch.Refunded)
 	var done int64
 	if err := s.db.Reader().QueryRowContext(ctx, "SELECT refunded FROM funding_movements WHERE id = $1", top.id).Scan(&done); err != nil {
 		return err
@@ -119,7 +122,14 @@ func (s *Service) refundEvent(ctx context.Context, ch rails.Charge) error {
 	if ch.Refunded <= done {
 		return nil
 	}
-	return s.answer(ctx, movement.TopUpRefund, key, top.id, top.userID, "", ch.Refunded-done, 0, func(ctx context.Context, tx *movement.Tx) error {
+	fromWallet := min(ch.Refunded, top.amount) - min(done, top.amount)
+	fromFees := ch.Refunded - done - fromWallet
+	amount, fee := fromWallet, fromFees
+	if amount == 0 {
+		amount, fee = fromFees, 0 // only the fee is refunded: that is the movement
+	}
+	key := fmt.Sprintf("refund:%s:%d", top.id, ch.Refunded)
+	return s.answer(ctx, movement.TopUpRefund, key, top.id, top.userID, "", amount, fee, func(ctx context.Context, tx *movement.Tx) error {
 		m, err := s.lockMovement(ctx, tx.SQL, top.id)
 		if err != nil {
 			return err
@@ -130,39 +140,45 @@ func (s *Service) refundEvent(ctx context.Context, ch rails.Charge) error {
 			// book the charge first if it had succeeded.
 			return errUnchanged
 		}
-		var done int64
-		if err := tx.SQL.QueryRowContext(ctx, "SELECT refunded FROM funding_movements WHERE id = $1", top.id).Scan(&done); err != nil {
+		var now int64
+		if err := tx.SQL.QueryRowContext(ctx, "SELECT refunded FROM funding_movements WHERE id = $1", top.id).Scan(&now); err != nil {
 			return err
 		}
-		delta := ch.Refunded - done
-		if delta <= 0 {
-			return errUnchanged
+		if now != done {
+			return errUnchanged // another event booked a refund meanwhile: this one's key is its total, and the next delivery books the rest
 		}
-		// The card gets its money back from the processor's balance: the
-		// wallet gives what it has, the rest the member owes. Before the
-		// payout that balance is what card clearing says the processor
-		// owes the platform (the payout then brings the rest); after it,
-		// the platform's cash pays it back (the processor nets it from a
-		// later payout).
+		// The card gets its money back from the processor's balance.
+		// Before the payout that balance is what card clearing says the
+		// processor owes the platform (the payout then brings the rest);
+		// after it, the platform's cash pays it back (the processor nets
+		// it from a later payout).
 		a := s.asset.Code
 		src := platformID(a, ledger.KindCardClearing)
 		if m.status == StatusSettled {
 			src = platformID(a, ledger.KindCash)
 		}
-		w, err := tx.Account(ctx, walletID(m.userID, a))
-		if err != nil {
-			return err
-		}
-		take := max(0, min(w.CreditsPosted-w.DebitsPosted-w.DebitsPending, delta))
 		var ts []ledger.Transfer
-		if take > 0 {
-			ts = append(ts, ledger.Transfer{ID: fmt.Sprintf("%s:refund%d", top.id, ch.Refunded), DebitAccountID: walletID(m.userID, a), CreditAccountID: src, Amount: take, Asset: a, Code: "topup_refunded"})
-		}
-		if short := delta - take; short > 0 {
-			if len(ts) > 0 {
-				ts[0].Linked = true
+		if fromWallet > 0 {
+			w, err := tx.Account(ctx, walletID(m.userID, a))
+			if err != nil {
+				return err
 			}
-			ts = append(ts, ledger.Transfer{ID: fmt.Sprintf("%s:refundowed%d", top.id, ch.Refunded), DebitAccountID: receivableID(m.userID, a), CreditAccountID: src, Amount: short, Asset: a, Code: "topup_refunded"})
+			take := max(0, min(w.CreditsPosted-w.DebitsPosted-w.DebitsPending, fromWallet))
+			if take > 0 {
+				ts = append(ts, ledger.Transfer{ID: fmt.Sprintf("%s:refund%d", top.id, ch.Refunded), DebitAccountID: walletID(m.userID, a), CreditAccountID: src, Amount: take, Asset: a, Code: "topup_refunded"})
+			}
+			if short := fromWallet - take; short > 0 {
+				ts = append(ts, ledger.Transfer{ID: fmt.Sprintf("%s:refundowed%d", top.id, ch.Refunded), DebitAccountID: receivableID(m.userID, a), CreditAccountID: src, Amount: short, Asset: a, Code: "topup_refunded"})
+			}
+		}
+		if fromFees > 0 {
+			ts = append(ts, ledger.Transfer{ID: fmt.Sprintf("%s:refundfee%d", top.id, ch.Refunded), DebitAccountID: platformID(a, ledger.KindFeeRevenue), CreditAccountID: src, Amount: fromFees, Asset: a, Code: "topup_fee_refunded"})
+		}
+		if len(ts) == 0 {
+			return errUnchanged
+		}
+		for i := range ts[:len(ts)-1] {
+			ts[i].Linked = true
 		}
 		if _, err := tx.Submit(ctx, ts...); err != nil {
 			return err

@@ -18,6 +18,7 @@ import (
 	"github.com/stripe/stripe-go/v85/webhook"
 
 	"github.com/nestegg/nestegg/funding"
+	"github.com/nestegg/nestegg/ledger"
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/store/storetest"
@@ -211,4 +212,88 @@ func status(t *testing.T, f *funding.Service, user, id string) funding.Status {
 		t.Fatal(err)
 	}
 	return m.Status
+}
+
+// TestStripeRefundBeforePayout: a top-up refunded in full at Stripe
+// before its payout, after the member spent most of it. The card gets
+// the amount and the fee back: the wallet gives what it has, the rest
+// becomes the member's receivable, the fee comes out of fee revenue (the
+// member does not pay it twice); nothing is left for a payout, so the
+// top-up is settled and payout.paid moves no cash for it. Both databases;
+// the book auditor after.
+func TestStripeRefundBeforePayout(t *testing.T) {
+	base := threeDSStripe(t, stripeMockURL(t))
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		f, err := funding.New(e.db, e.ledger, e.comp, e.bank, rails.NewStripe("sk_test_123", base, &http.Client{Timeout: 10 * time.Second}),
+			funding.Config{EncryptionKey: make([]byte, 32), Clock: e.clock.Now, CardReturnURL: "https://nestegg.example/money/movements/{id}/return"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const secret = "whsec_test_refund"
+		wh := rails.NewStripeWebhook(secret, 0)
+		deliver := func(id, typ string, obj map[string]any) {
+			t.Helper()
+			body, h := signedEvent(t, secret, id, typ, obj)
+			ev, err := wh.Event(body, h)
+			if err != nil {
+				t.Fatalf("Event: %v", err)
+			}
+			if err := f.CardEvent(e.ctx, ev); err != nil {
+				t.Fatalf("CardEvent(%s): %v", typ, err)
+			}
+		}
+		user := "usr_refund_" + strings.ReplaceAll(t.Name(), "/", "_")
+		card, err := f.LinkCard(e.ctx, user, "pm_card_mastercard")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := f.TopUp(e.ctx, user, funding.TopUpInput{CardID: card.ID, Amount: usd(1000), IdempotencyKey: "stripe-refund-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gross, ext := m.Amount.Minor+m.Fee.Minor, externalID(t, db, m.ID)
+		if m.Fee.Minor == 0 {
+			t.Fatal("the top-up has no fee: the test wants one to refund")
+		}
+		deliver("evt_ok_"+m.ID, "payment_intent.succeeded", map[string]any{"id": ext, "object": "payment_intent", "amount": gross, "currency": "usd", "status": "succeeded", "metadata": map[string]any{"nestegg_reference": m.ID}})
+		e.spend(user, 700)
+		fees := func() int64 {
+			a, err := e.ledger.Account(e.ctx, ledger.PlatformID("USD", ledger.KindFeeRevenue))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.CreditsPosted - a.DebitsPosted
+		}
+		feesBefore := fees()
+
+		deliver("evt_refund_"+m.ID, "charge.refunded", map[string]any{"id": "ch_r", "object": "charge", "amount": gross, "amount_refunded": gross, "currency": "usd", "payment_intent": ext, "status": "succeeded"})
+		if w := e.wallet(user); w.CreditsPosted-w.DebitsPosted != 0 {
+			t.Errorf("wallet after the refund = %d, want 0", w.CreditsPosted-w.DebitsPosted)
+		}
+		if owed, err := f.Receivable(e.ctx, user); err != nil || owed.Minor != 700 {
+			t.Errorf("receivable = %v, %v; want 7.00 (spent before the refund)", owed, err)
+		}
+		if got := fees(); got != feesBefore-m.Fee.Minor {
+			t.Errorf("fee revenue %d → %d, want the fee (%d) given back", feesBefore, got, m.Fee.Minor)
+		}
+		if got := status(t, f, user, m.ID); got != funding.StatusSettled {
+			t.Fatalf("a top-up refunded in full before its payout is %s, want settled", got)
+		}
+		cash := func() int64 {
+			a, err := e.ledger.Account(e.ctx, ledger.PlatformID("USD", ledger.KindCash))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.DebitsPosted - a.CreditsPosted
+		}
+		before := cash()
+		deliver("evt_po_"+m.ID, "payout.paid", map[string]any{"id": "po_r", "object": "payout", "amount": 0, "currency": "usd", "status": "paid"})
+		if got := cash(); got != before {
+			t.Errorf("payout.paid moved %d of cash for a refunded top-up", got-before)
+		}
+		if a, err := e.ledger.Account(e.ctx, ledger.PlatformID("USD", ledger.KindCardClearing)); err != nil || a.DebitsPosted != a.CreditsPosted {
+			t.Errorf("card clearing = %+v, %v; want nothing owed either way", a, err)
+		}
+	})
 }
