@@ -73,16 +73,23 @@ func TestEveryRouteRejectsBadInput(t *testing.T) {
 				r := send(fmt.Sprintf("body %q", b), "application/json", b)
 				wantError(t, r.what, r.w, http.StatusBadRequest, "invalid")
 			}
-			r := send("unknown field", "application/json", `{"zzz_unknown":1}`)
-			if got := wantError(t, r.what, r.w, http.StatusBadRequest, "invalid"); got.Error.Param != "zzz_unknown" {
-				t.Errorf("%s: param %q, want zzz_unknown", r.what, got.Error.Param)
+			// Stripe's webhook takes Stripe's event objects, whose fields
+			// are Stripe's to add to: its body is checked as JSON here,
+			// and by its signature (TestStripeMode), not against a schema
+			// of ours.
+			stripeEvent := rt.Pattern == "/webhooks/stripe"
+			if !stripeEvent {
+				r := send("unknown field", "application/json", `{"zzz_unknown":1}`)
+				if got := wantError(t, r.what, r.w, http.StatusBadRequest, "invalid"); got.Error.Param != "zzz_unknown" {
+					t.Errorf("%s: param %q, want zzz_unknown", r.what, got.Error.Param)
+				}
 			}
 			for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "application/jsonx", "", "multipart/form-data; boundary=x"} {
 				r := send("content type "+ct, ct, `{}`)
 				wantError(t, r.what, r.w, http.StatusUnsupportedMediaType, "unsupported_media_type")
 			}
 			big := `{"id":"` + strings.Repeat("x", int(rt.BodyLimit)) + `"}`
-			r = send("oversized", "application/json", big)
+			r := send("oversized", "application/json", big)
 			wantError(t, r.what, r.w, http.StatusRequestEntityTooLarge, "too_large")
 			// Without a Content-Length the limit holds while reading.
 			q := request(rt.Method, path, "", append(append([]string{}, auth...), "Idempotency-Key", nextKey())...)
@@ -92,7 +99,7 @@ func TestEveryRouteRejectsBadInput(t *testing.T) {
 			wantError(t, name+" oversized chunked", e.serve(q), http.StatusRequestEntityTooLarge, "too_large")
 
 			props := doc.requestProperties(t, rt.Method, rt.Pattern)
-			if len(props) == 0 {
+			if len(props) == 0 && !stripeEvent {
 				t.Errorf("%s: OpenAPI document has no request body properties", name)
 			}
 			for _, p := range props {
