@@ -124,8 +124,9 @@ var tableOwners = []struct{ prefix, owner string }{
 	{"idempotency_keys", "web"},
 	{"users", "social"}, {"sessions", "social"}, {"login_", "social"}, {"api_tokens", "social"},
 	{"posts", "social"}, {"post_", "social"}, {"likes", "social"}, {"follows", "social"},
-	{"blocks", "social"}, {"notifications", "social"}, {"handle_claims", "social"}, {"staff_", "social"},
+	{"blocks", "social"}, {"notifications", "social"}, {"handle_claims", "social"}, {"staff_", "social"}, {"email_links", "social"},
 	{"events", "events"}, {"webhook_", "events"},
+	{"mail_", "mail"},
 }
 
 // sharedTables are the known exceptions, each with its reason. Adding one

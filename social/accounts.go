@@ -43,7 +43,12 @@ type Account struct {
 	Email       string
 	StaffRole   Role
 	TOTPEnabled bool
-	UpdatedAt   time.Time
+	// EmailVerified: a link sent to Email was used (email.go). Receipts
+	// and summaries go only to a verified address.
+	EmailVerified bool
+	// WeeklySummary: the member wants the weekly summary email.
+	WeeklySummary bool
+	UpdatedAt     time.Time
 }
 
 // SignupInput is what a person gives to open an account.
@@ -73,7 +78,7 @@ func userCols(a string) string {
 		WHERE aff_a.member_id = %[1]s.id AND aff_a.status = 'active' AND aff_o.org_badge = 1), '')`, a)
 }
 
-const accountCols = "u.email, COALESCE((SELECT sr.role FROM staff_roles sr WHERE sr.user_id = u.id), ''), u.totp_secret <> '', u.updated_at"
+const accountCols = "u.email, COALESCE((SELECT sr.role FROM staff_roles sr WHERE sr.user_id = u.id), ''), u.totp_secret <> '', u.email_verified_at, u.weekly_summary, u.updated_at"
 
 // userScan collects a User's columns; finish completes the derived fields.
 type userScan struct {
@@ -108,16 +113,30 @@ func avatarInitials(name, handle string) string {
 	return strings.ToUpper(handle[:1])
 }
 
+// accountTail collects accountCols.
+type accountTail struct {
+	verified, updated int64
+	weekly            int
+}
+
+func (t *accountTail) dest(a *Account) []any {
+	return []any{&a.Email, &a.StaffRole, &a.TOTPEnabled, &t.verified, &t.weekly, &t.updated}
+}
+
+func (t *accountTail) finish(a *Account) {
+	a.EmailVerified, a.WeeklySummary = t.verified != 0, t.weekly == 1
+	a.UpdatedAt = fromNanos(t.updated)
+}
+
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var us userScan
 	var a Account
-	var updated int64
-	err := row.Scan(append(us.dest(), &a.Email, &a.StaffRole, &a.TOTPEnabled, &updated)...)
-	if err != nil {
+	var tail accountTail
+	if err := row.Scan(append(us.dest(), tail.dest(&a)...)...); err != nil {
 		return Account{}, err
 	}
 	a.User = us.user()
-	a.UpdatedAt = fromNanos(updated)
+	tail.finish(&a)
 	return a, nil
 }
 
@@ -189,7 +208,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Account, error) {
 	now := s.now()
 	a := Account{
 		User:  User{ID: newID("usr"), Handle: handle, DisplayName: name, Kind: in.Kind, CreatedAt: now},
-		Email: email, UpdatedAt: now,
+		Email: email, UpdatedAt: now, WeeklySummary: true,
 	}
 	a.Initials = avatarInitials(name, handle)
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {

@@ -124,8 +124,9 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next, kee
 	})
 }
 
-// ChangeEmail sets userID's email address after checking the password. Only
-// the owner may call it. Errors: Invalid (Param "email"), Conflict (Param
+// ChangeEmail sets userID's email address after checking the password; the
+// new address is unverified (links sent to the old one no longer work) until
+// a verification link sent to it is used. Only the owner may call it. Errors: Invalid (Param "email"), Conflict (Param
 // "email") when another account has it, Unauthenticated (Param
 // "current_password"), RateLimited, NotFound.
 func (s *Service) ChangeEmail(ctx context.Context, userID, password, email string) (Account, error) {
@@ -146,7 +147,8 @@ func (s *Service) ChangeEmail(ctx context.Context, userID, password, email strin
 		if n > 0 {
 			return nestegg.ParamErrorf(nestegg.Conflict, "email", "that email address already has an account")
 		}
-		err := execOne(ctx, tx, notFound("account"), "UPDATE users SET email = $1, email_lower = $2, updated_at = $3 WHERE id = $4",
+		err := execOne(ctx, tx, notFound("account"), `UPDATE users SET email = $1, email_lower = $2, updated_at = $3,
+			email_verified_at = CASE WHEN email_lower = $2 THEN email_verified_at ELSE 0 END WHERE id = $4`,
 			email, strings.ToLower(email), nanos(s.now()), userID)
 		if err != nil {
 			return err

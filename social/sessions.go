@@ -88,9 +88,9 @@ func (s *Service) SessionUser(ctx context.Context, token string) (Account, Sessi
 	var created, seen, exp int64
 	var us userScan
 	var a Account
-	var updated int64
+	var tail accountTail
 	dest := append([]any{&sess.ID, &sess.UserID, &sess.IP, &sess.UserAgent, &created, &seen, &exp}, us.dest()...)
-	dest = append(dest, &a.Email, &a.StaffRole, &a.TOTPEnabled, &updated)
+	dest = append(dest, tail.dest(&a)...)
 	err := s.db.Reader().QueryRowContext(ctx, "SELECT "+sessionCols+", "+userCols("u")+", "+accountCols+`
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2`,
 		hashSecret(token), nanos(now)).Scan(dest...)
@@ -101,7 +101,7 @@ func (s *Service) SessionUser(ctx context.Context, token string) (Account, Sessi
 		return Account{}, Session{}, fmt.Errorf("session: %w", err)
 	}
 	a.User = us.user()
-	a.UpdatedAt = fromNanos(updated)
+	tail.finish(&a)
 	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromNanos(created), fromNanos(seen), fromNanos(exp)
 	// Writing on every request would serialize reads on SQLite's one
 	// writer; renewing at most hourly keeps "last seen" useful and the

@@ -182,9 +182,9 @@ func (s *Service) TokenUser(ctx context.Context, secret string) (Account, APITok
 	var created, used int64
 	var us userScan
 	var a Account
-	var updated int64
+	var tail accountTail
 	dest := append([]any{&t.ID, &t.UserID, &t.Name, &t.Prefix, &created, &used}, us.dest()...)
-	dest = append(dest, &a.Email, &a.StaffRole, &a.TOTPEnabled, &updated)
+	dest = append(dest, tail.dest(&a)...)
 	err := s.db.Reader().QueryRowContext(ctx, "SELECT t.id, t.user_id, t.name, t.prefix, t.created_at, t.last_used_at, "+userCols("u")+", "+accountCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hashSecret(secret)).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -194,7 +194,7 @@ func (s *Service) TokenUser(ctx context.Context, secret string) (Account, APITok
 		return Account{}, APIToken{}, fmt.Errorf("token: %w", err)
 	}
 	a.User = us.user()
-	a.UpdatedAt = fromNanos(updated)
+	tail.finish(&a)
 	t.CreatedAt, t.LastUsedAt = fromNanos(created), fromNanos(used)
 	now := s.now()
 	if now.Sub(t.LastUsedAt) > time.Minute {
