@@ -59,6 +59,16 @@ const (
 	Failed    DeliveryStatus = "failed"
 )
 
+// FanOutHook is given the events FanOut takes, in its transaction: each
+// event once, whatever processes run FanOut. It must be quick (a few
+// statements for the lot); its error rolls the fan-out back, to be tried
+// again.
+type FanOutHook func(ctx context.Context, tx *sql.Tx, evs []Event) error
+
+// OnFanOut sets the hook FanOut calls (package mail's receipts). Call it
+// before the jobs start.
+func (s *Service) OnFanOut(h FanOutHook) { s.hook.Store(&h) }
+
 // FanOut makes the deliveries of up to limit events not yet fanned out
 // and returns how many events it took: three statements for the lot (the
 // events, one delivery per enabled endpoint of the operator or of a member
@@ -68,18 +78,19 @@ const (
 func (s *Service) FanOut(ctx context.Context, limit int) (int, error) {
 	n := 0
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT id FROM events WHERE fanned = 0 ORDER BY created_at, id LIMIT $1"+s.db.Dialect.SkipLocked(), limit)
+		rows, err := tx.QueryContext(ctx, "SELECT id, type, user_a, user_b, data, created_at FROM events WHERE fanned = 0 ORDER BY created_at, id LIMIT $1"+s.db.Dialect.SkipLocked(), limit)
 		if err != nil {
 			return err
 		}
 		var ids []any
+		var evs []Event
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			e, _, err := scanEvent(rows)
+			if err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			ids, evs = append(ids, e.ID), append(evs, e)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -101,6 +112,11 @@ func (s *Service) FanOut(ctx context.Context, limit int) (int, error) {
 			WHERE e.created_at >= $3 AND e.id IN (`+store.List(4, n)+`)
 			ON CONFLICT (endpoint_id, event_id) DO NOTHING`, args...); err != nil {
 			return err
+		}
+		if h := s.hook.Load(); h != nil {
+			if err := (*h)(ctx, tx, evs); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, "UPDATE events SET fanned = 1 WHERE id IN ("+store.List(1, n)+")", ids...)
 		return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nestegg/nestegg"
@@ -57,6 +58,7 @@ type Service struct {
 	client   *http.Client // members' endpoints
 	opClient *http.Client // the operator's
 	opt      Options
+	hook     atomic.Pointer[FanOutHook]
 }
 
 // New returns the events service on db (migrated).
