@@ -47,6 +47,16 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/login", false, s.loginSubmit},
 		{post, "/login/code", false, s.loginCodeSubmit},
 		{post, "/logout", true, s.logoutSubmit},
+		// Email (pages_email.go): recovering an account, proving an address.
+		{get, "/password/forgot", false, s.forgotPage},
+		{post, "/password/forgot", false, s.forgotSubmit},
+		{get, "/password/reset", false, s.resetPage},
+		{post, "/password/reset", false, s.resetSubmit},
+		{get, "/verify-email", false, s.verifyEmailPage},
+		{post, "/verify-email", false, s.verifyEmailSubmit},
+		{get, "/settings/email", true, s.emailSettingsPage},
+		{post, "/settings/email", true, s.emailSettingsSubmit},
+		{post, "/settings/email/verify", true, s.resendVerificationSubmit},
 
 		{post, "/posts", true, s.composeSubmit},
 		{get, "/posts/{id}", false, s.postPage},

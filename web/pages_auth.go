@@ -39,10 +39,11 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request, pc *pageCt
 		f.Kind = string(social.Member)
 	}
 	var err error
+	var acct social.Account
 	if password != r.PostFormValue("password2") {
 		err = nestegg.ParamErrorf(nestegg.Invalid, "password2", "the two passwords differ; type the same password twice")
 	} else {
-		_, err = s.social.Signup(r.Context(), social.SignupInput{
+		acct, err = s.social.Signup(r.Context(), social.SignupInput{
 			Handle: f.Handle, DisplayName: f.DisplayName, Email: f.Email, Password: password, Kind: social.Kind(f.Kind),
 		})
 	}
@@ -55,6 +56,7 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request, pc *pageCt
 		s.renderStatus(pc, http.StatusUnprocessableEntity, "signup", f)
 		return nil
 	}
+	s.afterSignup(r.Context(), acct.ID)
 	sess, err := s.social.Login(r.Context(), s.credentials(r, f.Handle, password, ""))
 	if err != nil {
 		return err

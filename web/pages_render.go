@@ -167,11 +167,13 @@ type Base struct {
 	// Funding is on: show "Bank & cards" (and, to staff admins, the
 	// reconciliation).
 	Funding bool
+	// Mail is on: show the banner asking an unverified member to verify.
+	Mail bool
 }
 
 // base fills a page's Base, consuming the flash cookie.
 func (pc *pageCtx) base(title string) Base {
-	b := Base{Title: title, Me: pc.me, CSRF: pc.csrf(), Path: pc.r.URL.RequestURI(), Money: pc.s.payments != nil, Funding: pc.s.funding != nil}
+	b := Base{Title: title, Me: pc.me, CSRF: pc.csrf(), Path: pc.r.URL.RequestURI(), Money: pc.s.payments != nil, Funding: pc.s.funding != nil, Mail: pc.s.mail != nil}
 	if pc.me != nil && pc.s.social != nil {
 		// The nav count is a nicety: a failure here must not fail the page.
 		b.Unread, _ = pc.s.social.UnreadCount(pc.r.Context(), pc.me.ID)

@@ -117,13 +117,17 @@ func newLimiter(l RateLimits) *limiter {
 	}
 }
 
-// isLogin says whether r tries a password or makes an account.
+// isLogin says whether r tries a password, makes an account, or asks for
+// or uses a link sent by email.
 func isLogin(r *http.Request) bool {
 	if r.Method != http.MethodPost {
 		return false
 	}
 	switch r.URL.Path {
-	case "/login", "/signup", "/api/v1/login", "/api/v1/signup", "/login/2fa", "/api/v1/login/2fa":
+	case "/login", "/signup", "/api/v1/login", "/api/v1/signup", "/login/2fa", "/api/v1/login/2fa",
+		// Links by email: asking for one, and using one.
+		"/password/forgot", "/password/reset", "/verify-email",
+		"/api/v1/password/forgot", "/api/v1/password/reset", "/api/v1/email/verify":
 		return true
 	}
 	return false

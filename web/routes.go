@@ -83,6 +83,12 @@ func (s *Server) routeTable(withMetrics bool) []*route {
 		{Route{get, "/api/v1/me", mem, 0, noIdem}, s.apiGetMe, nil},
 		{Route{patch, "/api/v1/me/profile", mem, smallBody, noIdem}, s.apiUpdateProfile, nil},
 		{Route{post, "/api/v1/me/password", mem, smallBody, noIdem}, s.apiChangePassword, nil},
+		// Email (email_api.go).
+		{Route{post, "/api/v1/password/forgot", AuthNone, smallBody, noIdem}, s.apiForgotPassword, nil},
+		{Route{post, "/api/v1/password/reset", AuthNone, smallBody, noIdem}, s.apiResetPassword, nil},
+		{Route{post, "/api/v1/email/verify", AuthNone, smallBody, noIdem}, s.apiVerifyEmail, nil},
+		{Route{post, "/api/v1/me/email/verify", mem, 0, noIdem}, s.apiResendVerification, nil},
+		{Route{patch, "/api/v1/me/email", mem, smallBody, noIdem}, s.apiEmailSettings, nil},
 		{Route{post, "/api/v1/me/2fa/enroll", mem, 0, noIdem}, s.apiEnrollTOTP, nil},
 		{Route{post, "/api/v1/me/2fa/confirm", mem, smallBody, noIdem}, s.apiConfirmTOTP, nil},
 		{Route{post, "/api/v1/me/2fa/disable", mem, smallBody, noIdem}, s.apiDisableTOTP, nil},

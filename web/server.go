@@ -22,6 +22,7 @@ import (
 	"github.com/nestegg/nestegg/events"
 	"github.com/nestegg/nestegg/funding"
 	"github.com/nestegg/nestegg/ledger"
+	"github.com/nestegg/nestegg/mail"
 	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
@@ -70,6 +71,9 @@ type Deps struct {
 	// Events lists members' events and keeps their webhook endpoints
 	// (events_api.go answers 503 without it).
 	Events *events.Service
+	// Mail sends verification and password reset links (pages_email.go);
+	// without it those forms say email is not set up.
+	Mail *mail.Outbox
 	// Logger receives access logs and server-side errors (default: discard).
 	Logger *slog.Logger
 	// Clock stamps stored idempotency records and decides when they expire
@@ -120,6 +124,7 @@ type Server struct {
 	clock      func() time.Time
 	version    string
 	accessLog  bool
+	mail       *mail.Outbox
 
 	mux     *http.ServeMux
 	handler http.Handler // mux behind CrossOriginProtection
@@ -193,6 +198,7 @@ func New(deps Deps) *Server {
 		keys:       newOperatorKeys(deps.DB),
 		ridPrefix:  "req_" + hex.EncodeToString(prefix[:]) + "_",
 		health:     []byte(`{"status":"ok","version":` + strconv.Quote(deps.Version) + "}"),
+		mail:       deps.Mail,
 	}
 	if deps.RateLimits != (RateLimits{}) {
 		s.limits = newLimiter(deps.RateLimits)

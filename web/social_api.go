@@ -50,15 +50,19 @@ func jsonUsers(us []social.User) []userJSON {
 // accountJSON is a user with what only its owner sees.
 type accountJSON struct {
 	userJSON
-	Email       string    `json:"email"`
-	StaffRole   string    `json:"staff_role"`
-	TOTPEnabled bool      `json:"totp_enabled"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	Email       string `json:"email"`
+	StaffRole   string `json:"staff_role"`
+	TOTPEnabled bool   `json:"totp_enabled"`
+	// EmailVerified: a link sent to the address was used; receipts and
+	// summaries go only to a verified address.
+	EmailVerified bool      `json:"email_verified"`
+	WeeklySummary bool      `json:"weekly_summary"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 func jsonAccount(a social.Account) accountJSON {
 	return accountJSON{userJSON: jsonUser(a.User), Email: a.Email, StaffRole: string(a.StaffRole),
-		TOTPEnabled: a.TOTPEnabled, UpdatedAt: a.UpdatedAt}
+		TOTPEnabled: a.TOTPEnabled, EmailVerified: a.EmailVerified, WeeklySummary: a.WeeklySummary, UpdatedAt: a.UpdatedAt}
 }
 
 type relationshipJSON struct {

@@ -50,6 +50,7 @@ func (s *Server) apiSignup(w http.ResponseWriter, r *http.Request, body []byte) 
 	if err != nil {
 		return err
 	}
+	s.afterSignup(r.Context(), a.ID)
 	return writeJSON(w, http.StatusCreated, jsonAccount(a))
 }
 

@@ -64,6 +64,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	tokenBurst := fs.Int("token-burst", defLimits.TokenBurst, "API requests a member token may make at once")
 	loginRate := fs.Float64("login-rate", float64(defLimits.Login)*60, "login and sign-up attempts a minute per client address (web and API), in a bucket of --login-burst; 0: no limit")
 	loginBurst := fs.Int("login-burst", defLimits.LoginBurst, "login and sign-up attempts a client address may make at once")
+	mailF := newMailFlags(fs)
 	fastPasswords := fs.Bool("bench-fast-passwords", false,
 		"FOR BENCHMARKS ONLY: hash passwords with a tiny argon2id cost, so that 'nestegg bench --p2p' signs members up quickly; passwords set meanwhile are easy to crack: never on a server people use")
 	if err := parse(fs, args); err != nil {
@@ -179,6 +180,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	ev := events.New(db, events.Options{Sealer: hookSealer})
+	base := "http://" + ln.Addr().String()
+	if *publicURL != "" {
+		base = *publicURL
+	}
+	outbox, mailWhere, err := openMail(mailF, e.getenv("NESTEGG_SMTP_PASSWORD"), db, *dsn, base, soc, ev, key, log)
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("mail: %w", err)
+	}
 	pay, err := payments.New(db, l, soc, comp, payments.Config{Events: ev})
 	if err != nil {
 		l.Close()
@@ -225,7 +235,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Funding: fund, SandboxCards: sbxCards, StripeWebhook: stripeHook, StripePublishableKey: stripeKey, Events: ev, Logger: log,
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Funding: fund, SandboxCards: sbxCards, StripeWebhook: stripeHook, StripePublishableKey: stripeKey, Events: ev, Mail: outbox, Logger: log,
 		Version: bi.Version, Commit: bi.commitLabel(), BuildDate: bi.Date,
 		MetricsElsewhere: metricsLn != nil,
 		RateLimits: web.RateLimits{
@@ -250,15 +260,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		ms = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: hs.ErrorLog}
 		go func() { serveErr <- ms.Serve(metricsLn) }()
 	}
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "nestegg listening on %s\n", base)
+	fmt.Fprintf(e.stdout, "nestegg listening on %s\n", "http://"+ln.Addr().String())
+	fmt.Fprintf(e.stdout, "email goes to %s\n", mailWhere)
 	if metricsLn != nil {
 		fmt.Fprintf(e.stdout, "metrics on http://%s/metrics\n", metricsLn.Addr())
 	}
 	if demoSeeded != nil {
-		printDemo(e.stdout, demoSeeded, base)
+		printDemo(e.stdout, demoSeeded, "http://"+ln.Addr().String())
 	} else {
-		printNext(e.stdout, base)
+		printNext(e.stdout, "http://"+ln.Addr().String())
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", db.Dialect.String(), "version", bi.Version, "commit", bi.commitLabel())
 
@@ -295,7 +305,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 				return st.Days + st.Payouts, err
 			})},
 			{"purge expired sessions", every(time.Hour, func(ctx context.Context) (int, error) { return 0, soc.PurgeExpired(ctx) })},
-		}, fundingJobs(fund, clock)...), log)
+		}, append(mailJobs(outbox), fundingJobs(fund, clock)...)...), log)
 	}()
 
 	select {
