@@ -125,6 +125,23 @@ var authzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) authzCa
 		return authzCase{path: "/api/v1/signup", nobody: s201, stranger: s201, owner: s201,
 			body: fmt.Sprintf(`{"handle":%q,"display_name":"New","email":"%s@example.com","password":"a-long-password"}`, h, h)}
 	},
+	// Email links: the token decides, not the caller (a reset answers the
+	// same for any address, known or not). This server sends no mail, so
+	// asking for a link is 503 for everyone; TestEmailAPI and
+	// TestBrowserMail drive them with mail on.
+	"POST /api/v1/password/forgot": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
+		return authzCase{path: "/api/v1/password/forgot", body: fmt.Sprintf(`{"email":%q}`, w.owner.email), nobody: 503, stranger: 503, owner: 503}
+	},
+	"POST /api/v1/password/reset": func(*testing.T, *apiEnv, *authzWorld) authzCase {
+		return authzCase{path: "/api/v1/password/reset", body: `{"token":"nosuchtoken","new_password":"a-long-new-password"}`, nobody: s404, stranger: s404, owner: s404}
+	},
+	"POST /api/v1/email/verify": func(*testing.T, *apiEnv, *authzWorld) authzCase {
+		return authzCase{path: "/api/v1/email/verify", body: `{"token":"nosuchtoken"}`, nobody: s404, stranger: s404, owner: s404}
+	},
+	"POST /api/v1/me/email/verify": asMember("/api/v1/me/email/verify", "", 503),
+	"PATCH /api/v1/me/email": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
+		return authzCase{path: "/api/v1/me/email", body: `{"weekly_summary":false}`, nobody: s401, stranger: s200, owner: s200, private: []string{w.owner.email}}
+	},
 	// Credentials decide a login, not the caller.
 	"POST /api/v1/login": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
 		return authzCase{path: "/api/v1/login", nobody: s200, stranger: s200, owner: s200,
