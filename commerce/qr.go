@@ -320,7 +320,9 @@ type QRPayInput struct {
 
 // QRFee is the operator's in-store fee on amount minor units, paid by the
 // business at settlement.
-func (s *Service) QRFee(amount int64) (int64, error) { return money.MulDivBps(amount, s.cfg.QRFeeBps) }
+func (s *Service) QRFee(amount int64) (int64, error) {
+	return money.MulDivBps(amount, s.fees.Load().QRFeeBps)
+}
 
 // PayQR pays a code from the payer's wallet, as one movement through the
 // checkpoint: the sale and the tip go to the business's settlement

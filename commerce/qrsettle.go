@@ -50,7 +50,7 @@ var errNothingDue = errors.New("commerce: nothing due")
 // withdrawal under the settlement's key, recorded by an UPDATE guarded by
 // its status.
 func (s *Service) SettleQR(ctx context.Context) (int, error) {
-	cutoff := s.now().Add(-s.cfg.QRSettleAfter).UnixNano()
+	cutoff := s.now().Add(-s.fees.Load().QRSettleAfter).UnixNano()
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT DISTINCT merchant_id, asset FROM commerce_qr_payments
 		WHERE status = 'paid' AND settlement_id = '' AND created_at <= $1 ORDER BY merchant_id, asset LIMIT 100`, cutoff)
 	if err != nil {

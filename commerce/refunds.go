@@ -252,8 +252,8 @@ func (s *Service) disputable(ctx context.Context, q store.Querier, o Order, now 
 	switch {
 	case n > 0:
 		return nestegg.Errorf(nestegg.Conflict, "this order was already disputed")
-	case now.Sub(o.CreatedAt) > s.cfg.DisputeWindow:
-		return nestegg.Errorf(nestegg.Conflict, "disputes are open for %d days after buying", int(s.cfg.DisputeWindow/(24*time.Hour)))
+	case now.Sub(o.CreatedAt) > s.fees.Load().DisputeWindow:
+		return nestegg.Errorf(nestegg.Conflict, "disputes are open for %d days after buying", int(s.fees.Load().DisputeWindow/(24*time.Hour)))
 	case o.Gift && o.Status == StatusPaid:
 		return nestegg.Errorf(nestegg.Conflict, "the gift's voucher isn't redeemed yet")
 	case o.Refundable() == 0:

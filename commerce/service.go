@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -86,6 +87,7 @@ type Service struct {
 	k      *movement.Kernel
 	social *social.Service
 	cfg    Config
+	fees   atomic.Pointer[Fees] // the live part of cfg (SetFees)
 
 	keyMu sync.Mutex
 	key   []byte // the QR key read from the database
@@ -116,11 +118,38 @@ func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.S
 	}
 	k := movement.New(db, l, comp, cfg.Clock)
 	k.EmitTo(cfg.Events)
-	return &Service{db: db, ledger: l, k: k, social: soc, cfg: cfg}, nil
+	s := &Service{db: db, ledger: l, k: k, social: soc, cfg: cfg}
+	s.fees.Store(&Fees{FeeBps: cfg.FeeBps, QRFeeBps: cfg.QRFeeBps, QRSettleAfter: cfg.QRSettleAfter, DisputeWindow: cfg.DisputeWindow})
+	return s, nil
 }
 
-// Config returns the configuration in force, defaults filled in.
-func (s *Service) Config() Config { return s.cfg }
+// Config returns the configuration in force, defaults filled in, with
+// the fees SetFees set last.
+func (s *Service) Config() Config {
+	c, f := s.cfg, s.fees.Load()
+	c.FeeBps, c.QRFeeBps, c.QRSettleAfter, c.DisputeWindow = f.FeeBps, f.QRFeeBps, f.QRSettleAfter, f.DisputeWindow
+	return c
+}
+
+// Fees are the operator's settings the shop charges and waits by,
+// changed while the service runs (package settings hands them over).
+type Fees struct {
+	FeeBps, QRFeeBps             int64
+	QRSettleAfter, DisputeWindow time.Duration
+}
+
+// SetFees replaces the fees and windows for what happens next. Errors:
+// Invalid for a fee outside 0..10000 bps or a window not positive.
+func (s *Service) SetFees(f Fees) error {
+	if f.FeeBps < 0 || f.FeeBps > 10_000 || f.QRFeeBps < 0 || f.QRFeeBps > 10_000 {
+		return nestegg.Errorf(nestegg.Invalid, "commerce: a fee is 0 to 10000 basis points")
+	}
+	if f.QRSettleAfter <= 0 || f.DisputeWindow <= 0 {
+		return nestegg.Errorf(nestegg.Invalid, "commerce: the QR settlement delay and the dispute window are positive")
+	}
+	s.fees.Store(&f)
+	return nil
+}
 
 func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
 
@@ -167,7 +196,9 @@ func reused(err error, what string) error {
 }
 
 // fee is the platform's part of amount.
-func (s *Service) fee(amount int64) (int64, error) { return money.MulDivBps(amount, s.cfg.FeeBps) }
+func (s *Service) fee(amount int64) (int64, error) {
+	return money.MulDivBps(amount, s.fees.Load().FeeBps)
+}
 
 // notify tells userID about a commerce event inside tx.
 func (s *Service) notify(ctx context.Context, tx *sql.Tx, userID, kind, actorID, postID, text string) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -182,9 +183,42 @@ type Decision struct {
 
 // Service is the checkpoint. It is safe for concurrent use.
 type Service struct {
-	db  *store.DB
-	cfg Config
+	db   *store.DB
+	cfg  Config
+	live atomic.Pointer[Rules] // the live part of cfg (SetRules)
 }
+
+// Rules are the limits and cooling-off of Config that the operator
+// changes while the service runs (package settings hands them over): the
+// next movement is decided by them.
+type Rules struct {
+	Limits          map[Tier]Limits
+	FundingLimits   map[Tier]Limits
+	CoolingOffAbove int64
+	CoolingOffHold  time.Duration
+}
+
+// SetRules replaces the limits and cooling-off for the next movement.
+// The maps are the caller's no more: they are copied. Errors: Invalid for
+// a negative limit or threshold, or a hold that is not positive.
+func (s *Service) SetRules(r Rules) error {
+	if r.CoolingOffAbove < 0 || r.CoolingOffHold <= 0 {
+		return nestegg.Errorf(nestegg.Invalid, "compliance: the cooling-off threshold is not negative and its hold is positive")
+	}
+	c := Rules{Limits: map[Tier]Limits{}, FundingLimits: map[Tier]Limits{}, CoolingOffAbove: r.CoolingOffAbove, CoolingOffHold: r.CoolingOffHold}
+	for _, m := range []struct{ from, to map[Tier]Limits }{{r.Limits, c.Limits}, {r.FundingLimits, c.FundingLimits}} {
+		for t, l := range m.from {
+			if l.PerTransfer < 0 || l.PerDay < 0 || l.PerMonth < 0 {
+				return nestegg.Errorf(nestegg.Invalid, "compliance: a limit is not negative (0: none)")
+			}
+			m.to[t] = l
+		}
+	}
+	s.live.Store(&c)
+	return nil
+}
+
+func (s *Service) rules() *Rules { return s.live.Load() }
 
 // New returns the checkpoint on db (migrated) with the policy cfg.
 func New(db *store.DB, cfg Config) *Service {
@@ -200,11 +234,17 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.IdentityAttemptsPerDay <= 0 {
 		cfg.IdentityAttemptsPerDay = 5
 	}
-	return &Service{db: db, cfg: cfg}
+	s := &Service{db: db, cfg: cfg}
+	s.live.Store(&Rules{Limits: cfg.Limits, FundingLimits: cfg.FundingLimits, CoolingOffAbove: cfg.CoolingOffAbove, CoolingOffHold: cfg.CoolingOffHold})
+	return s
 }
 
 // Config returns the policy in force.
-func (s *Service) Config() Config { return s.cfg }
+func (s *Service) Config() Config {
+	c, r := s.cfg, s.rules()
+	c.Limits, c.FundingLimits, c.CoolingOffAbove, c.CoolingOffHold = r.Limits, r.FundingLimits, r.CoolingOffAbove, r.CoolingOffHold
+	return c
+}
 
 func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
 
@@ -341,7 +381,7 @@ func (s *Service) regionList() string {
 // coolingOff reports whether m is a payment cooling-off may hold, were its
 // payee new.
 func (s *Service) coolingOff(m Movement) bool {
-	return m.Class == Spend && s.cfg.CoolingOffAbove > 0 && m.Amount > s.cfg.CoolingOffAbove && m.ToUser != ""
+	return m.Class == Spend && s.rules().CoolingOffAbove > 0 && m.Amount > s.rules().CoolingOffAbove && m.ToUser != ""
 }
 
 // decide applies the policy to m, reading through f (the member's state
@@ -378,9 +418,9 @@ func (s *Service) decide(m Movement, f facts) (Decision, error) {
 	if m.Asset != s.cfg.Asset || m.Class == Uncounted {
 		return allow, nil
 	}
-	lim, what := s.cfg.Limits[st.Tier], "per payment"
+	lim, what := s.rules().Limits[st.Tier], "per payment"
 	if m.Class == Funding {
-		lim, what = s.cfg.FundingLimits[st.Tier], "per deposit"
+		lim, what = s.rules().FundingLimits[st.Tier], "per deposit"
 	}
 	if lim.PerTransfer > 0 && m.Amount > lim.PerTransfer {
 		return Decision{Outcome: Deny, Reason: fmt.Sprintf("%s is over the limit of %s %s for %s accounts",
@@ -416,17 +456,17 @@ func (s *Service) decide(m Movement, f facts) (Decision, error) {
 			return Decision{}, err
 		}
 		if !known {
-			until := now.Add(s.cfg.CoolingOffHold)
+			until := now.Add(s.rules().CoolingOffHold)
 			if !m.Holdable {
 				// A purchase cannot wait a day, and must not be a way around
 				// the hold a payment of the same size would get.
 				return Decision{Outcome: Deny, Reason: fmt.Sprintf(
 					"a first payment of more than %s to someone new waits %s before it arrives, and this one cannot wait; pay %s or less, or send it as a payment",
-					s.fmt(s.cfg.CoolingOffAbove), s.cfg.CoolingOffHold, s.fmt(s.cfg.CoolingOffAbove))}, nil
+					s.fmt(s.rules().CoolingOffAbove), s.rules().CoolingOffHold, s.fmt(s.rules().CoolingOffAbove))}, nil
 			}
 			return Decision{Outcome: Hold, HoldUntil: until, Reason: fmt.Sprintf(
 				"a first payment of more than %s to someone new is held until %s; you can cancel it until then",
-				s.fmt(s.cfg.CoolingOffAbove), until.Format("2006-01-02 15:04 MST"))}, nil
+				s.fmt(s.rules().CoolingOffAbove), until.Format("2006-01-02 15:04 MST"))}, nil
 		}
 	}
 	return allow, nil

@@ -83,7 +83,7 @@ func (s *Service) Verification(ctx context.Context, userID string) (Verification
 	if err != nil {
 		return Verification{}, fmt.Errorf("verification: %w", err)
 	}
-	v := Verification{Tier: st.Tier, Limits: s.cfg.Limits[st.Tier], FundingLimits: s.cfg.FundingLimits[st.Tier], Region: st.Region,
+	v := Verification{Tier: st.Tier, Limits: s.rules().Limits[st.Tier], FundingLimits: s.rules().FundingLimits[st.Tier], Region: st.Region,
 		Outside: !s.Licensed(st.Region)}
 	// An attempt that never reached the provider (its answer was lost, or
 	// it is on its way) is no check the member can finish: they may start
@@ -121,7 +121,7 @@ func (s *Service) nextStep(v *Verification) {
 			v.Says = "Your ID or selfie didn't match your details. Try again with the ID that shows the name you gave us."
 		}
 	}
-	v.NextTier, v.NextLimits = next, s.cfg.Limits[next]
+	v.NextTier, v.NextLimits = next, s.rules().Limits[next]
 }
 
 func (s *Service) identity(ctx context.Context, q interface {

@@ -190,7 +190,7 @@ func (s *Service) Allowance(ctx context.Context, userID string) (Allowance, erro
 	if err != nil {
 		return Allowance{}, err
 	}
-	a := Allowance{Tier: st.Tier, Asset: s.cfg.Asset, Limits: s.cfg.Limits[st.Tier]}
+	a := Allowance{Tier: st.Tier, Asset: s.cfg.Asset, Limits: s.rules().Limits[st.Tier]}
 	a.UsedDay, a.UsedMonth, err = s.used(ctx, s.db.Reader(), userID, Spend, s.now())
 	if err != nil {
 		return Allowance{}, fmt.Errorf("allowance: %w", err)

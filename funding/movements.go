@@ -161,21 +161,23 @@ func (s *Service) WithdrawalFee(speed Speed, amount int64) (int64, error) {
 	if speed != Instant {
 		return 0, nil
 	}
-	f, err := money.MulDivBpsHalfUp(amount, s.cfg.InstantFeeBps)
+	fees := s.fees.Load()
+	f, err := money.MulDivBpsHalfUp(amount, fees.InstantFeeBps)
 	if err != nil {
 		return 0, nestegg.ParamErrorf(nestegg.Invalid, "amount", "the amount is too large")
 	}
-	return max(f, s.cfg.InstantFeeMin), nil
+	return max(f, fees.InstantFeeMin), nil
 }
 
 // TopUpFee is the fee charged on top of a card top-up of amount.
 func (s *Service) TopUpFee(amount int64) (int64, error) {
-	if s.cfg.CardFeeBps == 0 && s.cfg.CardFeeFixed == 0 {
+	fees := s.fees.Load()
+	if fees.CardFeeBps == 0 && fees.CardFeeFixed == 0 {
 		return 0, nil
 	}
-	f, err := money.MulDivBpsHalfUp(amount, s.cfg.CardFeeBps)
+	f, err := money.MulDivBpsHalfUp(amount, fees.CardFeeBps)
 	if err == nil {
-		f, err = money.Add(f, s.cfg.CardFeeFixed)
+		f, err = money.Add(f, fees.CardFeeFixed)
 	}
 	if err != nil {
 		return 0, nestegg.ParamErrorf(nestegg.Invalid, "amount", "the amount is too large")

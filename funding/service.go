@@ -90,6 +90,7 @@ type Service struct {
 	bank   rails.Bank
 	cards  rails.CardProcessor
 	cfg    Config
+	fees   atomic.Pointer[Fees] // the live part of cfg (SetFees)
 	asset  money.Asset
 	seal   *seal.Sealer
 	// polled is when Sync last asked the card processor (UnixNano).
@@ -160,7 +161,27 @@ func New(db *store.DB, l *ledger.Ledger, comp *compliance.Service, bank rails.Ba
 	}
 	k := movement.New(db, l, comp, cfg.Clock)
 	k.EmitTo(cfg.Events)
-	return &Service{db: db, ledger: l, k: k, comp: comp, bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}, nil
+	s := &Service{db: db, ledger: l, k: k, comp: comp, bank: bank, cards: cards, cfg: cfg, asset: a, seal: sl}
+	s.fees.Store(&Fees{CardFeeBps: cfg.CardFeeBps, CardFeeFixed: cfg.CardFeeFixed, InstantFeeBps: cfg.InstantFeeBps, InstantFeeMin: cfg.InstantFeeMin})
+	return s, nil
+}
+
+// Fees are the operator's fees on card top-ups and instant withdrawals,
+// changed while the service runs (package settings hands them over).
+// Zero is no fee.
+type Fees struct {
+	CardFeeBps, CardFeeFixed     int64
+	InstantFeeBps, InstantFeeMin int64
+}
+
+// SetFees replaces the fees for the next top-up or withdrawal. Errors:
+// Invalid for a rate outside 0..10000 bps or a negative fixed part.
+func (s *Service) SetFees(f Fees) error {
+	if f.CardFeeBps < 0 || f.CardFeeBps > 10_000 || f.InstantFeeBps < 0 || f.InstantFeeBps > 10_000 || f.CardFeeFixed < 0 || f.InstantFeeMin < 0 {
+		return nestegg.Errorf(nestegg.Invalid, "funding: a fee is 0 to 10000 basis points and a fixed part is not negative")
+	}
+	s.fees.Store(&f)
+	return nil
 }
 
 // needKey refuses work that opens or seals account numbers without a key.
@@ -174,8 +195,9 @@ func (s *Service) needKey() error {
 // Config returns the configuration in force, defaults filled in (the key
 // left out).
 func (s *Service) Config() Config {
-	c := s.cfg
+	c, f := s.cfg, s.fees.Load()
 	c.EncryptionKey = nil
+	c.CardFeeBps, c.CardFeeFixed, c.InstantFeeBps, c.InstantFeeMin = f.CardFeeBps, f.CardFeeFixed, f.InstantFeeBps, f.InstantFeeMin
 	return c
 }
 

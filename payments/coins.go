@@ -44,11 +44,14 @@ func (s *Service) Awards() []Award {
 // coins switched off); Forbidden for a checkpoint denial;
 // InsufficientFunds; Conflict for a reused key.
 func (s *Service) BuyCoins(ctx context.Context, userID string, coins int64, idempotencyKey string) (Payment, error) {
-	cost, err := s.coinMath(coins, s.cfg.CoinPriceMinor)
+	// One reading of the prices, so that a change made meanwhile cannot
+	// mix two sets in one purchase.
+	pr := s.prices.Load()
+	cost, err := s.coinMath(coins, pr.CoinPriceMinor)
 	if err != nil {
 		return Payment{}, err
 	}
-	redeemValue, _ := money.Mul(coins, s.cfg.CoinRedeemMinor)
+	redeemValue, _ := money.Mul(coins, pr.CoinRedeemMinor)
 	cash := s.cfg.CoinAsset
 	tid := derive("coinbuy", userID, idempotencyKey)
 	p := Payment{Kind: KindCoinBuy, PayerID: userID, Amount: money.Amount{Asset: asset(cash), Minor: cost},
@@ -78,7 +81,7 @@ func (s *Service) BuyCoins(ctx context.Context, userID string, coins int64, idem
 // switched off); Forbidden for a checkpoint denial; InsufficientFunds when
 // they have fewer coins; Conflict for a reused key.
 func (s *Service) RedeemCoins(ctx context.Context, userID string, coins int64, idempotencyKey string) (Payment, error) {
-	value, err := s.coinMath(coins, s.cfg.CoinRedeemMinor)
+	value, err := s.coinMath(coins, s.prices.Load().CoinRedeemMinor)
 	if err != nil {
 		return Payment{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -75,6 +76,7 @@ type Service struct {
 	comp      *compliance.Service
 	k         *movement.Kernel
 	cfg       Config
+	prices    atomic.Pointer[Prices] // the live part of cfg (SetPrices)
 	assets    []money.Asset
 	coin      money.Asset
 	payHandle string // the pay handle, lower-case
@@ -135,18 +137,50 @@ func New(db *store.DB, l *ledger.Ledger, soc *social.Service, comp *compliance.S
 	}
 	s.coin, _ = money.Lookup("COIN")
 	s.cfg = cfg
+	s.prices.Store(&Prices{TipFeeBps: cfg.TipFeeBps, CoinPriceMinor: cfg.CoinPriceMinor, CoinRedeemMinor: cfg.CoinRedeemMinor})
 	if cfg.CoinPriceMinor > 0 && !s.enabled(cfg.CoinAsset) {
 		return nil, nestegg.Errorf(nestegg.Invalid, "payments config: coins are priced in %s, which is not an enabled asset", cfg.CoinAsset)
 	}
 	return s, nil
 }
 
-// Config returns the configuration in force, defaults filled in.
-func (s *Service) Config() Config { return s.cfg }
+// Config returns the configuration in force, defaults filled in, with
+// the prices SetPrices set last.
+func (s *Service) Config() Config {
+	c, p := s.cfg, s.prices.Load()
+	c.TipFeeBps, c.CoinPriceMinor, c.CoinRedeemMinor = p.TipFeeBps, p.CoinPriceMinor, p.CoinRedeemMinor
+	return c
+}
+
+// Prices are the operator's settings that payments charges by, changed
+// while the service runs (package settings hands them over): the next
+// tip, coin purchase or redemption uses them.
+type Prices struct {
+	TipFeeBps       int64
+	CoinPriceMinor  int64 // negative: coins are off
+	CoinRedeemMinor int64
+}
+
+// SetPrices replaces the prices for the next movement. Coins switched off
+// by Config stay off. Errors: Invalid for a tip fee outside 0 to 10000 bps
+// or a redemption not below the price.
+func (s *Service) SetPrices(p Prices) error {
+	if p.TipFeeBps < 0 || p.TipFeeBps > 10_000 {
+		return nestegg.Errorf(nestegg.Invalid, "payments: the tip fee is 0 to 10000 basis points")
+	}
+	if s.cfg.CoinPriceMinor < 0 {
+		p.CoinPriceMinor, p.CoinRedeemMinor = s.cfg.CoinPriceMinor, s.cfg.CoinRedeemMinor
+	}
+	if p.CoinPriceMinor == 0 || p.CoinPriceMinor > 0 && (p.CoinRedeemMinor < 0 || p.CoinRedeemMinor >= p.CoinPriceMinor) {
+		return nestegg.Errorf(nestegg.Invalid, "payments: a coin costs more than nothing and redeems for less than its price")
+	}
+	s.prices.Store(&p)
+	return nil
+}
 
 func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
 
-func (s *Service) coinsEnabled() bool { return s.cfg.CoinPriceMinor > 0 }
+func (s *Service) coinsEnabled() bool { return s.prices.Load().CoinPriceMinor > 0 }
 
 func (s *Service) enabled(code string) bool {
 	for _, a := range s.assets {

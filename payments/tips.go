@@ -48,7 +48,7 @@ func (s *Service) planTip(ctx context.Context, in TipInput, inTx bool) (payArgs,
 	if err := s.prepare(ctx, &a, inTx); err != nil {
 		return payArgs{}, err
 	}
-	fee, err := money.MulDivBps(a.amount.Minor, s.cfg.TipFeeBps)
+	fee, err := money.MulDivBps(a.amount.Minor, s.prices.Load().TipFeeBps)
 	if err != nil {
 		return payArgs{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/savings"
 	"github.com/nestegg/nestegg/seal"
+	"github.com/nestegg/nestegg/settings"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
@@ -54,6 +56,9 @@ type apiEnv struct {
 	// events keeps the webhook endpoints; tests run its jobs by hand.
 	events *events.Service
 	sav    *savings.Service
+	// set are the business settings, applied to the services (to
+	// compliance only under its default policy).
+	set *settings.Service
 }
 
 func validAsset(code string) error {
@@ -101,8 +106,21 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 		t.Fatalf("EnsurePremium: %v", err)
 	}
 	sav := savings.New(db, l, soc, comp, savings.Config{Events: ev})
+	set, err := settings.New(db, settings.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := settings.Targets{Payments: pay, Commerce: shop, Funding: fund}
+	if reflect.DeepEqual(cc, compliance.DefaultConfig()) {
+		// A test's own policy stays the test's.
+		targets.Compliance = comp
+	}
+	set.Apply(targets)
+	if err := set.Refresh(context.Background()); err != nil {
+		t.Fatalf("settings: %v", err)
+	}
 	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Funding: fund, SandboxCards: cards,
-		Events: ev, Savings: sav, Version: "test"})
+		Events: ev, Savings: sav, Settings: set, Version: "test"})
 	t.Cleanup(func() {
 		srv.Close()
 		l.Close()
@@ -110,7 +128,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
 		t.Fatalf("EnsureOperatorKey: %v", err)
 	}
-	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, bill: bill, srv: srv, funds: fund, cards: cards, fclock: fclock, events: ev, sav: sav}
+	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, bill: bill, srv: srv, funds: fund, cards: cards, fclock: fclock, events: ev, sav: sav, set: set}
 }
 
 // request builds a request; body "" sends none. Headers come in pairs.

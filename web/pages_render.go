@@ -105,6 +105,7 @@ func (p *pages) funcs() template.FuncMap {
 			return many
 		},
 		"qesc":   url.QueryEscape,
+		"anchor": settingAnchor,
 		"joined": func(t time.Time) string { return t.UTC().Format("January 2006") },
 		// avclass picks one of a few avatar colours from the handle, so a
 		// person keeps their colour everywhere (classes, because the

@@ -27,6 +27,7 @@ import (
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
 	"github.com/nestegg/nestegg/savings"
+	"github.com/nestegg/nestegg/settings"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 )
@@ -73,7 +74,8 @@ type Deps struct {
 	Events *events.Service
 	// Mail sends verification and password reset links (pages_email.go);
 	// without it those forms say email is not set up.
-	Mail *mail.Outbox
+	Mail     *mail.Outbox
+	Settings *settings.Service
 	// Logger receives access logs and server-side errors (default: discard).
 	Logger *slog.Logger
 	// Clock stamps stored idempotency records and decides when they expire
@@ -125,6 +127,7 @@ type Server struct {
 	version    string
 	accessLog  bool
 	mail       *mail.Outbox
+	settings   *settings.Service
 
 	mux     *http.ServeMux
 	handler http.Handler // mux behind CrossOriginProtection
@@ -199,6 +202,7 @@ func New(deps Deps) *Server {
 		ridPrefix:  "req_" + hex.EncodeToString(prefix[:]) + "_",
 		health:     []byte(`{"status":"ok","version":` + strconv.Quote(deps.Version) + "}"),
 		mail:       deps.Mail,
+		settings:   deps.Settings,
 	}
 	if deps.RateLimits != (RateLimits{}) {
 		s.limits = newLimiter(deps.RateLimits)

@@ -274,7 +274,17 @@ var staffAuthzCases = map[string]func(*testing.T, *apiEnv, *authzWorld) authzCas
 	"GET /api/v1/staff/members": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
 		return authzCase{path: "/api/v1/staff/members?q=" + w.owner.handle, nobody: s401, stranger: s403, owner: s403, never: []string{w.owner.email}}
 	},
-	"GET /api/v1/staff/roles": asMember("/api/v1/staff/roles", "", s403),
+	"GET /api/v1/staff/roles":    asMember("/api/v1/staff/roles", "", s403),
+	"GET /api/v1/staff/settings": asMember("/api/v1/staff/settings", "", s403),
+	"POST /api/v1/staff/settings/{key}": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
+		return authzCase{path: "/api/v1/staff/settings/fees.tip_bps", body: `{"value":10000,"reason":"all tips are mine"}`,
+			nobody: s401, stranger: s403, owner: s403,
+			after: func(t *testing.T, e *apiEnv, w *authzWorld) {
+				if n, _ := e.set.History(context.Background(), "", 10); len(n) != 0 {
+					t.Errorf("a member changed a setting: %+v", n)
+				}
+			}}
+	},
 	"POST /api/v1/staff/roles/{handle}": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
 		return authzCase{path: "/api/v1/staff/roles/" + w.stranger.handle, body: `{"role":"admin","reason":"mine now"}`,
 			nobody: s401, stranger: s403, owner: s403,

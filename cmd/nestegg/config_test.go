@@ -22,6 +22,7 @@ var groups = map[string][]string{
 	"ach":          {"export", "import"},
 	"operator-key": {"list", "create", "rotate", "revoke"},
 	"admin":        {"create-user", "promote", "demote", "staff"},
+	"settings":     {"list", "set", "history"},
 }
 
 // helpOf runs args with -h and returns what it printed and the FlagSets

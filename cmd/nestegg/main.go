@@ -78,6 +78,7 @@ func commands() []command {
 		{"ach", "operators: nestegg ach export [--out FILE] | nestegg ach import FILE...", runACH},
 		{"reconcile", "operators: compare the clearing accounts with the rails' records", runReconcile},
 		{"admin", "operators: staff: nestegg admin create-user | promote @h --role R | demote @h | staff", runAdmin},
+		{"settings", "operators: the business settings (fees, coin prices, limits): nestegg settings list | set KEY VALUE --reason R | history [KEY]", runSettings},
 		{"operator-key", "operators: nestegg operator-key list | create --name N | rotate ID | revoke ID", runOperatorKey},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", runHelp},

@@ -25,6 +25,7 @@ import (
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/savings"
 	"github.com/nestegg/nestegg/seal"
+	"github.com/nestegg/nestegg/settings"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/web"
@@ -34,6 +35,12 @@ import (
 // once shutdown starts.
 const shutdownTimeout = 30 * time.Second
 
+// settingsPoll is how often a serve process asks whether the settings
+// changed: one indexed MAX a second, so that a change made in another
+// process applies here within about a second, and no payment pays a query
+// for it.
+const settingsPoll = time.Second
+
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
@@ -42,9 +49,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this (loopback) address, e.g. 127.0.0.1:6060")
 	metricsAddr := fs.String("metrics-addr", "", "if set, serve /metrics on this address only, without the operator key (keep it where only your scrapers reach, e.g. 127.0.0.1:9090 or a private network); empty: /metrics is on --addr and takes the operator key")
 	payHandle := fs.String("pay-handle", "pay", "the platform's pay handle: posts addressed to it are payment commands")
-	qrFeeBps := fs.Int64("qr-fee-bps", 0, "the platform's fee on in-store QR sales, in basis points, taken from the business at settlement (tips are free)")
-	qrSettleAfter := fs.Duration("qr-settle-after", 24*time.Hour, "how old an in-store QR payment is when the settlement job pays it out to the business (its wallet, or on to the bank it chose), less --qr-fee-bps")
-	shopFeeBps := fs.Int64("shop-fee-bps", 0, "the platform's fee on every sale from a post, in basis points (250 is 2.5%), paid by the merchant")
+	qrFeeBps := fs.Int64("qr-fee-bps", 0, "the platform's fee on in-store QR sales, in basis points, taken from the business at settlement (tips are free); the default of the setting fees.qr_bps, which the console's Settings change without a restart")
+	qrSettleAfter := fs.Duration("qr-settle-after", 24*time.Hour, "how old an in-store QR payment is when the settlement job pays it out to the business (its wallet, or on to the bank it chose), less the QR fee; the default of the setting holds.qr_settle_after")
+	shopFeeBps := fs.Int64("shop-fee-bps", 0, "the platform's fee on every sale from a post, in basis points (250 is 2.5%), paid by the merchant; the default of the setting fees.shop_bps, which the console's Settings change without a restart")
 	batchMax := fs.Int("batch-max", ledger.MaxBatch, "group commit: the most transfers one database commit carries")
 	batchWait := fs.Duration("batch-wait", 0, "group commit: how long a committer waits for more requests once it has some (0: never; requests arriving during a commit form the next batch)")
 	committers := fs.Int("committers", 0, "group commit: batches committing at once (default 1 on SQLite, 2 on PostgreSQL)")
@@ -231,11 +238,25 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		l.Close()
 		return err
 	}
+	// The business settings (fees, coin prices, limits, cooling-off, hold
+	// windows) are the database's: applied now, and again within a second
+	// of any change, made here or by another process (Watch below).
+	set, err := settings.New(db, settings.Options{Logger: log, Defaults: map[string]int64{
+		settings.ShopFeeBps: *shopFeeBps, settings.QRFeeBps: *qrFeeBps, settings.QRSettleAfter: int64(*qrSettleAfter / time.Second)}})
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("--shop-fee-bps, --qr-fee-bps or --qr-settle-after: %w", err)
+	}
+	set.Apply(settings.Targets{Payments: pay, Commerce: shop, Funding: fund, Compliance: comp})
+	if err := set.Refresh(ctx); err != nil {
+		l.Close()
+		return err
+	}
 	// Posts addressed to the pay handle become payment intents, and posts
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Funding: fund, SandboxCards: sbxCards, StripeWebhook: stripeHook, StripePublishableKey: stripeKey, Events: ev, Mail: outbox, Logger: log,
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Settings: set, Funding: fund, SandboxCards: sbxCards, StripeWebhook: stripeHook, StripePublishableKey: stripeKey, Events: ev, Mail: outbox, Logger: log,
 		Version: bi.Version, Commit: bi.commitLabel(), BuildDate: bi.Date,
 		MetricsElsewhere: metricsLn != nil,
 		RateLimits: web.RateLimits{
@@ -274,7 +295,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		set.Watch(jobs, settingsPoll)
+	}()
 	go func() {
 		defer wg.Done()
 		jobLoop(jobs, append([]job{
