@@ -264,12 +264,13 @@ func (s *Service) History(ctx context.Context, key string, limit int) ([]Change,
 		limit = 50
 	}
 	q := `SELECT version, key, value, previous, changed_by, reason, changed_at FROM settings_changes`
-	args := []any{limit}
+	var args []any
 	if key != "" {
-		q += ` WHERE key = $2`
+		q += ` WHERE key = $1`
 		args = append(args, key)
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, q+` ORDER BY version DESC LIMIT $1`, args...)
+	args = append(args, limit)
+	rows, err := s.db.Reader().QueryContext(ctx, q+fmt.Sprintf(` ORDER BY version DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("settings history: %w", err)
 	}
