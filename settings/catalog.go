@@ -35,7 +35,7 @@ type Def struct {
 const (
 	day     = int64(24 * time.Hour / time.Second)
 	maxFee  = 10_000             // bps: the whole amount
-	maxCash = 100_000_000_000_00 // minor: a billion dollars
+	maxCash = 100_000_000_000_00 // minor: a hundred billion dollars
 )
 
 // The keys of the settings, for the composition root that hands them to
@@ -54,6 +54,7 @@ const (
 	CoolingOffHold   = "cooling_off.hold"
 	QRSettleAfter    = "holds.qr_settle_after"
 	DisputeWindow    = "holds.dispute_window"
+	RevenueTarget    = "revenue.target_annual"
 	limitKeyFormat   = "limits.tier%d.%s"
 	LimitPerTransfer = "per_transfer"
 	LimitPerDay      = "per_day"
@@ -109,6 +110,7 @@ func buildCatalog() []Def {
 		Def{CoolingOffHold, "Cooling-off", "Cooling-off hold", Seconds, day, 60, 30 * day, "how long such a payment is held"},
 		Def{QRSettleAfter, "Hold windows", "QR settlement delay", Seconds, day, 1, 30 * day, "how old an in-store QR payment is when it is paid out to the business"},
 		Def{DisputeWindow, "Hold windows", "Dispute window", Seconds, 30 * day, day, 365 * day, "how long after buying a buyer may open a dispute"},
+		Def{RevenueTarget, "Revenue", "Annual revenue target", Minor, 0, 0, maxCash, "what the platform aims to earn in a year, shown beside the projection on the revenue dashboard; 0: none"},
 	)
 }
 

@@ -118,3 +118,25 @@ func (s *Service) requireStaff(ctx context.Context, staffID string) error {
 	}
 	return nil
 }
+
+// NewMembers counts the accounts created each day (UTC) from from to to
+// (both midnight UTC), by day, for staff reports. Errors: database
+// failures.
+func (s *Service) NewMembers(ctx context.Context, from, to time.Time) (map[time.Time]int64, error) {
+	const day = int64(24 * time.Hour)
+	rows, err := s.db.Reader().QueryContext(ctx, fmt.Sprintf(`SELECT created_at / %d, COUNT(*) FROM users
+		WHERE created_at >= $1 AND created_at < $2 GROUP BY created_at / %d`, day, day), nanos(from), nanos(to))
+	if err != nil {
+		return nil, fmt.Errorf("new members: %w", err)
+	}
+	defer rows.Close()
+	out := map[time.Time]int64{}
+	for rows.Next() {
+		var d, n int64
+		if err := rows.Scan(&d, &n); err != nil {
+			return nil, fmt.Errorf("new members: %w", err)
+		}
+		out[time.Unix(0, d*day).UTC()] = n
+	}
+	return out, rows.Err()
+}

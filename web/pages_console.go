@@ -21,6 +21,7 @@ var consoleHints = map[string]string{
 	"/staff/disputes":       "Open disputes between buyers and shops; decide who gets the held money.",
 	"/staff/reconciliation": "The clearing accounts against the rails' records, and each difference.",
 	"/staff/checks":         "Premium members whose new display name waits for approval.",
+	"/staff/revenue":        "What the platform earns, by stream, from the ledger; volume, take rate, payers; the year's projection against the target.",
 	"/staff/settings":       "Fees, coin prices, limits per tier, cooling-off and hold windows: change them without a restart.",
 }
 

@@ -18,6 +18,8 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/money"
+	"github.com/nestegg/nestegg/revenue"
+	"github.com/nestegg/nestegg/settings"
 	"github.com/nestegg/nestegg/social"
 )
 
@@ -106,6 +108,12 @@ func (p *pages) funcs() template.FuncMap {
 		},
 		"qesc":   url.QueryEscape,
 		"anchor": settingAnchor,
+		"units":  func() []string { return []string{string(revenue.Day), string(revenue.Week), string(revenue.Month)} },
+		"amt": func(minor int64) string {
+			a, _ := money.Lookup(settings.Asset)
+			return money.Format(money.Amount{Asset: a, Minor: minor})
+		},
+		"bps":    func(v int64) string { return fmt.Sprintf("%d.%02d%%", v/100, v%100) },
 		"joined": func(t time.Time) string { return t.UTC().Format("January 2006") },
 		// avclass picks one of a few avatar colours from the handle, so a
 		// person keeps their colour everywhere (classes, because the

@@ -26,6 +26,7 @@ import (
 	"github.com/nestegg/nestegg/movement"
 	"github.com/nestegg/nestegg/payments"
 	"github.com/nestegg/nestegg/rails"
+	"github.com/nestegg/nestegg/revenue"
 	"github.com/nestegg/nestegg/savings"
 	"github.com/nestegg/nestegg/settings"
 	"github.com/nestegg/nestegg/social"
@@ -128,6 +129,7 @@ type Server struct {
 	accessLog  bool
 	mail       *mail.Outbox
 	settings   *settings.Service
+	revenue    *revenue.Service // nil without Social
 
 	mux     *http.ServeMux
 	handler http.Handler // mux behind CrossOriginProtection
@@ -203,6 +205,9 @@ func New(deps Deps) *Server {
 		health:     []byte(`{"status":"ok","version":` + strconv.Quote(deps.Version) + "}"),
 		mail:       deps.Mail,
 		settings:   deps.Settings,
+	}
+	if deps.Social != nil {
+		s.revenue = revenue.New(deps.Ledger, s.kernel, deps.Social)
 	}
 	if deps.RateLimits != (RateLimits{}) {
 		s.limits = newLimiter(deps.RateLimits)

@@ -33,6 +33,8 @@ var (
 	rolesOfficial = []social.Role{social.Admin, social.Support}
 	// rolesSettings: the business settings (fees, coin prices, limits).
 	rolesSettings = []social.Role{social.Admin, social.Finance}
+	// rolesRevenue: the revenue dashboard and its export.
+	rolesRevenue = []social.Role{social.Admin, social.Finance}
 )
 
 // staffPageTable is every page and form action of the operator's console.
@@ -50,6 +52,8 @@ func (s *Server) staffPageTable() []staffPage {
 		{get, "/staff/audit", "Audit log", staffRule{roles: rolesAudit}, s.staffAuditPage},
 		{get, "/staff/settings", "Settings", staffRule{roles: rolesSettings}, s.staffSettingsPage},
 		{post, "/staff/settings/{key}", "", staffRule{roles: rolesSettings, action: "set_setting"}, s.staffSettingSubmit},
+		{get, "/staff/revenue", "Revenue", staffRule{roles: rolesRevenue}, s.staffRevenuePage},
+		{get, "/staff/revenue.csv", "", staffRule{roles: rolesRevenue}, s.staffRevenueCSV},
 		{get, "/staff/disputes", "Disputes", staffRule{roles: rolesDisputes}, s.disputesPage},
 		{post, "/staff/disputes/{id}/resolve", "", staffRule{roles: rolesDisputes, action: "resolve_dispute", why: "note"}, s.resolveSubmit},
 		{get, "/staff/reconciliation", "Reconciliation", staffRule{roles: rolesBooks}, s.reconciliationPage},
@@ -70,6 +74,7 @@ func (s *Server) staffRouteTable() []staffRoute {
 		{Route{post, "/api/v1/staff/members/{id}/official/remove", mem, smallBody, noIdem}, staffRule{roles: rolesOfficial, action: "remove_official"}, s.apiSetOfficial},
 		{Route{get, "/api/v1/staff/roles", mem, 0, noIdem}, staffRule{roles: rolesAdmin}, s.apiStaffRoles},
 		{Route{post, "/api/v1/staff/roles/{handle}", mem, smallBody, noIdem}, staffRule{roles: rolesAdmin, action: "set_role"}, s.apiSetStaffRole},
+		{Route{get, "/api/v1/staff/revenue", mem, 0, noIdem}, staffRule{roles: rolesRevenue}, s.apiStaffRevenue},
 		{Route{get, "/api/v1/staff/settings", mem, 0, noIdem}, staffRule{roles: rolesSettings}, s.apiStaffSettings},
 		{Route{post, "/api/v1/staff/settings/{key}", mem, smallBody, noIdem}, staffRule{roles: rolesSettings, action: "set_setting"}, s.apiSetSetting},
 		{Route{post, "/api/v1/staff/charges/{id}/refund", mem, smallBody, req}, staffRule{roles: rolesRefunds, action: "refund_charge"}, s.apiRefundCharge},

@@ -276,6 +276,7 @@ var staffAuthzCases = map[string]func(*testing.T, *apiEnv, *authzWorld) authzCas
 	},
 	"GET /api/v1/staff/roles":    asMember("/api/v1/staff/roles", "", s403),
 	"GET /api/v1/staff/settings": asMember("/api/v1/staff/settings", "", s403),
+	"GET /api/v1/staff/revenue":  asMember("/api/v1/staff/revenue?format=csv", "", s403),
 	"POST /api/v1/staff/settings/{key}": func(_ *testing.T, _ *apiEnv, w *authzWorld) authzCase {
 		return authzCase{path: "/api/v1/staff/settings/fees.tip_bps", body: `{"value":10000,"reason":"all tips are mine"}`,
 			nobody: s401, stranger: s403, owner: s403,
