@@ -1,6 +1,7 @@
 // Package revenue is the operator's revenue dashboard: what the platform
 // earned, by stream, per day, week or month, read from the ledger's
-// revenue accounts (fee revenue, interest income and interest expense)
+// revenue accounts (fee revenue, interest income and expense, card
+// rewards expense)
 // rather than computed beside them, so that its totals are the ledger's to
 // the cent; with the payment volume behind it, the take rate, active
 // payers, new members, and a projection of the year from the trend.
@@ -42,12 +43,13 @@ const (
 	TopUpFees     Stream = "Top-up fees"
 	Subscriptions Stream = "Subscriptions recognized"
 	Interest      Stream = "Savings interest margin"
+	Cards         Stream = "Card interchange less rewards"
 	Other         Stream = "Other"
 )
 
 // Streams lists the streams in order.
 func Streams() []Stream {
-	return []Stream{TipFees, CoinSpread, ShopFees, QRFees, InstantFees, TopUpFees, Subscriptions, Interest, Other}
+	return []Stream{TipFees, CoinSpread, ShopFees, QRFees, InstantFees, TopUpFees, Subscriptions, Interest, Cards, Other}
 }
 
 // streamOf is the stream of a transfer code that moves a revenue account
@@ -56,6 +58,7 @@ func Streams() []Stream {
 var streamOf = map[string]Stream{
 	"tip_fee": TipFees, "coin_spread": CoinSpread, "commerce_fee": ShopFees, "qr_fee": QRFees,
 	"instant_fee": InstantFees, "topup_fee": TopUpFees,
+	"card_interchange":    Cards,
 	"revenue_recognition": Subscriptions, "subscription_fee": Subscriptions, "subscription_refund": Subscriptions, "subscription": Subscriptions,
 }
 
@@ -115,6 +118,7 @@ func accounts(asset string) map[string]int64 {
 		ledger.PlatformID(asset, ledger.KindFeeRevenue):      1,
 		ledger.PlatformID(asset, ledger.KindInterestIncome):  1,
 		ledger.PlatformID(asset, ledger.KindInterestExpense): 1, // credits - debits: negative as it pays
+		ledger.PlatformID(asset, ledger.KindRewardsExpense):  1, // cards' cash back, likewise
 	}
 }
 
@@ -163,7 +167,7 @@ func (s *Service) Report(ctx context.Context, asset string, from, to time.Time, 
 		r.Accounts[id] = 0
 	}
 	slices.Sort(ids)
-	feeID := ledger.PlatformID(asset, ledger.KindFeeRevenue)
+	feeID, rewardsID := ledger.PlatformID(asset, ledger.KindFeeRevenue), ledger.PlatformID(asset, ledger.KindRewardsExpense)
 	flows, err := s.ledger.Flows(ctx, ids, from, to)
 	if err != nil {
 		return Report{}, fmt.Errorf("revenue: %w", err)
@@ -175,7 +179,11 @@ func (s *Service) Report(ctx context.Context, asset string, from, to time.Time, 
 		if !ok {
 			st = Other
 		}
-		if f.AccountID != feeID {
+		switch f.AccountID {
+		case feeID:
+		case rewardsID:
+			st = Cards
+		default:
 			st = Interest // interest income and expense
 		}
 		b := bucketOf(f.Day)
