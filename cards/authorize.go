@@ -114,13 +114,18 @@ func (s *Service) precheck(ctx context.Context, c Card, req rails.AuthorizationR
 	case c.Controls.PerPurchase > 0 && total > c.Controls.PerPurchase:
 		return 0, ReasonPurchaseLimit
 	}
+	if !req.PartialAllowed || req.Incremental {
+		// The hold itself refuses more than the wallet holds: reading the
+		// balance first would only cost a query on the hot path.
+		return req.Amount, ""
+	}
 	w, err := s.ledger.Account(ctx, payments.WalletID(c.UserID, c.Asset))
 	if err != nil {
 		return 0, ReasonFunds
 	}
 	amount := req.Amount
 	if avail := w.Balance(); amount > avail {
-		if !req.PartialAllowed || avail <= 0 || req.Incremental {
+		if avail <= 0 {
 			return 0, ReasonFunds
 		}
 		amount = avail

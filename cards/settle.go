@@ -68,6 +68,20 @@ func (s *Service) Notify(ctx context.Context, ev rails.IssuingEvent) error {
 	switch ev.Type {
 	case rails.EventCaptured:
 		return s.capture(ctx, ev.Transaction)
+	case rails.EventDeclined:
+		c, err := s.card(ctx, s.db.Reader(), "issuer_card_id", ev.Auth.CardID)
+		if err != nil {
+			return err
+		}
+		if ev.Auth.ID == "" || ev.Auth.Requested <= 0 {
+			return nestegg.Errorf(nestegg.Invalid, "cards: a declined authorization needs an id and an amount")
+		}
+		reason := ev.Auth.Reason
+		if reason == "" {
+			reason = "declined_by_issuer"
+		}
+		return s.recordDecline(ctx, c, rails.AuthorizationRequest{AuthorizationID: ev.Auth.ID, Amount: ev.Auth.Requested, Currency: ev.Auth.Currency,
+			Merchant: ev.Auth.Merchant}, reason)
 	case rails.EventReversed:
 		return s.release(ctx, ev.Auth.ID, StatusReversed, movement.CardReversal, "issuer", "reverse:"+ev.Auth.ID)
 	case rails.EventRefunded:

@@ -201,6 +201,7 @@ type IssuingEvent struct {
 
 // The events.
 const (
+	EventDeclined      = "authorization.declined" // by the issuer itself, without asking (a card frozen there)
 	EventReversed      = "authorization.reversed"
 	EventCaptured      = "transaction.captured"
 	EventRefunded      = "transaction.refunded"

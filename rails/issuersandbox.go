@@ -202,6 +202,9 @@ func (s *SandboxIssuer) Reveal(ctx context.Context, id string) (Reveal, error) {
 
 // RevealedCard is a card's full details, shown to its holder once.
 type RevealedCard struct {
+	// Owner is the member the card was issued to: the page shows the
+	// number to them only.
+	Owner    string
 	Number   string
 	CVC      string
 	ExpMonth int
@@ -227,7 +230,7 @@ func (s *SandboxIssuer) RevealCard(ctx context.Context, token string) (RevealedC
 		return RevealedCard{}, err
 	}
 	n := s.number(r.card)
-	return RevealedCard{Number: n, CVC: s.cvc(r.card), ExpMonth: rec.ExpMonth, ExpYear: rec.ExpYear, Last4: Last4(n)}, nil
+	return RevealedCard{Owner: rec.Owner, Number: n, CVC: s.cvc(r.card), ExpMonth: rec.ExpMonth, ExpYear: rec.ExpYear, Last4: Last4(n)}, nil
 }
 
 func (s *SandboxIssuer) handler() (IssuingHandler, error) {
@@ -277,6 +280,13 @@ func (s *SandboxIssuer) SimulatePurchase(ctx context.Context, p Purchase) (Autho
 	a.Approved, a.Reason, a.Status = d.Approved, d.Reason, "declined"
 	if d.Approved {
 		a.Amount, a.Status = d.Amount, "pending"
+	}
+	if frozen {
+		// Declined here, as an issuer declines a card frozen with it: Nestegg
+		// hears of it afterwards, to show the member.
+		if err := h.Notify(ctx, IssuingEvent{Type: EventDeclined, Auth: a}); err != nil {
+			return Authorization{}, err
+		}
 	}
 	s.mu.Lock()
 	s.auths[a.ID] = &a
