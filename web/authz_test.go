@@ -310,6 +310,9 @@ func TestAuthorization(t *testing.T) {
 				build, ok = orgAuthzCases[name]
 			}
 			if !ok {
+				build, ok = cardAuthzCases[name]
+			}
+			if !ok {
 				t.Errorf("%s has no authorization case: add one to authzCases in authz_test.go", name)
 				continue
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	debitcards "github.com/nestegg/nestegg/cards"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -59,6 +60,9 @@ type apiEnv struct {
 	// set are the business settings, applied to the services (to
 	// compliance only under its default policy).
 	set *settings.Service
+	// crd is debit cards on iss, the sandbox issuer.
+	crd *debitcards.Service
+	iss *rails.SandboxIssuer
 }
 
 func validAsset(code string) error {
@@ -119,8 +123,17 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err := set.Refresh(context.Background()); err != nil {
 		t.Fatalf("settings: %v", err)
 	}
+	iss, err := rails.NewSandboxIssuer("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd, err := debitcards.New(db, l, soc, comp, iss, debitcards.Config{Events: ev, Simulator: iss, InterchangeBps: 100, CashbackBps: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss.Listen(crd)
 	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Funding: fund, SandboxCards: cards,
-		Events: ev, Savings: sav, Settings: set, Version: "test"})
+		Events: ev, Savings: sav, Settings: set, Cards: crd, SandboxIssuer: iss, Version: "test"})
 	t.Cleanup(func() {
 		srv.Close()
 		l.Close()
@@ -128,7 +141,7 @@ func newAPIWith(t testing.TB, db *store.DB, cc compliance.Config) *apiEnv {
 	if err := web.EnsureOperatorKey(context.Background(), db, testKey, time.Now()); err != nil {
 		t.Fatalf("EnsureOperatorKey: %v", err)
 	}
-	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, bill: bill, srv: srv, funds: fund, cards: cards, fclock: fclock, events: ev, sav: sav, set: set}
+	return &apiEnv{t: t, db: db, ledger: l, social: soc, pay: pay, comp: comp, shop: shop, bill: bill, srv: srv, funds: fund, cards: cards, fclock: fclock, events: ev, sav: sav, set: set, crd: crd, iss: iss}
 }
 
 // request builds a request; body "" sends none. Headers come in pairs.

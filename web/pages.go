@@ -165,6 +165,17 @@ func (s *Server) pageTable() []pageRoute {
 		{post, "/savings/open", true, s.savingsOpenSubmit},
 		{post, "/savings/move", true, s.savingsMoveSubmit},
 		{get, "/savings/interest/{year}", true, s.savingsSummaryCSV},
+		// The debit card (pages_card.go): the number only on the issuer's
+		// page; purchases played by the sandbox in sandbox mode.
+		{get, "/money/card", true, s.cardPage},
+		{post, "/money/card/issue", true, s.cardIssueSubmit},
+		{post, "/money/card/{id}/freeze", true, s.cardFreezeSubmit},
+		{post, "/money/card/{id}/unfreeze", true, s.cardFreezeSubmit},
+		{post, "/money/card/{id}/controls", true, s.cardControlsSubmit},
+		{post, "/money/card/{id}/reveal", true, s.cardRevealSubmit},
+		{post, "/money/card/{id}/simulate", true, s.cardSimulateSubmit},
+		{post, "/money/card/purchases/{id}/capture", true, s.cardCaptureSubmit},
+		{get, "/sandbox/issuing/reveal/{token}", true, s.sandboxRevealPage},
 		// Subscriptions (pages_billing.go): money leaves only from the
 		// review page's button.
 		{get, "/premium", true, s.premiumPage},

@@ -178,11 +178,14 @@ type Base struct {
 	Funding bool
 	// Mail is on: show the banner asking an unverified member to verify.
 	Mail bool
+	// Card: debit cards are on (a link to Money › Card).
+	Card bool
 }
 
 // base fills a page's Base, consuming the flash cookie.
 func (pc *pageCtx) base(title string) Base {
-	b := Base{Title: title, Me: pc.me, CSRF: pc.csrf(), Path: pc.r.URL.RequestURI(), Money: pc.s.payments != nil, Funding: pc.s.funding != nil, Mail: pc.s.mail != nil}
+	b := Base{Title: title, Me: pc.me, CSRF: pc.csrf(), Path: pc.r.URL.RequestURI(), Money: pc.s.payments != nil, Funding: pc.s.funding != nil, Mail: pc.s.mail != nil,
+		Card: pc.s.cards != nil}
 	if pc.me != nil && pc.s.social != nil {
 		// The nav count is a nicety: a failure here must not fail the page.
 		b.Unread, _ = pc.s.social.UnreadCount(pc.r.Context(), pc.me.ID)

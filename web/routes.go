@@ -303,6 +303,20 @@ func (s *Server) routeTable(withMetrics bool) []*route {
 		{Route{post, "/api/v1/operator/savings/yields", op, smallBody, req}, s.apiRecordYield, nil},
 		{Route{get, "/api/v1/operator/savings/margin", op, 0, noIdem}, s.apiSavingsMargin, nil},
 		{Route{get, "/api/v1/operator/savings/interest/{year}", op, 0, noIdem}, s.apiOperatorInterestSummary, nil},
+
+		// Debit cards (debitcards_api.go): the caller's own. Purchases are
+		// simulated (a merchant played) in sandbox mode only; money moves
+		// there with an Idempotency-Key.
+		{Route{get, "/api/v1/debit-cards", mem, 0, noIdem}, s.apiDebitCards, nil},
+		{Route{post, "/api/v1/debit-cards", mem, smallBody, optIdem}, s.apiIssueDebitCard, nil},
+		{Route{get, "/api/v1/debit-cards/{id}", mem, 0, noIdem}, s.apiDebitCard, nil},
+		{Route{post, "/api/v1/debit-cards/{id}/freeze", mem, 0, noIdem}, s.apiFreezeDebitCard(true), nil},
+		{Route{post, "/api/v1/debit-cards/{id}/unfreeze", mem, 0, noIdem}, s.apiFreezeDebitCard(false), nil},
+		{Route{patch, "/api/v1/debit-cards/{id}/controls", mem, smallBody, noIdem}, s.apiDebitCardControls, nil},
+		{Route{post, "/api/v1/debit-cards/{id}/reveal", mem, 0, noIdem}, s.apiRevealDebitCard, nil},
+		{Route{get, "/api/v1/debit-cards/{id}/transactions", mem, 0, noIdem}, s.apiDebitCardTransactions, nil},
+		{Route{post, "/api/v1/debit-cards/{id}/simulate", mem, smallBody, req}, s.apiSimulateCardPurchase, nil},
+		{Route{post, "/api/v1/debit-cards/authorizations/{id}/capture", mem, smallBody, req}, s.apiSimulateCardCapture, nil},
 	}
 	if withMetrics {
 		// Metrics name every route with its counts and timings, the Go

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nestegg/nestegg"
 	"github.com/nestegg/nestegg/billing"
+	"github.com/nestegg/nestegg/cards"
 	"github.com/nestegg/nestegg/commerce"
 	"github.com/nestegg/nestegg/compliance"
 	"github.com/nestegg/nestegg/events"
@@ -55,6 +56,12 @@ type Deps struct {
 	// Savings keeps members' savings and their interest (savings_api.go and
 	// pages_savings.go answer 503 without it).
 	Savings *savings.Service
+	// Cards keeps members' debit cards (debitcards_api.go and
+	// pages_card.go answer 503 without it). SandboxIssuer, when set, serves
+	// the sandbox issuer's reveal page (a card's number, once, to its
+	// holder); with a real issuer the issuer shows it and it stays nil.
+	Cards         *cards.Service
+	SandboxIssuer *rails.SandboxIssuer
 	// Funding moves money in and out: bank accounts, cards, deposits,
 	// withdrawals, top-ups (funding_api*.go and pages_funding*.go answer
 	// 503 without it). SandboxCards, when set, serves the sandbox card
@@ -130,6 +137,8 @@ type Server struct {
 	mail       *mail.Outbox
 	settings   *settings.Service
 	revenue    *revenue.Service // nil without Social
+	cards      *cards.Service
+	sbxIssuer  *rails.SandboxIssuer
 
 	mux     *http.ServeMux
 	handler http.Handler // mux behind CrossOriginProtection
@@ -205,6 +214,8 @@ func New(deps Deps) *Server {
 		health:     []byte(`{"status":"ok","version":` + strconv.Quote(deps.Version) + "}"),
 		mail:       deps.Mail,
 		settings:   deps.Settings,
+		cards:      deps.Cards,
+		sbxIssuer:  deps.SandboxIssuer,
 	}
 	if deps.Social != nil {
 		s.revenue = revenue.New(deps.Ledger, s.kernel, deps.Social)

@@ -22,7 +22,11 @@ import (
 // token. Nothing of them is printed. A server with a real processor
 // tokenizes in the member's browser, so there cards are added on the web.
 func runCard(ctx context.Context, e *env, args []string) error {
-	const usage = "usage: nestegg card add --exp MM/YY [--card-stdin] | nestegg card remove id"
+	const usage = `usage: nestegg card add --exp MM/YY [--card-stdin] | nestegg card remove id   (cards that top up your wallet)
+       your debit card: nestegg card issue | show | freeze | unfreeze | reveal | transactions
+       nestegg card limits [--per-purchase 100] [--daily 250] [--block 7995,6011] [--online on|off] [--atm on|off]
+       nestegg card simulate --merchant "Bean There Café" --amount 4.50 [--category 5812] [--channel online]   (sandbox)
+       nestegg card capture iauth_… [--amount 5.25]   (sandbox)`
 	if wantsHelp(args) {
 		fmt.Fprintln(e.stdout, usage)
 		return flag.ErrHelp
@@ -36,6 +40,8 @@ func runCard(ctx context.Context, e *env, args []string) error {
 		return runCardAdd(ctx, e, args[1:])
 	case "remove":
 		return runCardRemove(ctx, e, args[1:])
+	case "issue", "show", "freeze", "unfreeze", "reveal", "transactions", "limits", "simulate", "capture":
+		return runDebitCard(ctx, e, args[0], args[1:])
 	}
 	fmt.Fprintf(e.stderr, "nestegg card: unknown command %q\n%s\n", args[0], usage)
 	return errUsage

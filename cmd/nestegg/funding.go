@@ -68,13 +68,9 @@ func openFunding(ctx context.Context, e *env, db *store.DB, dsn, publicURL strin
 	if key == nil {
 		log.Warn("NESTEGG_ENCRYPTION_KEY is not set: bank accounts are off")
 	}
-	dir := e.getenv("NESTEGG_RAILS_DIR")
+	dir := railsDir(e, db, dsn)
 	if dir == "" {
-		if db.Dialect == store.SQLite {
-			dir = dsn + ".rails"
-		} else {
-			log.Warn("NESTEGG_RAILS_DIR is not set: the sandbox rails keep their state in memory")
-		}
+		log.Warn("NESTEGG_RAILS_DIR is not set: the sandbox rails keep their state in memory")
 	}
 	sub := func(name string) string {
 		if dir == "" {
@@ -141,6 +137,18 @@ func stripeWeb(e *env, sandboxCards bool) (*rails.StripeWebhook, string, error) 
 		return nil, "", nestegg.Errorf(nestegg.Invalid, "NESTEGG_STRIPE_PUBLISHABLE_KEY is Stripe's publishable key, pk_… (never the secret key)")
 	}
 	return hook, pk, nil
+}
+
+// railsDir is where the sandbox rails keep their state: NESTEGG_RAILS_DIR,
+// else beside a SQLite database; "" (in memory) on PostgreSQL without it.
+func railsDir(e *env, db *store.DB, dsn string) string {
+	if dir := e.getenv("NESTEGG_RAILS_DIR"); dir != "" {
+		return dir
+	}
+	if db.Dialect == store.SQLite {
+		return dsn + ".rails"
+	}
+	return ""
 }
 
 // railSet says which rails an install runs and whether that is allowed.

@@ -52,6 +52,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	qrFeeBps := fs.Int64("qr-fee-bps", 0, "the platform's fee on in-store QR sales, in basis points, taken from the business at settlement (tips are free); the default of the setting fees.qr_bps, which the console's Settings change without a restart")
 	qrSettleAfter := fs.Duration("qr-settle-after", 24*time.Hour, "how old an in-store QR payment is when the settlement job pays it out to the business (its wallet, or on to the bank it chose), less the QR fee; the default of the setting holds.qr_settle_after")
 	shopFeeBps := fs.Int64("shop-fee-bps", 0, "the platform's fee on every sale from a post, in basis points (250 is 2.5%), paid by the merchant; the default of the setting fees.shop_bps, which the console's Settings change without a restart")
+	cardOpts := addCardFlags(fs)
 	batchMax := fs.Int("batch-max", ledger.MaxBatch, "group commit: the most transfers one database commit carries")
 	batchWait := fs.Duration("batch-wait", 0, "group commit: how long a committer waits for more requests once it has some (0: never; requests arriving during a commit form the next batch)")
 	committers := fs.Int("committers", 0, "group commit: batches committing at once (default 1 on SQLite, 2 on PostgreSQL)")
@@ -229,6 +230,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	// Savings: interest accrued daily and paid monthly by the job below.
 	sav := savings.New(db, l, soc, comp, savings.Config{Events: ev})
+	// Debit cards: the sandbox issuer asks them about every purchase.
+	crd, sbxIssuer, err := openCards(e, cardOpts, db, *dsn, l, soc, comp, ev, log)
+	if err != nil {
+		l.Close()
+		return err
+	}
 	// Creators' subscribers read their subscribers-only posts; Premium's
 	// perk is longer posts.
 	soc.SetSubscriberCheck(bill.SubscribedTo)
@@ -256,7 +263,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// with a live offer's buy hashtag or a gift handle purchase intents,
 	// all in the post's own transaction.
 	soc.SetPostHook(postHooks(pay.OnPost, shop.OnPost))
-	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Settings: set, Funding: fund, SandboxCards: sbxCards, StripeWebhook: stripeHook, StripePublishableKey: stripeKey, Events: ev, Mail: outbox, Logger: log,
+	srv := web.New(web.Deps{DB: db, Ledger: l, Social: soc, Payments: pay, Compliance: comp, Commerce: shop, Billing: bill, Savings: sav, Settings: set, Cards: crd, SandboxIssuer: sbxIssuer, Funding: fund, SandboxCards: sbxCards, StripeWebhook: stripeHook, StripePublishableKey: stripeKey, Events: ev, Mail: outbox, Logger: log,
 		Version: bi.Version, Commit: bi.commitLabel(), BuildDate: bi.Date,
 		MetricsElsewhere: metricsLn != nil,
 		RateLimits: web.RateLimits{
@@ -328,6 +335,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			{"accrue and pay savings interest", every(time.Minute, func(ctx context.Context) (int, error) {
 				st, err := sav.Run(ctx)
 				return st.Days + st.Payouts, err
+			})},
+			{"release card holds past the network's window", every(time.Minute, func(ctx context.Context) (int, error) {
+				if crd == nil {
+					return 0, nil
+				}
+				return crd.Expire(ctx)
 			})},
 			{"purge expired sessions", every(time.Hour, func(ctx context.Context) (int, error) { return 0, soc.PurgeExpired(ctx) })},
 		}, append(mailJobs(outbox), fundingJobs(fund, clock)...)...), log)
