@@ -84,11 +84,6 @@ func (s *Server) apiIssueDebitCard(w http.ResponseWriter, r *http.Request, body 
 	if err != nil {
 		return err
 	}
-	if len(body) > 0 {
-		if err := decodeJSON(body, &struct{}{}); err != nil {
-			return err
-		}
-	}
 	key := apiIdemKey(r)
 	if key == "" {
 		key = newPayKey()
@@ -171,6 +166,14 @@ func (s *Server) apiDebitCardControls(w http.ResponseWriter, r *http.Request, bo
 	}
 	var req cardControlsRequest
 	if err := decodeJSON(body, &req); err != nil {
+		return err
+	}
+	// The limits are checked before the card is looked up, so that a bad
+	// amount is the answer whatever the card (cards are in USD).
+	if _, err := s.limitInput(req.PerPurchaseLimit, "USD", "per_purchase_limit"); err != nil {
+		return err
+	}
+	if _, err := s.limitInput(req.DailyLimit, "USD", "daily_limit"); err != nil {
 		return err
 	}
 	c, err := s.cards.Get(r.Context(), me, r.PathValue("id"))
@@ -333,10 +336,8 @@ func (s *Server) apiSimulateCardCapture(w http.ResponseWriter, r *http.Request, 
 		return err
 	}
 	var req simulateCaptureRequest
-	if len(body) > 0 {
-		if err := decodeJSON(body, &req); err != nil {
-			return err
-		}
+	if err := decodeJSON(body, &req); err != nil {
+		return err
 	}
 	var amount int64
 	if req.Amount != nil {

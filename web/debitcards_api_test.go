@@ -76,9 +76,9 @@ func TestDebitCardAPI(t *testing.T) {
 				Online            bool     `json:"online"`
 			} `json:"controls"`
 		}
-		call(201, &card, "POST", "/api/v1/debit-cards", "{}", "Idempotency-Key", "card-1")
+		call(201, &card, "POST", "/api/v1/debit-cards", "", "Idempotency-Key", "card-1")
 		var again struct{ ID string }
-		call(201, &again, "POST", "/api/v1/debit-cards", "{}", "Idempotency-Key", "card-1")
+		call(201, &again, "POST", "/api/v1/debit-cards", "", "Idempotency-Key", "card-1")
 		if again.ID != card.ID || len(card.Last4) != 4 || card.Status != "active" {
 			t.Fatalf("issued %+v, again %s", card, again.ID)
 		}

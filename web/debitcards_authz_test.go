@@ -56,7 +56,7 @@ func replacer(m map[string]string) func(string) string {
 // cardAuthzCases: every debit card route acts on the caller's own cards.
 var cardAuthzCases = map[string]func(*testing.T, *apiEnv, *authzWorld) authzCase{
 	"GET /api/v1/debit-cards":                              onCard("/api/v1/debit-cards", "", s200, s200, "{card}"),
-	"POST /api/v1/debit-cards":                             onCard("/api/v1/debit-cards", "{}", s201, s201),
+	"POST /api/v1/debit-cards":                             onCard("/api/v1/debit-cards", "", s201, s201),
 	"GET /api/v1/debit-cards/{id}":                         onCard("/api/v1/debit-cards/{card}", "", s404, s200, "{card}"),
 	"POST /api/v1/debit-cards/{id}/freeze":                 onCard("/api/v1/debit-cards/{card}/freeze", "", s404, s200, "{card}"),
 	"POST /api/v1/debit-cards/{id}/unfreeze":               onCard("/api/v1/debit-cards/{card}/unfreeze", "", s404, s200, "{card}"),

@@ -308,7 +308,7 @@ func (s *Server) routeTable(withMetrics bool) []*route {
 		// simulated (a merchant played) in sandbox mode only; money moves
 		// there with an Idempotency-Key.
 		{Route{get, "/api/v1/debit-cards", mem, 0, noIdem}, s.apiDebitCards, nil},
-		{Route{post, "/api/v1/debit-cards", mem, smallBody, optIdem}, s.apiIssueDebitCard, nil},
+		{Route{post, "/api/v1/debit-cards", mem, 0, optIdem}, s.apiIssueDebitCard, nil},
 		{Route{get, "/api/v1/debit-cards/{id}", mem, 0, noIdem}, s.apiDebitCard, nil},
 		{Route{post, "/api/v1/debit-cards/{id}/freeze", mem, 0, noIdem}, s.apiFreezeDebitCard(true), nil},
 		{Route{post, "/api/v1/debit-cards/{id}/unfreeze", mem, 0, noIdem}, s.apiFreezeDebitCard(false), nil},

@@ -77,7 +77,7 @@ func runDebitCard(ctx context.Context, e *env, sub string, args []string) error 
 	}
 	if sub == "issue" {
 		var card debitCardJSON
-		if err := c.do(ctx, "POST", "/api/v1/debit-cards", map[string]string{}, &card); err != nil {
+		if err := c.do(ctx, "POST", "/api/v1/debit-cards", nil, &card); err != nil {
 			return explain(err)
 		}
 		fmt.Fprintln(e.stdout, "Your virtual card is ready.")
