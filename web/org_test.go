@@ -10,6 +10,8 @@ import (
 
 	"github.com/nestegg/nestegg/billing"
 	"github.com/nestegg/nestegg/compliance"
+	"github.com/nestegg/nestegg/movement"
+	"github.com/nestegg/nestegg/movement/movementtest"
 	"github.com/nestegg/nestegg/social"
 	"github.com/nestegg/nestegg/store"
 	"github.com/nestegg/nestegg/store/storetest"
@@ -93,10 +95,12 @@ var orgAuthzCases = map[string]func(t *testing.T, e *apiEnv, w *authzWorld) auth
 // TestOrganizationThroughTheAPI: a business buys the organization tier and
 // a seat, invites a member who accepts and then shows the organization's
 // mark in the API; support grants the official label with a reason, which
-// the audit log keeps, and a grant without a reason changes nothing.
+// the audit log keeps, and a grant without a reason changes nothing. The
+// books hold after.
 func TestOrganizationThroughTheAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newAPI(t, db)
+		t.Cleanup(func() { movementtest.Audit(t, movement.New(db, e.ledger, e.comp, nil)) })
 		ctx := context.Background()
 		biz, ann, cat := e.signupMember(t, "biz"), e.signupMember(t, "ann"), e.signupMember(t, "cat")
 		var plans struct {
