@@ -190,6 +190,8 @@ func (d *Dir) Send(ctx context.Context, m Message) error {
 		os.Remove(tmp.Name())
 		return err
 	}
-	d.log.Info("mail written to the development folder", "kind", m.Kind, "to", m.To, "file", file)
+	// The address stays out of the log: it is personal data, and the
+	// message's file names it for whoever reads the folder.
+	d.log.Info("mail written to the development folder", "kind", m.Kind, "file", file)
 	return nil
 }
