@@ -228,7 +228,9 @@ func (o *Outbox) record(ctx context.Context, c claimedMail, sendErr error) error
 	case errors.Is(sendErr, errPermanent) || c.attempts > len(Backoff):
 		q, args = "UPDATE mail_outbox SET status = 'failed', data = '', last_error = $1 WHERE id = $2 AND status = 'pending' AND attempts = $3",
 			[]any{truncate(sendErr.Error()), c.id, c.attempts}
-		o.opt.Logger.Warn("mail failed for good", "id", c.id, "kind", c.kind, "attempts", c.attempts, "error", sendErr)
+		// The mail server's answer often names the recipient: it stays on
+		// the message (last_error), out of the log.
+		o.opt.Logger.Warn("mail failed for good; its last_error in mail_outbox says why", "id", c.id, "kind", c.kind, "attempts", c.attempts)
 	default:
 		q, args = "UPDATE mail_outbox SET next_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending' AND attempts = $4",
 			[]any{now.Add(Backoff[c.attempts-1]).UnixNano(), truncate(sendErr.Error()), c.id, c.attempts}
