@@ -74,7 +74,7 @@ func (s *Server) apiInviteAffiliate(w http.ResponseWriter, r *http.Request, body
 	if !ok {
 		return nestegg.Errorf(nestegg.Forbidden, "only an organization (a business on the organization tier) adds affiliates")
 	}
-	a, err := s.social.InviteAffiliate(r.Context(), me, req.Handle, sub.Seats)
+	a, err := s.social.InviteAffiliate(r.Context(), me, req.Handle, invitableSeats(sub))
 	if err != nil {
 		return err
 	}

@@ -128,6 +128,16 @@ func TestOrganizationThroughTheAPI(t *testing.T) {
 		e.call(t, s201, nil, "POST", "/api/v1/organization/affiliates", biz.token, fmt.Sprintf(`{"handle":%q}`, ann.handle))
 		res = e.as(biz.token, "POST", "/api/v1/organization/affiliates", fmt.Sprintf(`{"handle":%q}`, cat.handle))
 		wantError(t, "a second invitation on one seat", res, http.StatusConflict, "")
+		// Two seats, then one from the period's end: the second cannot be
+		// filled meanwhile (the renewal would find more affiliates than seats).
+		if res := e.asWith(biz.token, "POST", "/api/v1/subscriptions/"+sub+"/seats", `{"seats":2}`, "Idempotency-Key", "two-seats"); res.Code != s200 {
+			t.Fatalf("two seats = %d %s", res.Code, res.Body)
+		}
+		if res := e.asWith(biz.token, "POST", "/api/v1/subscriptions/"+sub+"/seats", `{"seats":1}`, "Idempotency-Key", "back-to-one"); res.Code != s200 {
+			t.Fatalf("back to one seat = %d %s", res.Code, res.Body)
+		}
+		res = e.as(biz.token, "POST", "/api/v1/organization/affiliates", fmt.Sprintf(`{"handle":%q}`, cat.handle))
+		wantError(t, "an invitation on a seat that goes at the period's end", res, http.StatusConflict, "")
 		e.call(t, s200, nil, "POST", "/api/v1/affiliations/"+biz.handle+"/accept", ann.token, "")
 		body := string(e.call(t, s200, nil, "GET", "/api/v1/users/"+ann.handle, ann.token, ""))
 		if !strings.Contains(body, `"affiliate_of":"`+biz.handle+`"`) {

@@ -146,6 +146,16 @@ func (s *Server) quoteSeats(ctx context.Context, userID, seats string) (billing.
 	return s.billing.QuoteSeats(ctx, userID, sub.ID, n)
 }
 
+// invitableSeats is how many seats invitations may fill: the seats paid
+// for, or fewer when a lower number waits for the period's end (so that
+// the renewal never finds more affiliates than seats).
+func invitableSeats(sub billing.Subscription) int {
+	if sub.NextSeats >= 0 && sub.NextSeats < sub.Seats {
+		return sub.NextSeats
+	}
+	return sub.Seats
+}
+
 func parseSeats(v string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil || n < 0 || n > billing.MaxSeats {
@@ -196,7 +206,7 @@ func (s *Server) inviteAffiliateSubmit(w http.ResponseWriter, r *http.Request, p
 	if !ok {
 		return s.seeOther(pc, "/organization", "Subscribe to the organization tier first.")
 	}
-	a, err := s.social.InviteAffiliate(r.Context(), pc.me.ID, r.PostFormValue("handle"), sub.Seats)
+	a, err := s.social.InviteAffiliate(r.Context(), pc.me.ID, r.PostFormValue("handle"), invitableSeats(sub))
 	if err != nil {
 		if userError(err) {
 			return s.seeOther(pc, "/organization", nestegg.ErrorMessage(err))
